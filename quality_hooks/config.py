@@ -1,0 +1,334 @@
+"""``[tool.quality-hooks]`` in pyproject.toml: load, validate, resolve per path.
+
+Every unknown key or bad value is a :class:`ConfigError` naming the key, so a
+typo never silently turns a check off.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+from quality_hooks.results import Severity
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
+
+SCOPES = ("changed-lines", "changed-files", "all")
+LEVELS = ("warning", "critical")
+
+
+class ConfigError(Exception):
+    """Bad configuration; ``str()`` names the file and the key."""
+
+
+@dataclass(frozen=True)
+class Threshold:
+    """A gate threshold with a warning and a critical level (either may be off)."""
+
+    warning: float | None = None
+    critical: float | None = None
+
+
+#: Gate thresholds: name -> (default, direction). "max" fails above, "min" below.
+GATE_THRESHOLDS: dict[str, tuple[Threshold, str, str]] = {
+    "max-complexity": (Threshold(15, 25), "max", "cyclomatic complexity of a function"),
+    "max-cognitive": (Threshold(20, 35), "max", "cognitive complexity of a function"),
+    "min-maintainability": (Threshold(20, 10), "min", "maintainability index of a file"),
+    "max-risk": (Threshold(None, None), "max", "model defect risk of a file (0..1)"),
+    "min-score": (Threshold(None, None), "min", "model quality score of a file (0..100)"),
+    "max-new-findings": (Threshold(None, None), "max", "new findings of severity warning or worse in a file"),
+    "max-complexity-increase": (Threshold(1, 5), "max", "rise of a changed function's complexity over its base"),
+    "max-score-drop": (Threshold(5, 15), "max", "drop of a changed file's quality score from its base"),
+}
+
+
+@dataclass
+class GateConfig:
+    fail_on: str = "critical"
+    #: Findings with these codes (or prefixes) are critical whatever their severity.
+    fail_rules: list[str] = field(default_factory=list)
+    thresholds: dict[str, Threshold] = field(
+        default_factory=lambda: {name: spec[0] for name, spec in GATE_THRESHOLDS.items()}
+    )
+    #: Which findings count: "changed-lines", "changed-files" or "all".
+    scope: str = "changed-lines"
+
+
+@dataclass
+class Override:
+    paths: list[str]
+    select: list[str] = field(default_factory=list)
+    ignore: list[str] = field(default_factory=list)
+    rules: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+@dataclass
+class Config:
+    """Resolved configuration; ``root`` is where relative paths start."""
+
+    root: str = "."
+    path: str | None = None
+    select: list[str] = field(default_factory=list)
+    ignore: list[str] = field(default_factory=list)
+    rules: dict[str, dict[str, Any]] = field(default_factory=dict)
+    overrides: list[Override] = field(default_factory=list)
+    exclude: list[str] = field(default_factory=list)
+    max_file_size: int = 2 * 1024 * 1024
+    ruff: bool = True
+    ruff_select: list[str] = field(default_factory=lambda: ["E9", "F", "B", "PL", "UP", "SIM"])
+    ruff_ignore: list[str] = field(default_factory=list)
+    baseline: str = ".quality-baseline.json"
+    gate: GateConfig = field(default_factory=GateConfig)
+
+    def relative(self, path: str) -> str:
+        """``path`` relative to the config root, with forward slashes."""
+        rel = os.path.relpath(os.path.abspath(path), self.root)
+        return rel.replace(os.sep, "/")
+
+    def rule_settings(self, path: str) -> tuple[dict[str, bool | None], dict[str, dict[str, Any]]]:
+        """Select/ignore lists and per-rule options in force for ``path``."""
+        select, ignore = list(self.select), list(self.ignore)
+        rules = {code: dict(opts) for code, opts in self.rules.items()}
+        rel = self.relative(path)
+        for override in self.overrides:
+            if any(path_matches(rel, pattern) for pattern in override.paths):
+                select += override.select
+                ignore += override.ignore
+                for code, opts in override.rules.items():
+                    rules.setdefault(code, {}).update(opts)
+        return {"select": select, "ignore": ignore}, rules  # type: ignore[return-value]
+
+    def is_excluded(self, path: str) -> bool:
+        rel = self.relative(path)
+        return any(path_matches(rel, pattern) for pattern in self.exclude)
+
+
+def path_matches(rel: str, pattern: str) -> bool:
+    """gitignore-flavoured match: ``dir/`` matches below it, globs match any part."""
+    pattern = pattern.strip()
+    if pattern.endswith("/"):
+        prefix = pattern.rstrip("/")
+        return rel == prefix or rel.startswith(prefix + "/") or f"/{prefix}/" in f"/{rel}"
+    if fnmatch.fnmatch(rel, pattern) or fnmatch.fnmatch(rel, pattern.rstrip("/") + "/*"):
+        return True
+    if "/" not in pattern:
+        return any(fnmatch.fnmatch(part, pattern) for part in rel.split("/"))
+    return False
+
+
+def find_config_file(start: str) -> str | None:
+    """Walk up from ``start`` to the first pyproject.toml with our table."""
+    directory = os.path.abspath(start if os.path.isdir(start) else os.path.dirname(start) or ".")
+    while True:
+        candidate = os.path.join(directory, "pyproject.toml")
+        if os.path.isfile(candidate):
+            try:
+                with open(candidate, "rb") as handle:
+                    data = tomllib.load(handle)
+            except (OSError, tomllib.TOMLDecodeError) as exc:
+                raise ConfigError(f"{candidate}: cannot read TOML: {exc}") from None
+            if "quality-hooks" in data.get("tool", {}):
+                return candidate
+        parent = os.path.dirname(directory)
+        if parent == directory:
+            return None
+        directory = parent
+
+
+@lru_cache(maxsize=32)
+def load_config(start: str = ".", explicit: str | None = None) -> Config:
+    """Config for files under ``start``; defaults when there is none."""
+    path = explicit or find_config_file(start)
+    if path is None:
+        root = os.path.abspath(start if os.path.isdir(start) else os.path.dirname(start) or ".")
+        return Config(root=_git_root(root) or root)
+    try:
+        with open(path, "rb") as handle:
+            data = tomllib.load(handle)
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: config file not found") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+    table = data.get("tool", {}).get("quality-hooks", {}) if os.path.basename(path) == "pyproject.toml" else data
+    return parse_config(table, path)
+
+
+def _git_root(directory: str) -> str | None:
+    while True:
+        if os.path.exists(os.path.join(directory, ".git")):
+            return directory
+        parent = os.path.dirname(directory)
+        if parent == directory:
+            return None
+        directory = parent
+
+
+def parse_config(table: Mapping[str, Any], path: str = "pyproject.toml") -> Config:
+    """Validate the ``[tool.quality-hooks]`` table; raise ConfigError on any mistake."""
+    where = f"{path}: [tool.quality-hooks]"
+    config = Config(root=os.path.dirname(os.path.abspath(path)), path=path)
+    readers = {
+        "select": lambda v, k: _codes(v, k, where),
+        "ignore": lambda v, k: _codes(v, k, where),
+        "exclude": lambda v, k: _strings(v, k, where),
+        "max-file-size": lambda v, k: _positive_int(v, k, where),
+        "ruff": lambda v, k: _bool(v, k, where),
+        "ruff-select": lambda v, k: _strings(v, k, where),
+        "ruff-ignore": lambda v, k: _strings(v, k, where),
+        "baseline": lambda v, k: _string(v, k, where),
+        "rules": lambda v, k: _rules(v, k, where),
+        "overrides": lambda v, k: _overrides(v, k, where),
+        "gate": lambda v, k: _gate(v, k, where),
+    }
+    for key, value in table.items():
+        if key not in readers:
+            raise ConfigError(f"{where}: unknown key {key!r} (known: {', '.join(sorted(readers))})")
+        setattr(config, key.replace("-", "_"), readers[key](value, key))
+    return config
+
+
+def _fail(where: str, key: str, message: str) -> ConfigError:
+    return ConfigError(f"{where}: {key}: {message}")
+
+
+def _strings(value: Any, key: str, where: str) -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise _fail(where, key, f"expected a list of strings, got {value!r}")
+    return list(value)
+
+
+def _string(value: Any, key: str, where: str) -> str:
+    if not isinstance(value, str) or not value:
+        raise _fail(where, key, f"expected a non-empty string, got {value!r}")
+    return value
+
+
+def _bool(value: Any, key: str, where: str) -> bool:
+    if not isinstance(value, bool):
+        raise _fail(where, key, f"expected true or false, got {value!r}")
+    return value
+
+
+def _positive_int(value: Any, key: str, where: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise _fail(where, key, f"expected a positive integer, got {value!r}")
+    return value
+
+
+def _known_selector(selector: str) -> bool:
+    from quality_hooks.rules import all_rules
+    from quality_hooks.rules.base import GROUPS
+
+    if selector in GROUPS or selector == "ALL":
+        return True
+    return any(code.startswith(selector) for code in all_rules())
+
+
+def _codes(value: Any, key: str, where: str) -> list[str]:
+    codes = _strings(value, key, where)
+    for code in codes:
+        if not _known_selector(code):
+            raise _fail(where, key, f"unknown rule code or group {code!r}")
+    return codes
+
+
+def _rules(value: Any, key: str, where: str) -> dict[str, dict[str, Any]]:
+    from quality_hooks.rules import all_rules
+
+    if not isinstance(value, dict):
+        raise _fail(where, key, "expected a table of rule codes")
+    known = all_rules()
+    result: dict[str, dict[str, Any]] = {}
+    for code, options in value.items():
+        name = f"{key}.{code}"
+        if code not in known:
+            raise _fail(where, name, "unknown rule code")
+        if not isinstance(options, dict):
+            raise _fail(where, name, "expected a table of options")
+        rule = known[code]
+        for option, setting in options.items():
+            if option == "severity":
+                if setting not in {s.value for s in Severity}:
+                    raise _fail(where, f"{name}.severity", f"expected info, warning or error, got {setting!r}")
+                continue
+            if option not in rule.OPTIONS:
+                allowed = ", ".join(["severity", *rule.OPTIONS]) or "severity"
+                raise _fail(where, f"{name}.{option}", f"unknown option (known: {allowed})")
+            default = rule.OPTIONS[option]
+            if type(setting) is not type(default) and not (isinstance(default, float) and isinstance(setting, int)):
+                raise _fail(where, f"{name}.{option}", f"expected {type(default).__name__}, got {setting!r}")
+        result[code] = dict(options)
+    return result
+
+
+def _overrides(value: Any, key: str, where: str) -> list[Override]:
+    if not isinstance(value, list):
+        raise _fail(where, key, "expected an array of tables ([[tool.quality-hooks.overrides]])")
+    result = []
+    for index, item in enumerate(value):
+        name = f"{key}[{index}]"
+        if not isinstance(item, dict):
+            raise _fail(where, name, "expected a table")
+        unknown = set(item) - {"paths", "select", "ignore", "rules"}
+        if unknown:
+            raise _fail(where, f"{name}.{sorted(unknown)[0]}", "unknown key (known: paths, select, ignore, rules)")
+        if "paths" not in item:
+            raise _fail(where, f"{name}.paths", "missing")
+        result.append(
+            Override(
+                paths=_strings(item["paths"], f"{name}.paths", where),
+                select=_codes(item.get("select", []), f"{name}.select", where),
+                ignore=_codes(item.get("ignore", []), f"{name}.ignore", where),
+                rules=_rules(item.get("rules", {}), f"{name}.rules", where),
+            )
+        )
+    return result
+
+
+def _threshold(value: Any, key: str, where: str) -> Threshold:
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return Threshold(warning=None, critical=float(value))
+    if not isinstance(value, dict):
+        raise _fail(where, key, "expected a number or a table { warning = N, critical = N }")
+    unknown = set(value) - set(LEVELS)
+    if unknown:
+        raise _fail(where, f"{key}.{sorted(unknown)[0]}", "unknown level (known: warning, critical)")
+    levels: dict[str, float | None] = {}
+    for level in LEVELS:
+        setting = value.get(level)
+        if setting is not None and (isinstance(setting, bool) or not isinstance(setting, (int, float))):
+            raise _fail(where, f"{key}.{level}", f"expected a number, got {setting!r}")
+        levels[level] = None if setting is None else float(setting)
+    return Threshold(**levels)
+
+
+def _gate(value: Any, key: str, where: str) -> GateConfig:
+    if not isinstance(value, dict):
+        raise _fail(where, key, "expected a table")
+    gate = GateConfig()
+    for name, setting in value.items():
+        full = f"{key}.{name}"
+        if name == "fail-on":
+            if setting not in LEVELS:
+                raise _fail(where, full, f"expected 'warning' or 'critical', got {setting!r}")
+            gate.fail_on = setting
+        elif name == "fail-rules":
+            gate.fail_rules = _codes(setting, full, where)
+        elif name == "scope":
+            if setting not in SCOPES:
+                raise _fail(where, full, f"expected one of {', '.join(SCOPES)}, got {setting!r}")
+            gate.scope = setting
+        elif name in GATE_THRESHOLDS:
+            gate.thresholds[name] = _threshold(setting, full, where)
+        else:
+            known = ", ".join(["fail-on", "fail-rules", "scope", *GATE_THRESHOLDS])
+            raise _fail(where, full, f"unknown key (known: {known})")
+    return gate

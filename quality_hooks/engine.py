@@ -1,0 +1,103 @@
+"""Analyse files: one read, one parse, one batched visit, then metrics.
+
+This is the only place that reads and parses; everything downstream gets a
+:class:`~quality_hooks.results.FileResult`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from libcst.metadata import MetadataWrapper
+
+from quality_hooks.config import Config
+from quality_hooks.metrics.functions import FunctionCollector
+from quality_hooks.metrics.radon_metrics import measure_text
+from quality_hooks.parse import parse_module
+from quality_hooks.results import FileResult
+from quality_hooks.rules.base import MetricRule
+from quality_hooks.rules.runner import RuleRun, collect, instantiate
+from quality_hooks.selection import enabled_rules
+from quality_hooks.source import SourceError, SourceFile, decode_source, read_source
+
+
+def analyse_source(source: SourceFile, config: Config, display_path: str | None = None) -> FileResult:
+    """Analyse decoded source (from disk or from git) into a FileResult."""
+    path = display_path or source.path
+    result = FileResult(path=path, source=source)
+    try:
+        module = parse_module(path, source.text)
+    except SourceError as exc:
+        result.error = str(exc)
+        return result
+    result.module = module
+    run = run_analysis(module, source.text, config, source.path, result)
+    result.extra["fixes"] = run.fixes
+    return result
+
+
+def run_analysis(module: object, text: str, config: Config, path: str, result: FileResult) -> RuleRun:
+    """The single batched visit: rules + function metrics, then radon, then metric rules."""
+    wrapper = MetadataWrapper(module, unsafe_skip_copy=True)  # type: ignore[arg-type]
+    rules, severities = enabled_rules(config, path)
+    visitors = instantiate(rules, path)
+    collector = FunctionCollector()
+    tree_visitors = [v for v in visitors if not isinstance(v, MetricRule)]
+    wrapper.visit_batched([*tree_visitors, collector])
+    metrics, cyclomatic = measure_text(text)
+    for measured in collector.measured:
+        measured.metrics.cyclomatic = cyclomatic.get(measured.metrics.line, measured.metrics.cyclomatic)
+    functions = [m.metrics for m in collector.measured]
+    metrics.functions = len(functions)
+    metrics.classes = collector.classes
+    metrics.cognitive_total = sum(f.cognitive for f in functions)
+    metrics.cognitive_max = max((f.cognitive for f in functions), default=0)
+    metrics.cyclomatic_max = max((f.cyclomatic for f in functions), default=metrics.cyclomatic_max)
+    for visitor in visitors:
+        if isinstance(visitor, MetricRule):
+            visitor.check(collector.measured)
+    run = collect(wrapper, visitors, text, severities)
+    result.metrics = metrics
+    result.functions = functions
+    result.findings = run.findings
+    return run
+
+
+def analyse_file(path: str, config: Config) -> FileResult:
+    """Read and analyse one file; problems become ``FileResult.error``."""
+    try:
+        source = read_source(path, config.max_file_size)
+    except SourceError as exc:
+        return FileResult(path=path, error=str(exc))
+    return analyse_source(source, config)
+
+
+def analyse_bytes(path: str, raw: bytes, config: Config) -> FileResult:
+    """Analyse content that is not on disk (a git blob, a staged version)."""
+    try:
+        source = decode_source(path, raw)
+    except SourceError as exc:
+        return FileResult(path=path, error=str(exc))
+    return analyse_source(source, config)
+
+
+def analyse_paths(paths: Sequence[str], config: Config, *, with_ruff: bool | None = None) -> list[FileResult]:
+    """Analyse many files; ruff runs once for all of them, alongside."""
+    from quality_hooks.ruff_runner import RuffRun
+
+    use_ruff = config.ruff if with_ruff is None else with_ruff
+    ruff = RuffRun.start(paths, config) if use_ruff and paths else None
+    results = [analyse_file(path, config) for path in paths]
+    if ruff is not None:
+        merge_ruff(results, ruff.results())
+    return results
+
+
+def merge_ruff(results: Iterable[FileResult], by_path: dict[str, list]) -> None:
+    """Fold ruff's diagnostics into each file's findings, keeping line order."""
+    import os
+
+    for result in results:
+        extra = by_path.get(os.path.abspath(result.path), [])
+        if extra and result.ok:
+            result.findings = sorted([*result.findings, *extra], key=lambda f: (f.line, f.column, f.code))
