@@ -1,0 +1,5 @@
+"""quality-hooks: keep Python code quality from sliding."""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
