@@ -1,0 +1,71 @@
+"""``quality-hooks check``: analyse, score and gate; text, JSON or SARIF out."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from quality_hooks.commands.common import add_config_argument, config_for, run_guarded
+from quality_hooks.config import SCOPES
+from quality_hooks.pipeline import CheckRun, run_check
+
+FORMATS = ("text", "json", "sarif")
+
+
+def build_parser(prog: str = "quality-hooks check") -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog=prog, description="Analyse Python files and apply the quality gates.")
+    parser.add_argument("paths", nargs="*", help="files or directories (default: the change with --base/--staged, else .)")
+    parser.add_argument("--format", choices=FORMATS, default="text")
+    parser.add_argument("--output", "-o", metavar="FILE", help="write the report here instead of stdout")
+    parser.add_argument("--base", metavar="REF", help="judge the change since the merge base of REF and HEAD")
+    parser.add_argument("--staged", action="store_true", help="judge the staged change against HEAD (what the hook does)")
+    parser.add_argument("--scope", choices=SCOPES, help="which findings can fail the gate (default from config)")
+    parser.add_argument("--show-existing", action="store_true", help="also list findings outside the scope")
+    parser.add_argument("--no-model", action="store_true", help="skip the quality model score")
+    parser.add_argument("--no-baseline", action="store_true", help="ignore the baseline file")
+    add_config_argument(parser)
+    return parser
+
+
+def render(run: CheckRun, fmt: str, show_existing: bool = False) -> str:
+    if fmt == "json":
+        from quality_hooks.report import json_report
+
+        return json_report.render(run.results, run.verdict, {**run.context, "notes": run.notes})
+    if fmt == "sarif":
+        from quality_hooks.report import sarif
+
+        return sarif.render(run.results)
+    from quality_hooks.report import text
+
+    body = text.render(run.results, run.verdict, show_existing)
+    return "\n".join([*(f"note: {n}" for n in run.notes), body])
+
+
+def execute(args: argparse.Namespace) -> int:
+    paths = list(args.paths)
+    if not paths and args.base is None and not args.staged:
+        paths = ["."]
+    config = config_for(paths, args.config)
+    run = run_check(
+        paths,
+        config,
+        base=args.base,
+        staged=args.staged,
+        scope=args.scope,
+        use_baseline=not args.no_baseline,
+        use_model=not args.no_model,
+    )
+    output = render(run, args.format, args.show_existing)
+    if args.output:
+        with open(args.output, "w", encoding="utf-8") as handle:
+            handle.write(output + "\n")
+    else:
+        sys.stdout.write(output + "\n")
+    return 0 if run.verdict.passed else 1
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return run_guarded("quality-hooks check", lambda: execute(args))

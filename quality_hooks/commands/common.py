@@ -1,0 +1,35 @@
+"""Pieces every command shares: config loading and user-error handling."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+
+from quality_hooks.baseline import BaselineError
+from quality_hooks.config import Config, ConfigError, load_config
+from quality_hooks.git import GitError
+
+USER_ERRORS: tuple[type[Exception], ...] = (ConfigError, GitError, BaselineError)
+
+
+def add_config_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--config", metavar="FILE", help="pyproject.toml (or a TOML file with the table's keys) to use")
+
+
+def config_for(paths: Sequence[str], explicit: str | None) -> Config:
+    """Config found by walking up from the first path (or the working directory)."""
+    start = paths[0] if paths else "."
+    return load_config(start, explicit)
+
+
+def run_guarded(prog: str, body: Callable[[], int]) -> int:
+    """Turn user errors into one line on stderr and exit code 2, never a traceback."""
+    try:
+        return body()
+    except USER_ERRORS as exc:
+        print(f"{prog}: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"{prog}: interrupted", file=sys.stderr)
+        return 130

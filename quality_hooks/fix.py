@@ -1,0 +1,129 @@
+"""Apply safe auto-fixes until the code is stable.
+
+A fix is kept only if the resulting module still parses (LibCST, and
+``compile()`` when the original compiled); a round whose combined fixes break
+the code is retried fix by fix so one bad fix cannot block the good ones.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import libcst as cst
+from libcst.metadata import MetadataWrapper
+
+from quality_hooks.config import Config
+from quality_hooks.parse import parse_module
+from quality_hooks.rules.base import MetricRule, Report
+from quality_hooks.rules.runner import apply_fixes, collect, instantiate
+from quality_hooks.selection import enabled_rules
+from quality_hooks.source import SourceError, SourceFile
+
+MAX_ROUNDS = 10
+
+
+@dataclass
+class FixOutcome:
+    path: str
+    original: str
+    fixed: str
+    applied: list[str] = field(default_factory=list)
+    #: Fixes dropped because they would have broken the code.
+    rejected: list[str] = field(default_factory=list)
+    error: str | None = None
+
+    @property
+    def changed(self) -> bool:
+        return self.fixed != self.original
+
+    def diff(self) -> str:
+        return "".join(
+            difflib.unified_diff(
+                self.original.splitlines(keepends=True),
+                self.fixed.splitlines(keepends=True),
+                fromfile=f"a/{self.path}",
+                tofile=f"b/{self.path}",
+            )
+        )
+
+
+def _compiles(text: str, path: str) -> bool:
+    try:
+        compile(text, path, "exec", dont_inherit=True)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return False
+    return True
+
+
+def _valid(text: str, path: str, must_compile: bool) -> cst.Module | None:
+    try:
+        module = cst.parse_module(text)
+    except (cst.ParserSyntaxError, RecursionError):
+        return None
+    if must_compile and not _compiles(text, path):
+        return None
+    return module
+
+
+def _round_fixes(module: cst.Module, config: Config, path: str, text: str) -> list[Report]:
+    rules, severities = enabled_rules(config, path)
+    fixable = [(rule, options) for rule, options in rules if rule.FIXABLE and not issubclass(rule, MetricRule)]
+    if not fixable:
+        return []
+    visitors = instantiate(fixable, path)
+    wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+    wrapper.visit_batched(visitors)
+    return collect(wrapper, visitors, text, severities).fixes
+
+
+def fix_text(text: str, path: str, config: Config, module: cst.Module | None = None) -> FixOutcome:
+    """Return the fixed text of one module; never raises for user errors."""
+    outcome = FixOutcome(path=path, original=text, fixed=text)
+    try:
+        current = module if module is not None else parse_module(path, text)
+    except SourceError as exc:
+        outcome.error = str(exc)
+        return outcome
+    must_compile = _compiles(text, path)
+    for _ in range(MAX_ROUNDS):
+        fixes = _round_fixes(current, config, path, outcome.fixed)
+        if not fixes:
+            break
+        accepted = _accept(current, fixes, path, must_compile, outcome)
+        if accepted is None:
+            break
+        current, new_text, codes = accepted
+        if new_text == outcome.fixed:
+            break
+        outcome.fixed = new_text
+        outcome.applied.extend(codes)
+    return outcome
+
+
+def _accept(
+    module: cst.Module, fixes: Sequence[Report], path: str, must_compile: bool, outcome: FixOutcome
+) -> tuple[cst.Module, str, list[str]] | None:
+    """Apply this round's fixes, or the subset of them that keeps the code valid."""
+    new_text = apply_fixes(module, fixes).code
+    parsed = _valid(new_text, path, must_compile)
+    if parsed is not None:
+        return parsed, new_text, [fix.rule.CODE for fix in fixes]
+    good: list[Report] = []
+    for fix in fixes:
+        if _valid(apply_fixes(module, [*good, fix]).code, path, must_compile) is not None:
+            good.append(fix)
+        else:
+            outcome.rejected.append(fix.rule.CODE)
+    if not good:
+        return None
+    new_text = apply_fixes(module, good).code
+    parsed = _valid(new_text, path, must_compile)
+    if parsed is None:
+        return None
+    return parsed, new_text, [fix.rule.CODE for fix in good]
+
+
+def fix_source(source: SourceFile, config: Config, module: cst.Module | None = None) -> FixOutcome:
+    return fix_text(source.text, source.path, config, module)

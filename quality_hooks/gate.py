@@ -1,0 +1,195 @@
+"""Judge each file against the configured thresholds, new code first.
+
+Each file gets its own verdict from its own content and change, never from an
+average over the files in one call, so pre-commit may chunk files any way it
+likes and the answer is the same. With a change context, only what the change
+adds is judged ("clean as you code"); the rest is counted but does not fail.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from quality_hooks.config import GATE_THRESHOLDS, Config, Threshold
+from quality_hooks.results import FileResult, FunctionMetrics, GateReason, GateVerdict, Level, Severity
+
+
+@dataclass
+class FileChange:
+    """How a change touched one file; ``None`` lines means the whole file is new."""
+
+    status: str = "modified"  # added, modified, renamed, unchanged
+    old_path: str | None = None
+    changed_lines: set[int] | None = None
+    base: FileResult | None = None
+
+    def touches(self, start: int, end: int) -> bool:
+        if self.changed_lines is None:
+            return True
+        return any(line in self.changed_lines for line in range(start, max(start, end) + 1))
+
+    def in_scope(self, start: int, end: int, scope: str) -> bool:
+        if scope == "all":
+            return True
+        if scope == "changed-files":
+            return self.status != "unchanged"
+        return self.status != "unchanged" and self.touches(start, end)
+
+
+def _in_scope(change: FileChange | None, start: int, end: int, scope: str) -> bool:
+    return change is None or change.in_scope(start, end, scope)
+
+
+@dataclass
+class FileJudgement:
+    """What the report needs beyond the verdict: improvements and counts."""
+
+    improvements: list[str] = field(default_factory=list)
+
+
+def _level(value: float, threshold: Threshold, direction: str) -> Level:
+    def crosses(limit: float | None) -> bool:
+        if limit is None:
+            return False
+        return value > limit if direction == "max" else value < limit
+
+    if crosses(threshold.critical):
+        return Level.CRITICAL
+    if crosses(threshold.warning):
+        return Level.WARNING
+    return Level.OK
+
+
+def _limit(threshold: Threshold, level: Level) -> float | None:
+    return threshold.critical if level is Level.CRITICAL else threshold.warning
+
+
+def _fmt(number: float) -> str:
+    return f"{number:g}" if float(number).is_integer() else f"{number:.2f}"
+
+
+def check_threshold(name: str, value: float, config: Config, subject: str, line: int | None = None) -> GateReason | None:
+    threshold = config.gate.thresholds[name]
+    _, direction, what = GATE_THRESHOLDS[name]
+    level = _level(value, threshold, direction)
+    if level is Level.OK:
+        return None
+    word = "above" if direction == "max" else "below"
+    limit = _limit(threshold, level)
+    return GateReason(level, name, f"{subject}: {what} {_fmt(value)} is {word} the {level.value} limit {_fmt(limit or 0)}", line)
+
+
+def _matches_rule(code: str, selectors: Iterable[str]) -> bool:
+    return any(code.startswith(selector) for selector in selectors)
+
+
+def assign_scope(result: FileResult, change: FileChange | None, scope: str) -> None:
+    """Mark each finding new or existing by the configured scope."""
+    for finding in result.findings:
+        if finding.status == "baseline":
+            continue
+        in_scope = _in_scope(change, finding.line, finding.end_line, scope)
+        finding.status = "new" if in_scope else "existing"
+
+
+def _function_reasons(
+    result: FileResult, change: FileChange | None, config: Config, scope: str, notes: FileJudgement
+) -> list[GateReason]:
+    reasons: list[GateReason] = []
+    base_functions: dict[str, FunctionMetrics] = {}
+    if change is not None and change.base is not None:
+        base_functions = {f.qualname: f for f in change.base.functions}
+    for function in result.functions:
+        if not _in_scope(change, function.line, function.end_line, scope):
+            continue
+        before = base_functions.get(function.qualname)
+        for name, value, base_value in (
+            ("max-complexity", function.cyclomatic, before.cyclomatic if before else None),
+            ("max-cognitive", function.cognitive, before.cognitive if before else None),
+        ):
+            reason = check_threshold(name, value, config, f"{function.qualname}()", function.line)
+            if base_value is not None and change is not None and scope != "all":
+                # No-worse ratchet: a touched function already over the limit may
+                # stay there, but may not get worse.
+                if value < base_value:
+                    notes.improvements.append(f"{function.qualname}(): {name[4:]} {base_value} -> {value}")
+                if reason is not None and value <= base_value:
+                    continue
+                if reason is not None:
+                    reason.message += f" (was {base_value})"
+            if reason is not None:
+                reasons.append(reason)
+        if before is not None and change is not None:
+            rise = function.cyclomatic - before.cyclomatic
+            reason = check_threshold("max-complexity-increase", rise, config, f"{function.qualname}()", function.line)
+            if reason is not None:
+                reasons.append(reason)
+    return reasons
+
+
+def judge(result: FileResult, config: Config, change: FileChange | None = None, scope: str | None = None) -> FileJudgement:
+    """Fill ``result.gate``; return the improvements worth reporting."""
+    scope = scope or config.gate.scope
+    notes = FileJudgement()
+    reasons: list[GateReason] = []
+    if result.error is not None:
+        reasons.append(GateReason(Level.CRITICAL, "analysis", result.error))
+    else:
+        assign_scope(result, change, scope)
+        reasons += _function_reasons(result, change, config, scope, notes)
+        new = [f for f in result.findings if f.status == "new"]
+        for finding in new:
+            if _matches_rule(finding.code, config.gate.fail_rules) or finding.severity is Severity.ERROR:
+                reasons.append(
+                    GateReason(Level.CRITICAL, "finding", f"line {finding.line}: {finding.code} {finding.message}", finding.line)
+                )
+        serious = sum(1 for f in new if f.severity.rank >= Severity.WARNING.rank)
+        reason = check_threshold("max-new-findings", serious, config, "file")
+        if reason is not None:
+            reasons.append(reason)
+        reasons += _file_metric_reasons(result, change, config, scope, notes)
+    level = max((r.level for r in reasons), key=lambda lv: lv.rank, default=Level.OK)
+    fail_rank = Level(config.gate.fail_on).rank
+    result.gate = GateVerdict(level=level, passed=level.rank < fail_rank, reasons=reasons)
+    result.extra["improvements"] = notes.improvements
+    return notes
+
+
+def _file_metric_reasons(
+    result: FileResult, change: FileChange | None, config: Config, scope: str, notes: FileJudgement
+) -> list[GateReason]:
+    reasons: list[GateReason] = []
+    base = change.base if change is not None else None
+    if result.metrics is not None:
+        mi = result.metrics.maintainability
+        reason = check_threshold("min-maintainability", mi, config, "file")
+        if change is not None and change.status == "unchanged" and scope != "all":
+            reason = None
+        elif reason is not None and base is not None and base.metrics is not None and scope != "all":
+            if mi >= base.metrics.maintainability:
+                reason = None
+        if reason is not None:
+            reasons.append(reason)
+    if result.score is not None:
+        for name, value in (("max-risk", result.score.risk), ("min-score", result.score.score)):
+            reason = check_threshold(name, value, config, "file")
+            if reason is not None:
+                reasons.append(reason)
+        if base is not None and base.score is not None:
+            drop = base.score.score - result.score.score
+            reason = check_threshold("max-score-drop", drop, config, "file")
+            if reason is not None:
+                reason.message += f" ({_fmt(base.score.score)} -> {_fmt(result.score.score)})"
+                reasons.append(reason)
+            elif drop < 0:
+                notes.improvements.append(f"quality score {_fmt(base.score.score)} -> {_fmt(result.score.score)}")
+    return reasons
+
+
+def overall(results: Sequence[FileResult]) -> GateVerdict:
+    """All files' verdicts together: fails if any file fails."""
+    reasons = [reason for result in results if result.gate for reason in result.gate.reasons]
+    level = max((r.gate.level for r in results if r.gate), key=lambda lv: lv.rank, default=Level.OK)
+    passed = all(r.gate.passed for r in results if r.gate)
+    return GateVerdict(level=level, passed=passed, reasons=reasons)

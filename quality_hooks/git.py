@@ -1,0 +1,192 @@
+"""Change context from git: which files and lines a change touches, and base versions.
+
+A hook judges the staged change against HEAD (the index content, so partially
+staged files are judged as they will be committed); CI judges the working
+tree against the merge base of ``--base`` and HEAD. Base versions are always
+read from git objects, never from the working tree.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
+_HUNK = re.compile(r"^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@")
+
+
+class GitError(Exception):
+    """A git command failed; the message is one line for the user."""
+
+
+def git(args: Sequence[str], cwd: str, input_bytes: bytes | None = None) -> bytes:
+    try:
+        done = subprocess.run(
+            ["git", *args], cwd=cwd, input=input_bytes, capture_output=True, check=False,
+            env={**os.environ, "GIT_OPTIONAL_LOCKS": "0", "LC_ALL": "C"},
+        )
+    except FileNotFoundError:
+        raise GitError("git is not installed") from None
+    if done.returncode != 0:
+        message = done.stderr.decode(errors="replace").strip().splitlines()
+        raise GitError(f"git {' '.join(args[:2])}: {message[-1] if message else 'failed'}")
+    return done.stdout
+
+
+def repo_root(path: str = ".") -> str:
+    return git(["rev-parse", "--show-toplevel"], path).decode().strip()
+
+
+def has_head(root: str) -> bool:
+    try:
+        git(["rev-parse", "--verify", "-q", "HEAD"], root)
+    except GitError:
+        return False
+    return True
+
+
+def merge_base(root: str, base: str, head: str = "HEAD") -> str:
+    try:
+        return git(["merge-base", base, head], root).decode().strip()
+    except GitError:
+        raise GitError(f"cannot find a merge base of {base!r} and {head!r} (is the base fetched? use fetch-depth: 0)") from None
+
+
+@dataclass
+class ChangedFile:
+    path: str  # relative to the repository root, forward slashes
+    status: str  # added, modified, renamed, deleted, copied
+    old_path: str | None = None
+    #: New-side line numbers added or modified; empty for pure deletions.
+    lines: set[int] = field(default_factory=set)
+    added: int = 0
+    deleted: int = 0
+    hunks: int = 0
+
+
+_STATUS = {"A": "added", "M": "modified", "R": "renamed", "D": "deleted", "C": "copied", "T": "modified"}
+
+
+@dataclass
+class Change:
+    """A change: staged (against HEAD) or working tree against a base commit."""
+
+    root: str
+    base_commit: str | None  # None: no base (first commit)
+    staged: bool
+    files: dict[str, ChangedFile] = field(default_factory=dict)
+
+    def read_new(self, rel: str) -> bytes | None:
+        """The judged content: the index for staged changes, else the working tree."""
+        if self.staged:
+            return read_blobs(self.root, [f":{rel}"]).get(f":{rel}")
+        try:
+            with open(os.path.join(self.root, rel), "rb") as handle:
+                return handle.read()
+        except OSError:
+            return None
+
+    def read_base(self, rels: Sequence[str]) -> dict[str, bytes]:
+        """Base versions (by new path) of the given files, from git objects."""
+        if self.base_commit is None:
+            return {}
+        wanted = {}
+        for rel in rels:
+            changed = self.files.get(rel)
+            if changed is None or changed.status == "added":
+                continue
+            wanted[f"{self.base_commit}:{changed.old_path or rel}"] = rel
+        blobs = read_blobs(self.root, list(wanted))
+        return {wanted[spec]: data for spec, data in blobs.items()}
+
+
+def read_blobs(root: str, specs: Sequence[str]) -> dict[str, bytes]:
+    """Read many ``rev:path`` objects with one ``git cat-file --batch``."""
+    if not specs:
+        return {}
+    out = git(["cat-file", "--batch"], root, "".join(f"{spec}\n" for spec in specs).encode())
+    result: dict[str, bytes] = {}
+    position = 0
+    for spec in specs:
+        end = out.index(b"\n", position)
+        header = out[position:end].split()
+        position = end + 1
+        if len(header) == 2 and header[1] == b"missing":
+            continue
+        size = int(header[2])
+        result[spec] = out[position : position + size]
+        position += size + 1
+    return result
+
+
+def _parse_name_status(raw: bytes) -> list[ChangedFile]:
+    parts = raw.decode("utf-8", errors="surrogateescape").split("\0")
+    files: list[ChangedFile] = []
+    i = 0
+    while i < len(parts) and parts[i]:
+        code = parts[i]
+        kind = _STATUS.get(code[0], "modified")
+        if code[0] in "RC":
+            files.append(ChangedFile(path=parts[i + 2], status=kind, old_path=parts[i + 1]))
+            i += 3
+        else:
+            files.append(ChangedFile(path=parts[i + 1], status=kind))
+            i += 2
+    return files
+
+
+def _parse_hunks(raw: bytes, files: dict[str, ChangedFile]) -> None:
+    current: ChangedFile | None = None
+    for line in raw.decode("utf-8", errors="surrogateescape").splitlines():
+        if line.startswith("+++ "):
+            name = line[4:]
+            current = files.get(name[2:]) if name.startswith("b/") else None
+        elif line.startswith("@@") and current is not None:
+            match = _HUNK.match(line)
+            if match:
+                start, count = int(match.group(1)), int(match.group(2) or "1")
+                current.lines.update(range(start, start + count))
+                current.hunks += 1
+        elif current is not None and line.startswith("+") and not line.startswith("+++"):
+            current.added += 1
+        elif current is not None and line.startswith("-") and not line.startswith("---"):
+            current.deleted += 1
+
+
+def _diff_args(change: Change) -> list[str]:
+    args = ["-M", "--no-ext-diff", "--no-color", "--no-textconv", "--ignore-submodules"]
+    if change.staged:
+        return ["diff", "--cached", *args, change.base_commit or EMPTY_TREE]
+    return ["diff", *args, change.base_commit or EMPTY_TREE]
+
+
+def collect_change(root: str, *, base: str | None = None, staged: bool = False) -> Change:
+    """Files and lines changed: staged vs HEAD, or working tree vs merge-base(base, HEAD)."""
+    if staged:
+        base_commit = git(["rev-parse", "HEAD"], root).decode().strip() if has_head(root) else None
+    elif base is not None:
+        base_commit = merge_base(root, base)
+    else:
+        raise ValueError("collect_change needs base or staged")
+    change = Change(root=root, base_commit=base_commit, staged=staged)
+    name_status = git([*_diff_args(change), "--name-status", "-z", "--", "*.py", "*.pyi"], root)
+    files = {f.path: f for f in _parse_name_status(name_status)}
+    if files:
+        hunks = git([*_diff_args(change), "-U0", "--", *sorted(files)], root)
+        _parse_hunks(hunks, files)
+    if not staged:
+        # Untracked new files are part of a working-tree change too.
+        untracked = git(["ls-files", "--others", "--exclude-standard", "-z", "--", "*.py", "*.pyi"], root)
+        for rel in filter(None, untracked.decode("utf-8", errors="surrogateescape").split("\0")):
+            files.setdefault(rel, ChangedFile(path=rel, status="added"))
+    change.files = files
+    return change
+
+
+def partially_staged(root: str) -> set[str]:
+    """Paths with unstaged edits on top of staged ones."""
+    raw = git(["diff", "--name-only", "-z", "--no-ext-diff"], root)
+    return set(filter(None, raw.decode("utf-8", errors="surrogateescape").split("\0")))

@@ -1,0 +1,17 @@
+"""pre-commit hook ``quality-fix``: fix the files being committed; 1 when any changed."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from quality_hooks.commands.common import run_guarded
+from quality_hooks.commands.fix import build_parser, fix_paths
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser("quality-fix").parse_args(argv)
+    return run_guarded("quality-fix", lambda: fix_paths(args.paths, args.config, args.diff))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

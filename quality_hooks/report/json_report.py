@@ -1,0 +1,52 @@
+"""The versioned JSON report (schema in README: "JSON report schema")."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from quality_hooks import __version__
+from quality_hooks.results import SCHEMA_VERSION, FileResult, GateVerdict
+
+
+def summary(results: Sequence[FileResult]) -> dict[str, Any]:
+    findings = [f for r in results for f in r.findings]
+    scored = [r.score for r in results if r.score is not None]
+    return {
+        "files": len(results),
+        "errors": sum(1 for r in results if r.error),
+        "findings": len(findings),
+        "new_findings": sum(1 for f in findings if f.status == "new"),
+        "existing_findings": sum(1 for f in findings if f.status == "existing"),
+        "baseline_findings": sum(1 for f in findings if f.status == "baseline"),
+        "by_severity": {s: sum(1 for f in findings if f.severity.value == s and f.status == "new") for s in ("error", "warning", "info")},
+        "max_complexity": max((r.metrics.cyclomatic_max for r in results if r.metrics), default=0),
+        "min_maintainability": min((r.metrics.maintainability for r in results if r.metrics), default=100.0),
+        "score": min((s.score for s in scored), default=None),
+        "risk": max((s.risk for s in scored), default=None),
+    }
+
+
+def build(results: Sequence[FileResult], verdict: GateVerdict, context: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    files = []
+    for result in results:
+        data = result.to_dict()
+        data["improvements"] = result.extra.get("improvements", [])
+        if "change" in result.extra:
+            data["change"] = result.extra["change"]
+        if "base_score" in result.extra:
+            data["base_score"] = result.extra["base_score"]
+        files.append(data)
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "tool": {"name": "quality-hooks", "version": __version__},
+        "context": dict(context or {}),
+        "gate": verdict.to_dict(),
+        "summary": summary(results),
+        "files": files,
+    }
+
+
+def render(results: Sequence[FileResult], verdict: GateVerdict, context: Mapping[str, Any] | None = None) -> str:
+    return json.dumps(build(results, verdict, context), indent=2, sort_keys=False)

@@ -1,0 +1,65 @@
+"""Plain text: ``path:line:col: CODE message`` lines, then a summary per file."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from quality_hooks.results import FileResult, GateVerdict
+
+
+def render_file(result: FileResult, show_existing: bool = False) -> list[str]:
+    if result.error is not None:
+        return [f"{result.error}"]
+    lines = []
+    for finding in result.findings:
+        if finding.status != "new" and not show_existing:
+            continue
+        marker = "" if finding.status == "new" else f" [{finding.status}]"
+        lines.append(f"{result.path}:{finding.line}:{finding.column}: {finding.code} {finding.message}{marker}")
+    return lines
+
+
+def summary_line(result: FileResult) -> str:
+    """One line per file: verdict, counts, the headline metrics."""
+    if result.error is not None:
+        return f"{result.path}: error"
+    counts = {"new": 0, "existing": 0, "baseline": 0}
+    for finding in result.findings:
+        counts[finding.status] = counts.get(finding.status, 0) + 1
+    parts = [f"{counts['new']} new"]
+    if counts["existing"]:
+        parts.append(f"{counts['existing']} pre-existing")
+    if counts["baseline"]:
+        parts.append(f"{counts['baseline']} baselined")
+    metrics = result.metrics
+    if metrics is not None:
+        parts.append(f"MI {metrics.maintainability:.0f}")
+        parts.append(f"max CC {metrics.cyclomatic_max}")
+        parts.append(f"max cognitive {metrics.cognitive_max}")
+    if result.score is not None:
+        parts.append(f"score {result.score.score:.0f} (risk {result.score.risk:.2f})")
+    verdict = "ok"
+    if result.gate is not None and result.gate.reasons:
+        verdict = "FAILED" if not result.gate.passed else "warning"
+    return f"{result.path}: {verdict}: " + ", ".join(parts)
+
+
+def render(results: Sequence[FileResult], verdict: GateVerdict, show_existing: bool = False) -> str:
+    out: list[str] = []
+    for result in results:
+        out += render_file(result, show_existing)
+    if out:
+        out.append("")
+    for result in results:
+        out.append(summary_line(result))
+        if result.gate is not None:
+            for reason in result.gate.reasons:
+                if reason.check != "finding":
+                    out.append(f"  {reason.level.value}: {reason.message}")
+        for improvement in result.extra.get("improvements", []):
+            out.append(f"  improved: {improvement}")
+        for note in result.extra.get("notes", []):
+            out.append(f"  note: {note}")
+    status = "passed" if verdict.passed else "failed"
+    out.append(f"quality gate {status} ({len(results)} file{'s' if len(results) != 1 else ''}, level {verdict.level.value})")
+    return "\n".join(out)

@@ -1,0 +1,172 @@
+"""The run payload: what one CI run sends to the store.
+
+The Action and ``quality-hooks push`` both build it here so they cannot drift.
+It is plain JSON (no server dependency); the server validates it with the
+pydantic models in :mod:`quality_hooks.store.schemas`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+PAYLOAD_VERSION = 1
+SEVERITIES = ("info", "warning", "error")
+_SHA = re.compile(r"^[0-9a-fA-F]{7,64}$")
+_PULL_REF = re.compile(r"^refs/pull/(\d+)/")
+
+
+@dataclass(frozen=True)
+class RunContext:
+    """Where a run happened: the idempotency key is ``(commit, run_id)``."""
+
+    commit: str
+    run_id: str
+    branch: str | None = None
+    pull_request: int | None = None
+    base_commit: str | None = None
+
+    def problems(self) -> list[str]:
+        """Why the store would refuse this context, in words (empty when fine)."""
+        found = []
+        if not _SHA.match(self.commit or ""):
+            found.append(f"commit {self.commit!r} is not a hex commit id")
+        if self.base_commit and not _SHA.match(self.base_commit):
+            found.append(f"base commit {self.base_commit!r} is not a hex commit id")
+        if not self.run_id:
+            found.append("run id is empty")
+        return found
+
+
+def _git(args: list[str], cwd: str | Path | None) -> str | None:
+    try:
+        done = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, timeout=10, check=False)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    out = done.stdout.strip()
+    return out if done.returncode == 0 and out else None
+
+
+def _event(env: Mapping[str, str]) -> dict[str, Any]:
+    path = env.get("GITHUB_EVENT_PATH")
+    if not path:
+        return {}
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def context_from_env(env: Mapping[str, str] | None = None, cwd: str | Path | None = None) -> RunContext:
+    """Read the run's context from GitHub Actions variables, falling back to git.
+
+    On a pull request the commit is the PR head (not GitHub's merge commit) and
+    the base commit is the PR's base, so the store can compare like with like.
+    """
+    env = os.environ if env is None else env
+    event = _event(env)
+    pull = event.get("pull_request") if isinstance(event.get("pull_request"), dict) else {}
+    number = pull.get("number")
+    if number is None and (match := _PULL_REF.match(env.get("GITHUB_REF", ""))):
+        number = int(match.group(1))
+    commit = (pull.get("head") or {}).get("sha") or env.get("GITHUB_SHA") or _git(["rev-parse", "HEAD"], cwd) or ""
+    branch = env.get("GITHUB_HEAD_REF") or env.get("GITHUB_REF_NAME") or _git(["rev-parse", "--abbrev-ref", "HEAD"], cwd)
+    if branch and number and branch.endswith("/merge"):
+        branch = None
+    run_id = env.get("GITHUB_RUN_ID")
+    if run_id:
+        run_id = f"{run_id}-{env.get('GITHUB_RUN_ATTEMPT', '1')}"
+    else:
+        run_id = f"local-{commit[:12]}"
+    base = (pull.get("base") or {}).get("sha")
+    return RunContext(
+        commit=commit,
+        run_id=run_id,
+        branch=branch if branch != "HEAD" else None,
+        pull_request=int(number) if number else None,
+        base_commit=base,
+    )
+
+
+def _count_findings(findings: Iterable[Mapping[str, Any]]) -> tuple[dict[str, int], int]:
+    counts = dict.fromkeys(SEVERITIES, 0)
+    new = 0
+    for finding in findings:
+        severity = finding.get("severity", "warning")
+        counts[severity if severity in counts else "warning"] += 1
+        new += finding.get("status", "new") == "new"
+    return counts, new
+
+
+def file_entry(result: Mapping[str, Any]) -> dict[str, Any]:
+    """One file of the payload from one ``FileResult.to_dict()``."""
+    metrics = result.get("metrics") or {}
+    score = result.get("score") or {}
+    findings, new = _count_findings(result.get("findings") or [])
+    return {
+        "path": str(result.get("path", "")),
+        "score": score.get("score"),
+        "risk": score.get("risk"),
+        "complexity": metrics.get("cyclomatic_total"),
+        "sloc": metrics.get("sloc"),
+        "findings": findings,
+        "new_findings": new,
+        "error": result.get("error"),
+    }
+
+
+def _weighted_mean(files: list[dict[str, Any]], key: str) -> float | None:
+    scored = [(f[key], max(int(f.get("sloc") or 0), 1)) for f in files if f.get(key) is not None and not f["error"]]
+    if not scored:
+        return None
+    total_weight = sum(weight for _, weight in scored)
+    return round(sum(value * weight for value, weight in scored) / total_weight, 4)
+
+
+def totals(files: list[dict[str, Any]]) -> dict[str, Any]:
+    """Project-level figures: score and risk weighted by code size, counts summed."""
+    findings = {s: sum(f["findings"][s] for f in files) for s in SEVERITIES}
+    return {
+        "files": len(files),
+        "errors": sum(1 for f in files if f["error"]),
+        "score": _weighted_mean(files, "score"),
+        "risk": _weighted_mean(files, "risk"),
+        "complexity": sum(int(f["complexity"] or 0) for f in files),
+        "sloc": sum(int(f["sloc"] or 0) for f in files),
+        "findings": findings,
+        "new_findings": sum(f["new_findings"] for f in files),
+    }
+
+
+def build_run_payload(results: Iterable[Any], context: RunContext, tool_version: str | None = None) -> dict[str, Any]:
+    """The store payload from ``FileResult`` objects (or their ``to_dict()``)."""
+    dicts = [r if isinstance(r, Mapping) else r.to_dict() for r in results]
+    files = [file_entry(r) for r in dicts]
+    if tool_version is None:
+        from quality_hooks import __version__ as tool_version
+    return {
+        "schema_version": PAYLOAD_VERSION,
+        "commit": context.commit.lower(),
+        "run_id": context.run_id,
+        "branch": context.branch,
+        "pull_request": context.pull_request,
+        "base_commit": context.base_commit.lower() if context.base_commit else None,
+        "tool_version": tool_version,
+        "totals": totals(files),
+        "files": files,
+    }
+
+
+def payload_from_report(report: Mapping[str, Any], context: RunContext) -> dict[str, Any]:
+    """The store payload from the JSON report of ``quality-hooks check --format json``."""
+    files = report.get("files")
+    if not isinstance(files, list) or not all(isinstance(f, Mapping) for f in files):
+        raise ValueError("report has no 'files' list of file results")
+    return build_run_payload(files, context, tool_version=report.get("tool_version"))
