@@ -44,7 +44,7 @@ class ReturnBoolIf(BuiltinAwareRule):
     FIXABLE = True
     GUARDED = frozenset({"bool", *_BOOL_CALLS})
     VALID = [
-        Valid("def f(x):\n    if x:\n        pass\n    elif x:\n        return True\n    else:\n        return False\n"),
+        Valid("def f(x):\n    if x:\n        g()\n    elif y:\n        return True\n    else:\n        return False\n"),
         Valid("def f(x):\n    if x:\n        return True\n    else:\n        return None\n"),
         Valid("def f(x):\n    if x:\n        log(x)\n        return True\n    else:\n        return False\n"),
         Valid("def f(x):\n    if x:\n        return True\n    elif y:\n        return False\n    return 1\n"),
@@ -64,7 +64,6 @@ class ReturnBoolIf(BuiltinAwareRule):
             "def f(x):\n    if x or y:\n        return False\n    else:\n        return True\n",
             expected_fix="def f(x):\n    return not (x or y)\n",
         ),
-
         Invalid(
             "def f(x):\n    # check\n    if isinstance(x, int): return True\n    else: return False\n",
             expected_fix="def f(x):\n    # check\n    return isinstance(x, int)\n",
