@@ -111,8 +111,13 @@ def push_report(
                     body = response.json()
                 except ValueError:
                     body = {}
-                return PushResult(ok=True, status=response.status_code, created=response.status_code == 201,
-                                  run=body, attempts=attempt)
+                return PushResult(
+                    ok=True,
+                    status=response.status_code,
+                    created=response.status_code == 201,
+                    run=body,
+                    attempts=attempt,
+                )
             result.error = f"{safe_url(target)}: {_error_message(response)}"
             if response.status_code not in RETRY_STATUSES:
                 return result

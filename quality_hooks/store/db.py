@@ -52,7 +52,7 @@ class Connection:
         if cursor.description is None:
             return []
         names = [d[0] for d in cursor.description]
-        return [dict(zip(names, row)) for row in cursor.fetchall()]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
     def one(self, sql: str, *params: Any) -> Row | None:
         rows = self.all(sql, *params)

@@ -77,14 +77,13 @@ def context_from_env(env: Mapping[str, str] | None = None, cwd: str | Path | Non
     if number is None and (match := _PULL_REF.match(env.get("GITHUB_REF", ""))):
         number = int(match.group(1))
     commit = (pull.get("head") or {}).get("sha") or env.get("GITHUB_SHA") or _git(["rev-parse", "HEAD"], cwd) or ""
-    branch = env.get("GITHUB_HEAD_REF") or env.get("GITHUB_REF_NAME") or _git(["rev-parse", "--abbrev-ref", "HEAD"], cwd)
+    branch = (
+        env.get("GITHUB_HEAD_REF") or env.get("GITHUB_REF_NAME") or _git(["rev-parse", "--abbrev-ref", "HEAD"], cwd)
+    )
     if branch and number and branch.endswith("/merge"):
         branch = None
     run_id = env.get("GITHUB_RUN_ID")
-    if run_id:
-        run_id = f"{run_id}-{env.get('GITHUB_RUN_ATTEMPT', '1')}"
-    else:
-        run_id = f"local-{commit[:12]}"
+    run_id = f"{run_id}-{env.get('GITHUB_RUN_ATTEMPT', '1')}" if run_id else f"local-{commit[:12]}"
     base = (pull.get("base") or {}).get("sha")
     return RunContext(
         commit=commit,

@@ -72,5 +72,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"quality-hooks push: run {verb} ({result.run_url or project})")
         return 0
     level = "error" if args.strict else "warning"
-    print(f"quality-hooks push: {level}: run not stored after {result.attempts} attempt(s): {result.error}", file=sys.stderr)
+    print(
+        f"quality-hooks push: {level}: run not stored after {result.attempts} attempt(s): {result.error}",
+        file=sys.stderr,
+    )
     return 1 if args.strict else 0

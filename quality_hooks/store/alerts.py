@@ -1,0 +1,188 @@
+"""Alert rules and their evaluation on each new default-branch run.
+
+An alert is raised once when a rule is first breached, updated (not re-raised)
+while the breach lasts, escalated if it worsens, and resolved when a run
+recovers.  Notifications go into an outbox in the same transaction, so an
+alert and its webhooks are stored together or not at all.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from quality_hooks.store.db import Connection, Row
+from quality_hooks.store.repository import default_branch_runs
+
+HIGHER_IS_BETTER = {"score"}
+ACTIVE = ("open", "acknowledged")
+
+
+@dataclass
+class Event:
+    kind: str  # raised, escalated, resolved
+    alert: Row
+
+
+def slope(values: list[float]) -> float:
+    """Least-squares slope per run of evenly spaced values."""
+    n = len(values)
+    mean_x, mean_y = (n - 1) / 2, sum(values) / n
+    spread = sum((x - mean_x) ** 2 for x in range(n))
+    return sum((x - mean_x) * (y - mean_y) for x, y in enumerate(values)) / spread if spread else 0.0
+
+
+def _metric(run: Row, metric: str) -> float | None:
+    value = run.get(metric)
+    return None if value is None else float(value)
+
+
+def measure(rule: Row, runs: list[Row]) -> float | None:
+    """The rule's figure in its 'worse is bigger' sense (None: not enough data)."""
+    sign = -1.0 if rule["metric"] in HIGHER_IS_BETTER else 1.0
+    if rule["kind"] == "threshold":
+        value = _metric(runs[-1], rule["metric"]) if runs else None
+        return None if value is None else value
+    values = [v for v in (_metric(r, rule["metric"]) for r in runs[-rule["window_runs"] :]) if v is not None]
+    if len(values) < min(3, rule["window_runs"]):
+        return None
+    return sign * slope(values)
+
+
+def level_of(rule: Row, value: float | None) -> str:
+    if value is None:
+        return "ok"
+    if rule["kind"] == "threshold" and rule["metric"] in HIGHER_IS_BETTER:
+        breached = lambda level: level is not None and value < level  # noqa: E731
+    else:
+        breached = lambda level: level is not None and value > level  # noqa: E731
+    if breached(rule["critical"]):
+        return "critical"
+    return "warning" if breached(rule["warning"]) else "ok"
+
+
+def describe(rule: Row, value: float, level: str) -> str:
+    metric = rule["metric"].replace("_", " ")
+    if rule["kind"] == "trend":
+        direction = "falling" if rule["metric"] in HIGHER_IS_BETTER else "rising"
+        limit = rule[level] if level != "ok" else rule["warning"]
+        return (
+            f"{metric} {direction} by {abs(value):.2f} per run over the last {rule['window_runs']} runs (limit {limit})"
+        )
+    if level == "ok":
+        return f"{metric} back to {value:g}"
+    word = "below" if rule["metric"] in HIGHER_IS_BETTER else "above"
+    return f"{metric} {value:g} is {word} the {level} level {rule[level]:g}"
+
+
+def rule_view(rule: Row) -> dict[str, Any]:
+    return {k: rule[k] for k in ("id", "kind", "metric", "warning", "critical")} | {"window": rule["window_runs"]}
+
+
+def alert_view(alert: Row) -> dict[str, Any]:
+    keys = (
+        "id",
+        "rule_id",
+        "level",
+        "status",
+        "message",
+        "value",
+        "run_pk",
+        "opened_at",
+        "updated_at",
+        "acknowledged_at",
+        "resolved_at",
+    )
+    return {k: alert[k] for k in keys}
+
+
+def evaluate(conn: Connection, project: Row, run_pk: int) -> list[Event]:
+    """Apply every rule of the project to its default-branch history ending at ``run_pk``."""
+    rules = conn.all("SELECT * FROM rules WHERE project_id = ? ORDER BY id", project["id"])
+    if not rules:
+        return []
+    history = default_branch_runs(conn, project, max(r["window_runs"] for r in rules))
+    events: list[Event] = []
+    now = time.time()
+    for rule in rules:
+        value = measure(rule, history)
+        level = level_of(rule, value)
+        active = conn.one(
+            "SELECT * FROM alerts WHERE rule_id = ? AND status IN (?, ?) ORDER BY id DESC LIMIT 1", rule["id"], *ACTIVE
+        )
+        if level == "ok":
+            if active and value is not None:
+                conn.execute(
+                    "UPDATE alerts SET status = 'resolved', resolved_at = ?, updated_at = ?, value = ? WHERE id = ?",
+                    now,
+                    now,
+                    value,
+                    active["id"],
+                )
+                active |= {
+                    "status": "resolved",
+                    "resolved_at": now,
+                    "value": value,
+                    "message": describe(rule, value, "ok"),
+                }
+                events.append(Event("resolved", active))
+            continue
+        assert value is not None
+        message = describe(rule, value, level)
+        if active is None:
+            alert_id = conn.insert(
+                "INSERT INTO alerts (project_id, rule_id, level, status, message, value, run_pk, opened_at, "
+                "updated_at) VALUES (?, ?, ?, 'open', ?, ?, ?, ?, ?)",
+                project["id"],
+                rule["id"],
+                level,
+                message,
+                value,
+                run_pk,
+                now,
+                now,
+            )
+            events.append(Event("raised", conn.one("SELECT * FROM alerts WHERE id = ?", alert_id) or {}))
+            continue
+        conn.execute(
+            "UPDATE alerts SET level = ?, message = ?, value = ?, run_pk = ?, updated_at = ? WHERE id = ?",
+            level,
+            message,
+            value,
+            run_pk,
+            now,
+            active["id"],
+        )
+        if level == "critical" and active["level"] == "warning":
+            events.append(Event("escalated", active | {"level": level, "message": message, "value": value}))
+    return events
+
+
+def enqueue(conn: Connection, project: Row, events: list[Event], run: dict[str, Any] | None) -> int:
+    """Put one notification per event and channel into the outbox."""
+    channels = conn.all("SELECT * FROM channels WHERE project_id = ?", project["id"])
+    now = time.time()
+    for event in events:
+        body = json.dumps(
+            {
+                "event": f"alert.{event.kind}",
+                "project": f"{project['owner']}/{project['name']}",
+                "alert": alert_view(event.alert),
+                "run": run,
+            }
+        )
+        for channel in channels:
+            conn.execute(
+                "INSERT INTO notifications (project_id, alert_id, channel_id, event, body, status, next_attempt_at, "
+                "created_at) VALUES (?, ?, ?, ?, ?, 'pending', ?, ?)",
+                project["id"],
+                event.alert["id"],
+                channel["id"],
+                event.kind,
+                body,
+                now,
+                now,
+            )
+    return len(events) * len(channels)

@@ -1,0 +1,199 @@
+"""Webhook delivery from the outbox: generic JSON or Slack, with retries.
+
+A background thread claims due notifications with a lease (so several store
+instances on one PostgreSQL never send the same one twice at once), posts
+them, records every attempt, and reschedules failures with exponential
+backoff (honouring ``Retry-After``) until ``max_attempts``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from typing import Any
+
+import requests
+
+from quality_hooks.store.client import retry_after, safe_url
+from quality_hooks.store.db import Database, Row
+
+log = logging.getLogger("quality_hooks.store")
+LEVEL_EMOJI = {"critical": ":red_circle:", "warning": ":large_yellow_circle:", "ok": ":white_check_mark:"}
+
+
+def slack_body(body: dict[str, Any], dashboard_url: str | None) -> dict[str, Any]:
+    """The Slack incoming-webhook shape: a text fallback plus one section block."""
+    alert = body["alert"]
+    level = "ok" if alert["status"] == "resolved" else alert["level"]
+    verb = body["event"].removeprefix("alert.")
+    text = f"{LEVEL_EMOJI[level]} *{body['project']}* {verb}: {alert['message']}"
+    if dashboard_url:
+        text += f" (<{dashboard_url}|dashboard>)"
+    return {"text": text, "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]}
+
+
+class Notifier:
+    """Delivers due notifications; ``wake()`` after enqueuing to skip the poll wait."""
+
+    def __init__(
+        self,
+        db: Database,
+        *,
+        public_url: str | None = None,
+        backoff: float = 5.0,
+        max_attempts: int = 6,
+        poll: float = 2.0,
+        timeout: float = 10.0,
+    ) -> None:
+        self.db = db
+        self.public_url = public_url.rstrip("/") if public_url else None
+        self.backoff = backoff
+        self.max_attempts = max_attempts
+        self.poll = poll
+        self.timeout = timeout
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.session = requests.Session()
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._loop, name="qh-store-notifier", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread:
+            self._thread.join(timeout=self.timeout + 5)
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                busy = self.deliver_due()
+            except Exception:  # the loop must survive a database hiccup
+                log.exception("webhook delivery loop failed; retrying")
+                busy = 0
+            if not busy:
+                self._wake.wait(self.poll)
+                self._wake.clear()
+
+    def _claim(self) -> tuple[Row, Row] | None:
+        now = time.time()
+        with self.db.transaction(write=True) as conn:
+            due = conn.one(
+                "SELECT * FROM notifications WHERE status = 'pending' AND next_attempt_at <= ? "
+                "AND (lease_until IS NULL OR lease_until < ?) ORDER BY next_attempt_at, id LIMIT 1",
+                now,
+                now,
+            )
+            if due is None:
+                return None
+            claimed = conn.execute(
+                "UPDATE notifications SET lease_until = ? WHERE id = ? AND (lease_until IS NULL OR lease_until < ?)",
+                now + self.timeout + 30,
+                due["id"],
+                now,
+            )
+            channel = conn.one("SELECT * FROM channels WHERE id = ?", due["channel_id"])
+            project = conn.one("SELECT owner, name FROM projects WHERE id = ?", due["project_id"])
+        if not claimed:
+            return None
+        if channel is None:
+            self._finish(due, status="failed", attempt_status=None, error="channel deleted", duration=0.0)
+            return None
+        return due | {"project_path": f"{project['owner']}/{project['name']}" if project else ""}, channel
+
+    def deliver_due(self) -> int:
+        """Deliver every due notification once; returns how many were tried."""
+        tried = 0
+        while not self._stop.is_set() and (claim := self._claim()) is not None:
+            self._send(*claim)
+            tried += 1
+        return tried
+
+    def _send(self, notification: Row, channel: Row) -> None:
+        body = json.loads(notification["body"])
+        if channel["kind"] == "slack":
+            dashboard = f"{self.public_url}/p/{notification['project_path']}" if self.public_url else None
+            body = slack_body(body, dashboard)
+        started = time.monotonic()
+        status_code: int | None = None
+        wait: float | None = None
+        try:
+            response = self.session.post(channel["url"], json=body, timeout=self.timeout)
+            status_code = response.status_code
+            error = None if response.ok else f"HTTP {response.status_code}"
+            wait = retry_after(response) if status_code in (429, 503) else None
+        except requests.RequestException as exc:
+            error = f"{type(exc).__name__} posting to {safe_url(channel['url'])}"
+        duration = (time.monotonic() - started) * 1000
+        attempt = notification["attempts"] + 1
+        if error is None:
+            self._finish(notification, status="delivered", attempt_status=status_code, error=None, duration=duration)
+        elif attempt >= self.max_attempts:
+            self._finish(notification, status="failed", attempt_status=status_code, error=error, duration=duration)
+        else:
+            delay = min(3600.0, max(wait or 0.0, self.backoff * 2 ** (attempt - 1)))
+            self._finish(
+                notification,
+                status="pending",
+                attempt_status=status_code,
+                error=error,
+                duration=duration,
+                next_attempt=time.time() + delay,
+            )
+
+    def _finish(
+        self,
+        notification: Row,
+        *,
+        status: str,
+        attempt_status: int | None,
+        error: str | None,
+        duration: float,
+        next_attempt: float | None = None,
+    ) -> None:
+        now = time.time()
+        attempt = notification["attempts"] + 1
+        with self.db.transaction(write=True) as conn:
+            conn.execute(
+                "UPDATE notifications SET status = ?, attempts = ?, last_status = ?, last_error = ?, "
+                "lease_until = NULL, next_attempt_at = ?, delivered_at = ? WHERE id = ?",
+                status,
+                attempt,
+                attempt_status,
+                error,
+                next_attempt or now,
+                now if status == "delivered" else None,
+                notification["id"],
+            )
+            conn.execute(
+                "INSERT INTO delivery_attempts (notification_id, attempt, status_code, error, duration_ms, created_at) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                notification["id"],
+                attempt,
+                attempt_status,
+                error,
+                duration,
+                now,
+            )
+
+
+def delivery_view(row: Row, attempts: list[Row]) -> dict[str, Any]:
+    return {
+        "id": row["id"],
+        "alert_id": row["alert_id"],
+        "channel_id": row["channel_id"],
+        "event": row["event"],
+        "status": row["status"],
+        "attempts": [
+            {k: a[k] for k in ("attempt", "status_code", "error", "duration_ms", "created_at")} for a in attempts
+        ],
+        "created_at": row["created_at"],
+        "delivered_at": row["delivered_at"],
+    }

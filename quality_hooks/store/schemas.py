@@ -1,0 +1,120 @@
+"""Request bodies, validated by pydantic before any handler runs.
+
+Every string is bounded and must be valid UTF-8 without NUL (PostgreSQL
+refuses NUL; lone surrogates cannot be stored), every number bounded, every
+list capped, so no input reaches the database that it would refuse.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, HttpUrl, model_validator
+
+MAX_FILES = 20_000
+BIG = 10**12
+
+
+def _storable(text: str) -> str:
+    if "\x00" in text:
+        raise ValueError("must not contain NUL characters")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise ValueError("must be valid Unicode") from exc
+    return text
+
+
+Storable = AfterValidator(_storable)
+PathText = Annotated[str, Field(min_length=1, max_length=1024), Storable]
+NameText = Annotated[str, Field(min_length=1, max_length=255), Storable]
+LongText = Annotated[str, Field(max_length=2000), Storable]
+VersionText = Annotated[str, Field(max_length=64), Storable]
+
+
+Sha = Annotated[str, Field(pattern=r"^[0-9a-fA-F]{7,64}$", examples=["3f2c1e9a7b"])]
+Count = Annotated[int, Field(ge=0, le=BIG)]
+ScoreValue = Annotated[float, Field(ge=0, le=100)]
+RiskValue = Annotated[float, Field(ge=0, le=1)]
+Metric = Literal["score", "risk", "complexity", "findings_error", "findings_warning", "new_findings"]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(allow_inf_nan=False, extra="ignore")
+
+
+class Findings(_Model):
+    info: Count = 0
+    warning: Count = 0
+    error: Count = 0
+
+
+class FileMetricsIn(_Model):
+    path: PathText
+    score: ScoreValue | None = None
+    risk: RiskValue | None = None
+    complexity: Count | None = None
+    sloc: Count | None = None
+    findings: Findings = Findings()
+    new_findings: Count = 0
+    error: LongText | None = None
+
+
+class Totals(_Model):
+    files: Count = 0
+    errors: Count = 0
+    score: ScoreValue | None = None
+    risk: RiskValue | None = None
+    complexity: Count = 0
+    sloc: Count = 0
+    findings: Findings = Findings()
+    new_findings: Count = 0
+
+
+class RunIn(_Model):
+    """One CI run; ``(commit, run_id)`` identifies it, so retries are harmless."""
+
+    schema_version: Literal[1] = 1
+    commit: Sha
+    run_id: Annotated[str, Field(pattern=r"^[A-Za-z0-9._:/-]{1,128}$", examples=["8812345-1"])]
+    branch: NameText | None = None
+    pull_request: Annotated[int, Field(ge=1, le=2**31 - 1)] | None = None
+    base_commit: Sha | None = None
+    tool_version: VersionText | None = None
+    totals: Totals
+    files: Annotated[list[FileMetricsIn], Field(max_length=MAX_FILES)] = []
+
+
+class RuleIn(_Model):
+    """A threshold on the latest default-branch run, or a trend over the last ``window`` runs.
+
+    Thresholds compare the value itself (score: alert when below; others: when
+    above).  Trends compare the least-squares slope per run in the worsening
+    direction (score falling, others rising) with the levels.
+    """
+
+    kind: Literal["threshold", "trend"]
+    metric: Metric = "score"
+    warning: Annotated[float, Field(ge=-BIG, le=BIG)] | None = None
+    critical: Annotated[float, Field(ge=-BIG, le=BIG)] | None = None
+    window: Annotated[int, Field(ge=3, le=500)] = 10
+
+    @model_validator(mode="after")
+    def _levels_ordered(self) -> RuleIn:
+        if self.warning is None and self.critical is None:
+            raise ValueError("set warning, critical or both")
+        if self.warning is not None and self.critical is not None:
+            lower_is_worse = self.kind == "threshold" and self.metric == "score"
+            if (self.critical > self.warning) if lower_is_worse else (self.critical < self.warning):
+                raise ValueError("critical must be at least as severe as warning")
+        return self
+
+
+class ChannelIn(_Model):
+    kind: Literal["json", "slack"]
+    url: Annotated[HttpUrl, Field(max_length=2000), AfterValidator(lambda u: _storable(str(u)) and u)]
+
+
+class ProjectSettingsIn(_Model):
+    default_branch: NameText | None = None
+    private: bool | None = None
