@@ -74,9 +74,8 @@ class NeedlessCall(BuiltinAwareRule):
         if outer != "sorted" and len(node.args) != 1:
             return
         name = _builtin_call(inner)
-        if name in _COPIES[outer] and _single_positional(inner) is not None:
-            self._found.append((node, inner))
-        elif outer == "list" and name == "sorted":
+        copies = name in _COPIES[outer] and _single_positional(inner) is not None
+        if copies or (outer, name) == ("list", "sorted"):
             self._found.append((node, inner))
 
     def leave_Module(self, original_node: cst.Module) -> None:

@@ -30,7 +30,7 @@ class ConversionCallInFString(BuiltinAwareRule):
     GUARDED = frozenset(_CONVERSIONS)
     VALID = [
         Valid('s = f"{x!r}"\n'),
-        Valid('s = f"{str(x, \'utf-8\')}"\n'),
+        Valid("s = f\"{str(x, 'utf-8')}\"\n"),
         Valid('s = f"{str(x)=}"\n'),
         Valid('s = f"{str(x)!r}"\n'),
         Valid('def str(x):\n    return x\n\ns = f"{str(x)}"\n'),
@@ -65,5 +65,7 @@ class ConversionCallInFString(BuiltinAwareRule):
             before = node.whitespace_before_expression
             if _EMPTY.code_for_node(value).startswith("{") and not _EMPTY.code_for_node(before):
                 before = cst.SimpleWhitespace(" ")
-            fixed = node.with_changes(expression=value, conversion=_CONVERSIONS[name], whitespace_before_expression=before)
+            fixed = node.with_changes(
+                expression=value, conversion=_CONVERSIONS[name], whitespace_before_expression=before
+            )
             self.report(node, f"Use !{_CONVERSIONS[name]} instead of calling {name}()", replacement=fixed)

@@ -39,8 +39,8 @@ class Utf8CodingCookie(Rule):
     INVALID = [
         Invalid("# -*- coding: utf-8 -*-\nx = 1\n", expected_fix="x = 1\n", line=1),
         Invalid(
-            "#!/usr/bin/env python\n# coding=UTF8\n\"\"\"Doc.\"\"\"\n",
-            expected_fix="#!/usr/bin/env python\n\"\"\"Doc.\"\"\"\n",
+            '#!/usr/bin/env python\n# coding=UTF8\n"""Doc."""\n',
+            expected_fix='#!/usr/bin/env python\n"""Doc."""\n',
             line=2,
         ),
         Invalid("# vim: set fileencoding=utf-8 :\nx = 1\n", expected_fix="x = 1\n"),
