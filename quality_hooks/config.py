@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import fnmatch
 import os
+import re
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -21,6 +22,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
+_RULE_CODE = re.compile(r"^[A-Z]{1,5}[0-9]{0,4}$")
 SCOPES = ("changed-lines", "changed-files", "all")
 LEVELS = ("warning", "critical")
 
@@ -321,7 +323,10 @@ def _gate(value: Any, key: str, where: str) -> GateConfig:
                 raise _fail(where, full, f"expected 'warning' or 'critical', got {setting!r}")
             gate.fail_on = setting
         elif name == "fail-rules":
-            gate.fail_rules = _codes(setting, full, where)
+            gate.fail_rules = _strings(setting, full, where)
+            for code in gate.fail_rules:
+                if not _RULE_CODE.match(code):
+                    raise _fail(where, full, f"expected rule codes or prefixes like 'QH2' or 'F821', got {code!r}")
         elif name == "scope":
             if setting not in SCOPES:
                 raise _fail(where, full, f"expected one of {', '.join(SCOPES)}, got {setting!r}")

@@ -6,6 +6,7 @@ This is the only place that reads and parses; everything downstream gets a
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Sequence
 
 from libcst.metadata import MetadataWrapper
@@ -31,7 +32,16 @@ def analyse_source(source: SourceFile, config: Config, display_path: str | None 
         result.error = str(exc)
         return result
     result.module = module
-    run = run_analysis(module, source.text, config, source.path, result)
+    try:
+        run = run_analysis(module, source.text, config, source.path, result)
+    except RecursionError:
+        result.error = f"{path}: too deeply nested to analyse"
+        return result
+    except Exception as exc:  # one file's analysis bug must not stop the others
+        if os.environ.get("QUALITY_HOOKS_DEBUG"):
+            raise
+        result.error = f"{path}: internal error while analysing: {type(exc).__name__}: {exc}"
+        return result
     result.extra["fixes"] = run.fixes
     return result
 
@@ -95,8 +105,6 @@ def analyse_paths(paths: Sequence[str], config: Config, *, with_ruff: bool | Non
 
 def merge_ruff(results: Iterable[FileResult], by_path: dict[str, list]) -> None:
     """Fold ruff's diagnostics into each file's findings, keeping line order."""
-    import os
-
     for result in results:
         extra = by_path.get(os.path.abspath(result.path), [])
         if extra and result.ok:

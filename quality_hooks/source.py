@@ -9,11 +9,13 @@ from __future__ import annotations
 import codecs
 import io
 import os
+import re
 import stat
 import tokenize
 from dataclasses import dataclass
 
 DEFAULT_MAX_BYTES = 2 * 1024 * 1024
+_COOKIE = re.compile(rb"^[ \t\f]*#.*?coding[:=]", re.MULTILINE)
 
 
 class SourceError(Exception):
@@ -57,7 +59,10 @@ def decode_source(path: str, raw: bytes) -> SourceFile:
     try:
         encoding, _ = tokenize.detect_encoding(io.BytesIO(raw).readline)
     except SyntaxError as exc:
-        raise SourceError(f"{path}: bad encoding declaration: {exc.msg if hasattr(exc, 'msg') else exc}") from None
+        if not _COOKIE.search(b"\n".join(raw.splitlines()[:2])):
+            encoding = "utf-8"  # no cookie: bad bytes are reported by the decode below
+        else:
+            raise SourceError(f"{path}: bad encoding declaration: {exc.msg}") from None
     bom = raw.startswith(codecs.BOM_UTF8)
     codec = "utf-8" if encoding == "utf-8-sig" else encoding
     body = raw[len(codecs.BOM_UTF8) :] if bom else raw
@@ -71,6 +76,14 @@ def decode_source(path: str, raw: bytes) -> SourceFile:
     # file with mixed endings must not have untouched lines rewritten.
     newline = detect_newline(raw)
     return SourceFile(path=path, raw=raw, text=text, encoding=codec, bom=bom, newline=newline, mode=0o644)
+
+
+def looks_like_python(path: str, raw: bytes) -> bool:
+    """``.py``/``.pyi`` files, or scripts whose shebang names python (as pre-commit's identify does)."""
+    if path.endswith((".py", ".pyi")):
+        return True
+    first = raw.split(b"\n", 1)[0]
+    return first.startswith(b"#!") and b"python" in first
 
 
 def read_source(path: str, max_bytes: int = DEFAULT_MAX_BYTES) -> SourceFile:
@@ -94,6 +107,8 @@ def read_source(path: str, max_bytes: int = DEFAULT_MAX_BYTES) -> SourceFile:
             raw = handle.read()
     except OSError as exc:
         raise SourceError(f"{path}: cannot read: {exc.strerror}") from None
+    if not looks_like_python(path, raw):
+        raise SourceError(f"{path}: not a Python file (no .py/.pyi suffix or python shebang)")
     source = decode_source(path, raw)
     source.mode = stat.S_IMODE(info.st_mode)
     return source

@@ -54,5 +54,5 @@ def fix_paths(paths: Sequence[str], explicit_config: str | None, diff: bool) -> 
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    args = build_parser().parse_intermixed_args(argv)
     return run_guarded("quality-hooks fix", lambda: fix_paths(args.paths, args.config, args.diff))

@@ -9,7 +9,7 @@ from quality_hooks.commands.fix import build_parser, fix_paths
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser("quality-fix").parse_args(argv)
+    args = build_parser("quality-fix").parse_intermixed_args(argv)
     return run_guarded("quality-fix", lambda: fix_paths(args.paths, args.config, args.diff))
 
 

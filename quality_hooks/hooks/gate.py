@@ -8,6 +8,7 @@ pre-commit splits the file list. Outside a git repository (or with
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 
@@ -21,7 +22,9 @@ def execute(args: argparse.Namespace) -> int:
     if not args.paths:
         return 0
     config = config_for(args.paths, args.config)
-    staged = args.base is None
+    # `pre-commit run --from-ref A --to-ref B` (how CI runs hooks) judges A...B.
+    base = args.base or os.environ.get("PRE_COMMIT_FROM_REF") or None
+    staged = base is None
     if staged:
         try:
             repo_root(".")
@@ -30,7 +33,7 @@ def execute(args: argparse.Namespace) -> int:
     run = run_check(
         args.paths,
         config,
-        base=args.base,
+        base=base,
         staged=staged,
         scope=args.scope,
         use_baseline=not args.no_baseline,
@@ -41,7 +44,7 @@ def execute(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser("quality-gate").parse_args(argv)
+    args = build_parser("quality-gate").parse_intermixed_args(argv)
     return run_guarded("quality-gate", lambda: execute(args))
 
 

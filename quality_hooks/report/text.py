@@ -22,7 +22,7 @@ def render_file(result: FileResult, show_existing: bool = False) -> list[str]:
 def summary_line(result: FileResult) -> str:
     """One line per file: verdict, counts, the headline metrics."""
     if result.error is not None:
-        return f"{result.path}: error"
+        return f"{result.path}: not analysed (error above)"
     counts = {"new": 0, "existing": 0, "baseline": 0}
     for finding in result.findings:
         counts[finding.status] = counts.get(finding.status, 0) + 1
@@ -54,7 +54,7 @@ def render(results: Sequence[FileResult], verdict: GateVerdict, show_existing: b
         out.append(summary_line(result))
         if result.gate is not None:
             for reason in result.gate.reasons:
-                if reason.check != "finding":
+                if reason.check not in ("finding", "analysis"):
                     out.append(f"  {reason.level.value}: {reason.message}")
         for improvement in result.extra.get("improvements", []):
             out.append(f"  improved: {improvement}")

@@ -1,0 +1,151 @@
+"""Markdown for the pull-request summary comment and the job summary.
+
+The comment carries a hidden marker so that every run edits the same comment
+instead of adding one. Every string from the analysis is escaped (a file name
+or message cannot inject links, mentions or HTML), and the text is kept
+under a size limit (GitHub: 65,536 characters per comment) by showing fewer
+rows and saying so.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from quality_hooks.github.bundle import Bundle, FileSummary
+
+MARKER = "<!-- quality-hooks:summary -->"
+COMMENT_LIMIT = 65536
+_SPECIAL = re.compile(r"([\\`*_\[\]|~])")
+_ICON = {"passed": "✅", "failed": "❌", "error": "⚠️"}
+_LEVEL_ICON = {"ok": "✅", "warning": "⚠️", "critical": "❌"}
+
+
+def escape(text: str, limit: int = 300) -> str:
+    """Plain text that renders as itself in GitHub markdown, on one line."""
+    text = " ".join(str(text).split())
+    if len(text) > limit:
+        text = text[: limit - 1] + "…"
+    text = _SPECIAL.sub(r"\\\1", text)
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace("@", "&#64;")
+
+
+def code(text: str) -> str:
+    """Inline code that cannot be broken out of."""
+    text = " ".join(str(text).split())[:200]
+    fence = "`" * (max((len(run) for run in re.findall(r"`+", text)), default=0) + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
+def _num(value: float | None, digits: int = 1) -> str:
+    return "–" if value is None else f"{value:.{digits}f}"
+
+
+def _score_cell(summary: FileSummary) -> tuple[str, str]:
+    before, after = summary.score_before, summary.score_after
+    if before is None or after is None:
+        return _num(before), _num(after)
+    delta = after - before
+    arrow = "" if abs(delta) < 0.05 else (" ▲" if delta > 0 else " ▼")
+    return _num(before), f"{_num(after)}{arrow}"
+
+
+def _file_rows(files: Sequence[FileSummary]) -> list[str]:
+    rows = []
+    for item in files:
+        before, after = _score_cell(item)
+        fixed = "–" if item.fixed is None else str(item.fixed)
+        existing = item.existing + item.baseline
+        rows.append(
+            f"| {code(item.path)} | {before} | {after} | {_num(item.risk, 2)} | {item.new} | {fixed} | {existing} "
+            f"| {_LEVEL_ICON.get(item.level, '')} {item.level} |"
+        )
+    return rows
+
+
+def _ranked(files: Sequence[FileSummary]) -> list[FileSummary]:
+    order = {"critical": 0, "warning": 1, "ok": 2}
+    return sorted(files, key=lambda f: (order.get(f.level, 3), -(f.risk or 0.0), f.path))
+
+
+def _render(bundle: Bundle, run_url: str, cap: int, extra_notes: Sequence[str]) -> str:
+    icon = _ICON.get(bundle.gate, "")
+    verdict = {"passed": "passed", "failed": "failed", "error": "could not run"}.get(bundle.gate, bundle.gate)
+    lines = [MARKER, f"## {icon} quality-hooks: gate {verdict}", ""]
+    facts = [f"head {code(bundle.head_sha[:12])} against base {code(bundle.base_sha[:12])}"]
+    facts.append(f"scope: {bundle.scope}")
+    facts.append(f"fails on: {bundle.fail_on}")
+    if bundle.score is not None:
+        facts.append(f"lowest file score: {_num(bundle.score)}")
+    if bundle.risk is not None:
+        facts.append(f"highest risk: {_num(bundle.risk, 2)}")
+    if run_url:
+        facts.append(f"[workflow run]({run_url})")
+    lines += [" · ".join(facts), ""]
+    new = sum(f.new for f in bundle.files)
+    existing = sum(f.existing + f.baseline for f in bundle.files)
+    fixed = [f.fixed for f in bundle.files if f.fixed is not None]
+    counts = f"**{new}** new finding(s), **{existing}** pre-existing"
+    counts += f", **{sum(fixed)}** fixed" if fixed else ""
+    lines += [counts + f" in {len(bundle.files)} changed file(s).", ""]
+    hidden: list[str] = []
+    reasons = [r for f in _ranked(bundle.files) for r in ((f.path, reason) for reason in f.reasons)]
+    if reasons:
+        title = "Why the gate failed" if bundle.gate == "failed" else "Gate reasons"
+        lines += [f"### {title}", ""]
+        lines += [f"- {code(path)}: {escape(reason)}" for path, reason in reasons[:cap]]
+        if len(reasons) > cap:
+            hidden.append(f"{len(reasons) - cap} more gate reason(s)")
+        lines.append("")
+    files = _ranked(bundle.files)
+    if files:
+        lines += [
+            "### Changed files",
+            "",
+            "| File | Score before | Score after | Risk | New | Fixed | Pre-existing | Gate |",
+            "|---|---:|---:|---:|---:|---:|---:|---|",
+        ]
+        lines += _file_rows(files[:cap])
+        if len(files) > cap:
+            hidden.append(f"{len(files) - cap} more file(s)")
+        lines.append("")
+    risky = [f for f in sorted(bundle.files, key=lambda f: -(f.risk or 0.0)) if f.factors][: min(cap, 5)]
+    if risky:
+        lines += ["### Top risk factors", ""]
+        for item in risky:
+            factors = "; ".join(escape(x, 120) for x in item.factors[:3])
+            lines.append(f"- {code(item.path)} (risk {_num(item.risk, 2)}): {factors}")
+        lines.append("")
+    improved = [(f.path, i) for f in bundle.files for i in f.improvements]
+    if improved:
+        lines += ["### Improved", ""]
+        lines += [f"- {code(path)}: {escape(text)}" for path, text in improved[:cap]]
+        if len(improved) > cap:
+            hidden.append(f"{len(improved) - cap} more improvement(s)")
+        lines.append("")
+    errors = [(f.path, f.error) for f in bundle.files if f.error]
+    if errors:
+        lines += ["### Not analysed", ""] + [f"- {code(p)}: {escape(e or '')}" for p, e in errors[:cap]] + [""]
+    notes = [*bundle.notes, *extra_notes]
+    if notes:
+        lines += ["<details><summary>Notes</summary>", ""] + [f"- {escape(n, 500)}" for n in notes[:cap]] + ["", "</details>", ""]
+    if hidden:
+        lines.append(f"_Shortened to fit GitHub's size limit: {', '.join(hidden)} not shown; the SARIF file and the job log have everything._")
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def render_summary(bundle: Bundle, run_url: str = "", limit: int = COMMENT_LIMIT, notes: Sequence[str] = ()) -> str:
+    """The summary comment / job summary: at most ``limit`` characters, marker first."""
+    cap = 1000
+    while True:
+        text = _render(bundle, run_url, cap, notes)
+        if len(text) <= limit or cap <= 1:
+            break
+        cap //= 2
+    if len(text) > limit:
+        note = "\n\n_Truncated to fit GitHub's size limit._\n"
+        text = text[: limit - len(note)] + note
+    return text
