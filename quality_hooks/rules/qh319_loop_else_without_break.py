@@ -23,7 +23,10 @@ class LoopElseWithoutBreak(Rule):
     VALID = [
         Valid("for x in xs:\n    if x:\n        break\nelse:\n    print('none')\n"),
         Valid("while more():\n    if done():\n        break\nelse:\n    fail()\n"),
-        Valid("for x in xs:\n    for y in x:\n        if y:\n            break\n    else:\n        break\nelse:\n    fail()\n"),
+        Valid(
+            "for x in xs:\n    for y in x:\n        if y:\n            break\n    else:\n        break\n"
+            "else:\n    fail()\n"
+        ),
     ]
     INVALID = [
         Invalid(
