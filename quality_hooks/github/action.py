@@ -1,0 +1,419 @@
+"""``quality-hooks action``: run as the GitHub Action.
+
+Modes: ``full`` (default) judges the change and posts everything; ``analyse``
+judges and writes a bundle for a later privileged job, posting nothing;
+``publish`` (in a ``workflow_run`` job) posts a bundle written by ``analyse``,
+treating it as untrusted. Whatever GitHub refuses, the job summary, the
+outputs, the SARIF file and the exit code still say what the gate decided.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import os
+import subprocess
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from quality_hooks.github import retry
+from quality_hooks.github.bundle import Bundle, BundleError, annotations_for, file_summary, load_bundle
+from quality_hooks.github.context import (
+    ContextError,
+    RunnerContext,
+    Target,
+    read_input,
+    runner_context,
+    switch,
+    target_for,
+)
+from quality_hooks.github.publish import Outcome, Publisher
+from quality_hooks.github.workflow import (
+    CommandAnnotation,
+    annotation_lines,
+    mask,
+    select_visible,
+    write_outputs,
+    write_step_summary,
+)
+from quality_hooks.report.markdown import COMMENT_LIMIT, render_summary
+
+PROG = "quality-hooks action"
+MODES = ("full", "analyse", "publish")
+FAIL_ON = ("warning", "critical", "never")
+SCOPES = ("changed-lines", "changed-files", "all")
+READ_ONLY_NOTE = (
+    "The token may not write to this repository (pull requests from forks get a read-only token), so the results "
+    "went to workflow-command annotations, this job summary and the exit code. To get the comment, suggestions and "
+    "status on fork pull requests, use the fork-safe workflow pair from the Action's README."
+)
+
+
+@dataclass
+class Inputs:
+    token: str
+    config: str
+    scope: str
+    fail_on: str
+    comment: bool
+    suggestions: bool
+    annotations: bool
+    status_context: str
+    sarif_file: str
+    store_url: str
+    store_token: str
+    mode: str
+    bundle: str
+
+    def __repr__(self) -> str:  # never show the tokens
+        return f"Inputs(mode={self.mode!r}, scope={self.scope!r}, fail_on={self.fail_on!r})"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        description="Judge a pull request or push and report on GitHub. Every flag defaults to the matching INPUT_* variable.",
+    )
+    parser.add_argument("--mode", choices=MODES, help="full (default), analyse (write a bundle, post nothing) or publish")
+    parser.add_argument("--bundle", metavar="FILE", help="bundle to write (analyse) or read (publish)")
+    parser.add_argument("--config", metavar="FILE", help="pyproject.toml or TOML file with the settings")
+    parser.add_argument("--scope", choices=SCOPES, help="which findings can fail the gate (default from config)")
+    parser.add_argument("--fail-on", choices=FAIL_ON, help="gate level that fails the job (default from config)")
+    parser.add_argument("--sarif-file", metavar="FILE", help="where to write SARIF (default quality-hooks.sarif)")
+    for name in ("comment", "suggestions", "annotations"):
+        parser.add_argument(f"--{name}", choices=("on", "off"), help=f"post the {name} (default on)")
+    parser.add_argument("--status-context", help="commit status context (default quality-hooks/gate)")
+    parser.add_argument("--store-url", help="metrics store to push the run to (optional)")
+    return parser
+
+
+def read_inputs(args: argparse.Namespace, env: Mapping[str, str]) -> Inputs:
+    def pick(flag: str | None, name: str, default: str = "") -> str:
+        return flag if flag is not None else read_input(env, name, default)
+
+    inputs = Inputs(
+        token=read_input(env, "github-token") or env.get("GITHUB_TOKEN", ""),
+        config=pick(args.config, "config"),
+        scope=pick(args.scope, "scope"),
+        fail_on=pick(args.fail_on, "fail-on"),
+        comment=switch(pick(args.comment, "comment", "on"), "comment"),
+        suggestions=switch(pick(args.suggestions, "suggestions", "on"), "suggestions"),
+        annotations=switch(pick(args.annotations, "annotations", "on"), "annotations"),
+        status_context=pick(args.status_context, "status-context", "quality-hooks/gate"),
+        sarif_file=pick(args.sarif_file, "sarif-file", "quality-hooks.sarif"),
+        store_url=pick(args.store_url, "store-url"),
+        store_token=read_input(env, "store-token") or env.get("QUALITY_HOOKS_STORE_TOKEN", ""),
+        mode=pick(args.mode, "mode", "full"),
+        bundle=pick(args.bundle, "bundle", "quality-hooks-bundle.json"),
+    )
+    if inputs.scope and inputs.scope not in SCOPES:
+        raise ContextError(f"input scope: expected one of {', '.join(SCOPES)}, got {inputs.scope!r}")
+    if inputs.fail_on and inputs.fail_on not in FAIL_ON:
+        raise ContextError(f"input fail-on: expected one of {', '.join(FAIL_ON)}, got {inputs.fail_on!r}")
+    if inputs.mode not in MODES:
+        raise ContextError(f"input mode: expected one of {', '.join(MODES)}, got {inputs.mode!r}")
+    return inputs
+
+
+def say(message: str) -> None:
+    print(f"{PROG}: {message}", flush=True)
+
+
+# --------------------------------------------------------------------------- analysis
+
+
+def _git_out(root: str, *args: str) -> str:
+    done = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, check=False)
+    return done.stdout.strip() if done.returncode == 0 else ""
+
+
+def analyse(context: RunnerContext, target: Target, inputs: Inputs) -> tuple[Bundle, list]:
+    """Run the check on base...head; return the bundle and the FileResults (paths made relative)."""
+    from quality_hooks import git
+    from quality_hooks.config import load_config
+    from quality_hooks.github.suggestions import suggestions_for
+    from quality_hooks.pipeline import run_check
+    from quality_hooks.report.json_report import summary
+
+    root = git.repo_root(context.workspace)
+    notes: list[str] = []
+    head = _git_out(root, "rev-parse", "HEAD")
+    if head != target.head_sha:
+        notes.append(
+            f"checked-out commit {head[:12] or '?'} is not the head {target.head_sha[:12]}; use actions/checkout with "
+            "ref: ${{ github.event.pull_request.head.sha }} so that line numbers match the pull request"
+        )
+    config = load_config(root, os.path.join(root, inputs.config) if inputs.config else None)
+    if inputs.fail_on in ("warning", "critical"):
+        config = dataclasses.replace(config, gate=dataclasses.replace(config.gate, fail_on=inputs.fail_on))
+    run = run_check([], config, base=target.base_sha, scope=inputs.scope or None, cwd=root)
+    change = git.collect_change(root, base=target.base_sha)
+    notes += run.notes
+    files, annotations, suggestions = [], [], []
+    for result in run.results:
+        rel = os.path.relpath(os.path.abspath(result.path), root).replace(os.sep, "/")
+        result.path = rel
+        files.append(file_summary(result, rel))
+        annotations += annotations_for(result, rel)
+        if inputs.suggestions and target.kind == "pull_request":
+            changed = change.files.get(rel)
+            lines = None if changed is None or changed.status == "added" else set(changed.lines)
+            suggestions += suggestions_for(result, rel, lines, config)
+    totals = summary(run.results)
+    fail_on = inputs.fail_on or config.gate.fail_on
+    bundle = Bundle(
+        repository=context.repository,
+        event=context.event_name,
+        base_sha=target.base_sha,
+        head_sha=target.head_sha,
+        pr_number=target.pr_number,
+        gate="passed" if run.verdict.passed else "failed",
+        level=run.verdict.level.value,
+        fail_on=fail_on,
+        scope=run.scope,
+        reasons=[r.message for r in run.verdict.reasons],
+        score=totals["score"],
+        risk=totals["risk"],
+        new_findings=totals["new_findings"],
+        files=files,
+        annotations=annotations,
+        suggestions=suggestions,
+        notes=notes,
+    )
+    return bundle, run.results
+
+
+def error_bundle(context: RunnerContext, target: Target, message: str) -> Bundle:
+    return Bundle(
+        repository=context.repository,
+        event=context.event_name,
+        base_sha=target.base_sha,
+        head_sha=target.head_sha,
+        pr_number=target.pr_number,
+        gate="error",
+        reasons=[message],
+        notes=[message],
+    )
+
+
+# --------------------------------------------------------------------------- outputs
+
+
+def status_description(bundle: Bundle) -> str:
+    if bundle.gate == "error":
+        return f"could not run: {bundle.reasons[0] if bundle.reasons else 'see the job log'}"
+    head = f"gate {bundle.gate} ({bundle.level}): {bundle.new_findings} new finding(s)"
+    if bundle.score is not None:
+        head += f", lowest score {bundle.score:.1f}"
+    if bundle.gate == "failed" and bundle.reasons:
+        head += f"; {bundle.reasons[0]}"
+    return head
+
+
+def exit_code(bundle: Bundle) -> int:
+    if bundle.gate == "error":
+        return 2
+    return 1 if bundle.gate == "failed" and bundle.fail_on != "never" else 0
+
+
+def command_annotations(bundle: Bundle) -> tuple[list[str], int]:
+    converted = [
+        CommandAnnotation(a.level, a.path, a.line, a.end_line, a.title, a.message, a.column, a.end_column)
+        for a in bundle.annotations
+    ]
+    shown, hidden = select_visible(converted)
+    return annotation_lines(shown), hidden
+
+
+def emit_command_annotations(bundle: Bundle, notes: list[str]) -> None:
+    lines, hidden = command_annotations(bundle)
+    for line in lines:
+        print(line, flush=True)
+    if hidden:
+        notes.append(
+            f"{hidden} more annotation(s) not shown: GitHub shows at most 10 workflow-command annotations per level per "
+            "step (most severe shown first); the SARIF file has all of them."
+        )
+
+
+def write_sarif(path: str, results: list, bundle: Bundle) -> str:
+    from quality_hooks.report import sarif
+
+    try:
+        with open(path, "w", encoding="utf-8") as handle:
+            handle.write(sarif.render(results) + "\n")
+    except OSError as exc:
+        bundle.notes.append(f"SARIF not written to {path}: {exc.strerror}")
+        return ""
+    return path
+
+
+def push_to_store(inputs: Inputs, context: RunnerContext, target: Target, results: list, notes: list[str]) -> None:
+    from quality_hooks.store.client import push_report
+    from quality_hooks.store.payload import RunContext, build_run_payload
+
+    if not inputs.store_token:
+        notes.append("store-url is set but store-token is empty: metrics not pushed")
+        return
+    mask(inputs.store_token) if os.environ.get("GITHUB_ACTIONS") == "true" else None
+    run_context = RunContext(
+        commit=target.head_sha,
+        run_id=context.run_id or "local",
+        branch=target.head_ref.removeprefix("refs/heads/") or None,
+        pull_request=target.pr_number,
+        base_commit=target.base_sha,
+    )
+    result = push_report(inputs.store_url, inputs.store_token, context.repository, build_run_payload(results, run_context))
+    if result.ok:
+        say(f"metrics pushed to the store ({'new run' if result.created else 'already stored'})")
+    else:
+        print(f"::warning::{PROG}: metrics not pushed to the store: {result.error}", flush=True)
+        notes.append(f"metrics not pushed to the store: {result.error}")
+
+
+def publish(context: RunnerContext, bundle: Bundle, inputs: Inputs, local_root: str | None) -> list[Outcome]:
+    """Every output that needs the API; each one independent of the others."""
+    publisher = Publisher(context.api_url, context.token, context.repository)
+    outcomes: list[Outcome] = []
+    run_url = context.run_url
+    if bundle.pr_number is not None:
+        if inputs.comment:
+            outcomes.append(publisher.upsert_summary(bundle.pr_number, render_summary(bundle, run_url)))
+        if inputs.suggestions and bundle.suggestions:
+            try:
+                commentable = publisher.commentable(bundle.pr_number)
+            except (retry.PermissionDenied, retry.GiveUp) as exc:
+                outcomes.append(Outcome("review", False, f"cannot read the diff: {exc}"))
+            else:
+                outcomes.append(publisher.post_review(bundle.pr_number, bundle.head_sha, bundle.suggestions, commentable, _local_lines(local_root, bundle)))
+    if inputs.annotations:
+        conclusion = {"passed": "success", "failed": "failure" if bundle.fail_on != "never" else "neutral"}.get(bundle.gate, "failure")
+        title = status_description(bundle)[:200]
+        summary = render_summary(bundle, run_url, limit=COMMENT_LIMIT - 1)
+        outcomes.append(publisher.check_run(bundle.head_sha, conclusion, title, summary, bundle.annotations))
+    state = {"passed": "success", "failed": "failure"}.get(bundle.gate, "error")
+    if bundle.gate == "failed" and bundle.fail_on == "never":
+        state = "success"
+    outcomes.append(publisher.set_status(bundle.head_sha, state, status_description(bundle), run_url, inputs.status_context))
+    return outcomes
+
+
+def _local_lines(root: str | None, bundle: Bundle):  # type: ignore[no-untyped-def]
+    if root is None:
+        return None
+    from quality_hooks.github.diff import git_patches
+
+    def lines(path: str) -> set[int]:
+        return git_patches(root, bundle.base_sha, bundle.head_sha, [path]).get(path, set())
+
+    return lines
+
+
+def report(context: RunnerContext, bundle: Bundle, inputs: Inputs, outcomes: list[Outcome], sarif_path: str, notes: list[str]) -> None:
+    """Log the outcomes, fall back where the API refused, write outputs and the job summary."""
+    for outcome in outcomes:
+        say(f"{outcome.name}: {outcome.detail}")
+        if not outcome.ok and not outcome.denied:
+            print(f"::warning::{PROG}: {outcome.name} failed: {outcome.detail}", flush=True)
+    denied = any(o.denied for o in outcomes)
+    check_run_ok = any(o.name == "check run" and o.ok for o in outcomes)
+    if inputs.annotations and not check_run_ok:
+        emit_command_annotations(bundle, notes)
+    if denied:
+        notes.insert(0, READ_ONLY_NOTE)
+        print(f"::notice::{PROG}: {READ_ONLY_NOTE}", flush=True)
+    failed = [f"{o.name}: {o.detail}" for o in outcomes if not o.ok and not o.denied]
+    notes += [f"not posted: {text}" for text in failed]
+    write_outputs(
+        context.output_file,
+        {
+            "score": "" if bundle.score is None else f"{bundle.score:.1f}",
+            "risk": "" if bundle.risk is None else f"{bundle.risk:.3f}",
+            "gate": bundle.gate,
+            "new-findings": str(bundle.new_findings),
+            "sarif-file": sarif_path,
+        },
+    )
+    write_step_summary(context.summary_file, render_summary(bundle, context.run_url, limit=1024 * 1024 - 8192, notes=notes))
+
+
+# --------------------------------------------------------------------------- modes
+
+
+def run_publish(context: RunnerContext, inputs: Inputs) -> int:
+    """workflow_run job: post a bundle from an untrusted artifact after checking it against GitHub."""
+    if context.event_name != "workflow_run":
+        raise ContextError(f"mode publish runs on workflow_run events, not {context.event_name or '(none)'}")
+    bundle = load_bundle(inputs.bundle)
+    workflow_run = context.event.get("workflow_run") or {}
+    if bundle.repository != context.repository:
+        raise BundleError(f"{inputs.bundle}: repository {bundle.repository!r} is not {context.repository!r}")
+    if bundle.head_sha != workflow_run.get("head_sha"):
+        raise BundleError(f"{inputs.bundle}: head_sha does not match the workflow run's head commit")
+    notes: list[str] = []
+    if bundle.pr_number is not None:
+        publisher = Publisher(context.api_url, context.token, context.repository)
+        try:
+            head = publisher.pull_head_sha(bundle.pr_number)
+        except (retry.PermissionDenied, retry.GiveUp) as exc:
+            raise BundleError(f"{inputs.bundle}: cannot verify pull request #{bundle.pr_number}: {exc}") from None
+        if head != bundle.head_sha:
+            say(f"pull request #{bundle.pr_number} has moved on to {head[:12]}; not posting results for {bundle.head_sha[:12]}")
+            return 0
+    outcomes = publish(context, bundle, inputs, None)
+    report(context, bundle, inputs, outcomes, "", notes)
+    return exit_code(bundle)
+
+
+def run(env: Mapping[str, str], argv: Sequence[str] | None) -> int:
+    args = build_parser().parse_args(argv)
+    inputs = read_inputs(args, env)
+    if env.get("GITHUB_ACTIONS") == "true":
+        mask(inputs.token)
+    context = runner_context(env, inputs.token)
+    if inputs.mode == "publish":
+        return run_publish(context, inputs)
+    target, why = target_for(context)
+    if target is None:
+        say(why)
+        write_outputs(context.output_file, {"gate": "skipped", "new-findings": "0", "score": "", "risk": "", "sarif-file": ""})
+        write_step_summary(context.summary_file, f"quality-hooks: {why}\n")
+        return 0
+    say(f"checking {target.kind} {target.base_sha[:12]}...{target.head_sha[:12]} of {context.repository}")
+    results: list = []
+    try:
+        bundle, results = analyse(context, target, inputs)
+    except Exception as exc:  # user errors (config, git) and crashes alike: report, set the status, exit 2
+        from quality_hooks.commands.common import USER_ERRORS
+
+        message = str(exc) if isinstance(exc, USER_ERRORS) else f"internal error: {type(exc).__name__}: {exc}"
+        print(f"::error::{PROG}: {message}", flush=True)
+        bundle = error_bundle(context, target, message)
+    notes: list[str] = []
+    sarif_path = write_sarif(inputs.sarif_file, results, bundle) if bundle.gate != "error" else ""
+    if inputs.store_url and bundle.gate != "error":
+        push_to_store(inputs, context, target, results, notes)
+    if inputs.mode == "analyse":
+        with open(inputs.bundle, "w", encoding="utf-8") as handle:
+            handle.write(bundle.to_json())
+        say(f"bundle written to {inputs.bundle}")
+        report(context, bundle, inputs, [], sarif_path, notes)
+        return exit_code(bundle)
+    if not context.token:
+        notes.append("no token (input github-token or GITHUB_TOKEN): nothing posted to GitHub")
+        outcomes: list[Outcome] = []
+    else:
+        outcomes = publish(context, bundle, inputs, context.workspace)
+    report(context, bundle, inputs, outcomes, sarif_path, notes)
+    code = exit_code(bundle)
+    say(f"gate {bundle.gate} ({bundle.level}); exit code {code}")
+    return code
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        return run(os.environ, argv)
+    except (ContextError, BundleError) as exc:
+        print(f"{PROG}: {exc}", file=sys.stderr)
+        return 2

@@ -1,0 +1,332 @@
+"""The Action's entry point run as GitHub runs it, against a fake GitHub on 127.0.0.1.
+
+Each test builds a real git repository with base and head commits, writes an
+event file from GitHub's webhook examples (SHAs and repository rewritten),
+runs ``quality-hooks action`` in a subprocess with the runner's variables and
+checks what the fake GitHub received. The fake checks every request against
+GitHub's OpenAPI description; any undocumented request fails the test.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import GitRepo
+from fake_github import FakeGitHub
+
+DATA = Path(__file__).parent / "data" / "github"
+TOKEN = "ghs_fake_token_1234567890"
+REPO = "octo-org/octo-repo"
+BIN = Path(sys.executable).parent / "quality-hooks"
+
+CONFIG = """\
+[tool.quality-hooks]
+ruff = false
+
+[tool.quality-hooks.gate]
+max-new-findings = { warning = 0, critical = 1 }
+"""
+BASE = '''\
+"""App."""
+
+
+def legacy(x):
+    """Old."""
+    if not x in [1, 2]:
+        return f"legacy"
+    return "ok"
+'''
+#: Two new fixable warnings (QH305, QH304) on added lines: the gate fails (2 > 1).
+HEAD = (
+    BASE
+    + '''
+
+def greet(name):
+    """Greet."""
+    if not name in ("a", "b"):
+        return f"hello"
+    return name
+'''
+)
+CLEAN_ADDITION = '''
+
+def double(value):
+    """Twice the value."""
+    return value * 2
+'''
+
+
+class Scenario:
+    """A repository, a fake GitHub with its pull request, and a way to run the Action."""
+
+    def __init__(self, tmp_path: Path, fake: FakeGitHub) -> None:
+        self.tmp = tmp_path
+        self.fake = fake
+        self.repo = GitRepo(tmp_path / "repo")
+        self.repo.write("pyproject.toml", CONFIG)
+        self.repo.write("app.py", BASE)
+        self.base = self.repo.commit("base")
+        self.runs = 0
+
+    def commit_head(self, text: str, path: str = "app.py") -> str:
+        self.repo.write(path, text)
+        self.head = self.repo.commit("head")
+        self.fake.add_pull(7, self.base, self.head, self.pr_files())
+        return self.head
+
+    def pr_files(self) -> list[dict[str, Any]]:
+        names = self.repo.git("diff", "--name-only", f"{self.base}...{self.head}").split()
+        files = []
+        for name in names:
+            patch = self.repo.git("diff", "-U3", f"{self.base}...{self.head}", "--", name)
+            patch = patch[patch.index("@@") :] if "@@" in patch else ""
+            added = sum(1 for line in patch.splitlines() if line.startswith("+"))
+            removed = sum(1 for line in patch.splitlines() if line.startswith("-"))
+            url = f"https://github.com/{REPO}/blob/{self.head}/{name}"
+            files.append(
+                {"sha": "1" * 40, "filename": name, "status": "modified", "additions": added, "deletions": removed}
+                | {"changes": added + removed, "blob_url": url, "raw_url": url, "contents_url": url, "patch": patch}
+            )
+        return files
+
+    def event(self, name: str = "pull_request.opened.0.json") -> Path:
+        data = json.loads((DATA / "events" / name).read_text())
+        data["number"] = 7
+        pr = data["pull_request"]
+        pr["number"] = 7
+        pr["head"]["sha"], pr["base"]["sha"] = self.head, self.base
+        pr["url"] = f"{self.fake.url}/repos/{REPO}/pulls/7"
+        data["repository"]["full_name"] = REPO
+        path = self.tmp / f"event-{self.runs}.json"
+        path.write_text(json.dumps(data))
+        return path
+
+    def run(self, event: Path | None = None, event_name: str = "pull_request", **inputs: str) -> Result:
+        self.runs += 1
+        output = self.tmp / f"output-{self.runs}.txt"
+        summary = self.tmp / f"summary-{self.runs}.md"
+        env = {
+            **{k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "INPUT_"))},
+            "GITHUB_ACTIONS": "true",
+            "GITHUB_EVENT_NAME": event_name,
+            "GITHUB_EVENT_PATH": str(event or self.event()),
+            "GITHUB_REPOSITORY": REPO,
+            "GITHUB_API_URL": self.fake.url,
+            "GITHUB_SERVER_URL": "https://github.example",
+            "GITHUB_RUN_ID": "4242",
+            "GITHUB_SHA": "f" * 40,  # the test merge commit: must never be used
+            "GITHUB_WORKSPACE": str(self.repo.path),
+            "GITHUB_OUTPUT": str(output),
+            "GITHUB_STEP_SUMMARY": str(summary),
+            "INPUT_GITHUB_TOKEN": TOKEN,
+            "INPUT_SARIF-FILE": str(self.tmp / "results.sarif"),
+            "QUALITY_HOOKS_GITHUB_MAX_SLEEP": "3",
+            "QUALITY_HOOKS_GITHUB_WRITE_INTERVAL": "0",
+        }
+        env.update({f"INPUT_{k.upper()}": v for k, v in inputs.items()})
+        started = time.monotonic()
+        done = subprocess.run(
+            [str(BIN), "action"], cwd=self.repo.path, env=env, capture_output=True, text=True, timeout=120, check=False
+        )
+        return Result(done, output, summary, time.monotonic() - started)
+
+
+class Result:
+    def __init__(self, done: subprocess.CompletedProcess[str], output: Path, summary: Path, elapsed: float) -> None:
+        self.code = done.returncode
+        self.stdout, self.stderr = done.stdout, done.stderr
+        self.outputs = parse_outputs(output.read_text() if output.exists() else "")
+        self.summary = summary.read_text() if summary.exists() else ""
+        self.elapsed = elapsed
+
+    def __repr__(self) -> str:
+        return f"exit {self.code}\nSTDOUT:\n{self.stdout}\nSTDERR:\n{self.stderr}"
+
+
+def parse_outputs(text: str) -> dict[str, str]:
+    values = {}
+    for match in re.finditer(r"^([\w-]+)<<(\S+)\n(.*?)\n\2$", text, re.S | re.M):
+        values[match.group(1)] = match.group(3)
+    return values
+
+
+@pytest.fixture
+def fake() -> Any:
+    with FakeGitHub(REPO, TOKEN) as server:
+        yield server
+        assert server.problems == [], "undocumented or invalid requests:\n" + "\n".join(server.problems)
+
+
+@pytest.fixture
+def scenario(tmp_path: Path, fake: FakeGitHub) -> Scenario:
+    return Scenario(tmp_path, fake)
+
+
+def assert_token_hidden(result: Result) -> None:
+    lines = [line for line in (result.stdout + result.stderr).splitlines() if TOKEN in line]
+    assert lines == [f"::add-mask::{TOKEN}"], lines
+
+
+def test_first_run_posts_comment_review_status_and_annotations(scenario: Scenario) -> None:
+    head = scenario.commit_head(HEAD)
+    result = scenario.run()
+    fake = scenario.fake
+    assert result.code == 1, result
+    assert result.outputs["gate"] == "failed"
+    assert result.outputs["new-findings"] == "2"
+    sarif = json.loads(Path(result.outputs["sarif-file"]).read_text())
+    assert sarif["version"] == "2.1.0"
+    assert len(fake.issue_comments) == 1
+    body = fake.issue_comments[0]["body"]
+    assert body.startswith("<!-- quality-hooks:summary -->") and "gate failed" in body and "`app.py`" in body
+    assert len(fake.reviews) == 1 and fake.reviews[0]["state"] == "COMMENTED"
+    assert fake.reviews[0]["commit_id"] == head
+    [suggestion] = fake.review_comments  # the two fixes sit on adjacent lines: one two-line suggestion
+    assert (suggestion["path"], suggestion["start_line"], suggestion["line"]) == ("app.py", 13, 14)
+    assert '```suggestion\n    if name not in ("a", "b"):\n        return "hello"\n```' in suggestion["body"]
+    [status] = fake.statuses
+    assert (status["_sha"], status["state"], status["context"]) == (head, "failure", "quality-hooks/gate")
+    assert status["target_url"] == f"https://github.example/{REPO}/actions/runs/4242"
+    assert len(status["description"]) <= 140
+    [check] = fake.check_runs.values()
+    assert check["head_sha"] == head and check["conclusion"] == "failure"
+    assert sorted((a["start_line"], a["annotation_level"]) for a in check["annotations"]) == [(13, "warning"), (14, "warning")]
+    assert "f" * 40 not in json.dumps([r.path for r in fake.requests])
+    assert "<!-- quality-hooks:summary -->" in result.summary and "gate failed" in result.summary
+    assert "::warning file=" not in result.stdout  # the check run carried the annotations
+    assert_token_hidden(result)
+
+
+def test_second_run_on_new_head_edits_the_comment_and_repeats_nothing(scenario: Scenario) -> None:
+    scenario.commit_head(HEAD)
+    first = scenario.run()
+    assert first.code == 1, first
+    comment_id = scenario.fake.issue_comments[0]["id"]
+    new_head = scenario.commit_head(HEAD + CLEAN_ADDITION)
+    second = scenario.run(scenario.event("pull_request.synchronize.22.json"))
+    fake = scenario.fake
+    assert second.code == 1, second
+    assert [c["id"] for c in fake.issue_comments] == [comment_id]
+    assert new_head[:12] in fake.issue_comments[0]["body"]
+    assert len(fake.writes("POST", "/issues/7/comments")) == 1
+    assert len(fake.writes("PATCH", f"/issues/comments/{comment_id}")) == 1
+    keys = [(c["path"], c["line"], c["body"]) for c in fake.review_comments]
+    assert len(keys) == len(set(keys)) == 1
+    assert len(fake.reviews) == 1  # nothing new to suggest: no empty second review
+    assert fake.statuses[-1]["_sha"] == new_head
+    assert "no new suggestions (1 already posted" in second.stdout
+    third = scenario.run(scenario.event("pull_request.synchronize.22.json"))  # a rerun of the same head
+    assert third.code == 1 and len(fake.issue_comments) == 1 and len(fake.reviews) == 1, third
+    assert "already up to date" in third.stdout
+
+
+def test_read_only_token_degrades_to_workflow_commands(scenario: Scenario) -> None:
+    scenario.commit_head(HEAD)
+    scenario.fake.read_only = True
+    result = scenario.run()
+    assert result.code == 1, result  # the gate failed; the 403s themselves change nothing
+    assert "Traceback" not in result.stderr
+    assert scenario.fake.issue_comments == [] and scenario.fake.statuses == []
+    commands = [line for line in result.stdout.splitlines() if line.startswith("::warning file=app.py")]
+    assert len(commands) == 2 and "line=13" in commands[0] and "title=quality-hooks QH305" in commands[0]
+    assert "read-only token" in result.summary and "workflow-command annotations" in result.summary
+    assert result.outputs["gate"] == "failed"
+    lenient = scenario.run(**{"FAIL-ON": "never"})
+    assert lenient.code == 0, lenient  # no red job caused by a 403
+    assert_token_hidden(lenient)
+
+
+def test_review_rejected_with_422_leaves_the_other_outputs(scenario: Scenario) -> None:
+    scenario.commit_head(HEAD)
+    scenario.fake.fail("POST", "/pulls/{pull_number}/reviews", 422, times=10)
+    result = scenario.run()
+    fake = scenario.fake
+    assert result.code == 1, result
+    assert fake.reviews == [] and len(fake.issue_comments) == 1 and len(fake.statuses) == 1
+    assert len(fake.check_runs) == 1
+    assert "::warning::quality-hooks action: review failed" in result.stdout
+    assert "not posted: review" in result.summary
+
+
+def test_502_after_the_comment_was_stored_still_gives_one_comment(scenario: Scenario) -> None:
+    scenario.commit_head(HEAD)
+    scenario.fake.fail("POST", "/issues/{issue_number}/comments", 502, apply=True)
+    result = scenario.run()
+    assert result.code == 1, result
+    assert len(scenario.fake.issue_comments) == 1
+    assert len(scenario.fake.writes("POST", "/issues/7/comments")) == 1
+    assert "HTTP 502" in result.stderr and "retrying" in result.stderr
+
+
+def test_502_then_success_posts_exactly_one_comment(scenario: Scenario) -> None:
+    scenario.commit_head(HEAD)
+    scenario.fake.fail("POST", "/issues/{issue_number}/comments", 502)
+    result = scenario.run()
+    assert result.code == 1, result
+    assert len(scenario.fake.issue_comments) == 1
+    assert len(scenario.fake.writes("POST", "/issues/7/comments")) == 2
+
+
+def test_secondary_rate_limit_is_waited_out(scenario: Scenario) -> None:
+    scenario.commit_head(HEAD)
+    limited = {"message": "You have exceeded a secondary rate limit. Please wait a few minutes before you try again."}
+    scenario.fake.fail("POST", "/statuses/{sha}", 403, headers={"Retry-After": "2"}, body=limited)
+    scenario.fake.fail("PATCH", "/check-runs/{check_run_id}", 429, headers={"Retry-After": "0"}, body=limited)
+    result = scenario.run()
+    assert result.code == 1, result
+    assert len(scenario.fake.statuses) == 1 and scenario.fake.statuses[0]["state"] == "failure"
+    assert "retrying in 2.0s" in result.stderr
+    assert result.elapsed >= 2.0
+
+
+def test_other_events_have_nothing_to_do(scenario: Scenario) -> None:
+    scenario.commit_head(HEAD)
+    result = scenario.run(DATA / "events" / "check_run.created.0.json", event_name="check_run")
+    assert result.code == 0, result
+    assert "nothing to do" in result.stdout and result.outputs["gate"] == "skipped"
+    assert scenario.fake.requests == []
+
+
+def test_push_checks_the_pushed_range(scenario: Scenario) -> None:
+    head = scenario.commit_head(HEAD)
+    event = json.loads((DATA / "events" / "push.event.4.json").read_text())
+    event.update(before=scenario.base, after=head, created=False, ref="refs/heads/main")
+    path = scenario.tmp / "push.json"
+    path.write_text(json.dumps(event))
+    result = scenario.run(path, event_name="push")
+    assert result.code == 1, result
+    assert scenario.fake.issue_comments == [] and scenario.fake.reviews == []
+    assert [s["_sha"] for s in scenario.fake.statuses] == [head]
+    deleted = scenario.run(DATA / "events" / "push.event.1.json", event_name="push")
+    assert deleted.code == 0 and "deleted: nothing to check" in deleted.stdout
+
+
+def test_fork_safe_pair_posts_a_checked_bundle(scenario: Scenario) -> None:
+    head = scenario.commit_head(HEAD)
+    bundle_path = scenario.tmp / "bundle.json"
+    analysed = scenario.run(MODE="analyse", BUNDLE=str(bundle_path), GITHUB_TOKEN="")
+    assert analysed.code == 1, analysed
+    assert scenario.fake.requests == []  # the unprivileged job posts nothing
+    workflow_run = json.loads((DATA / "events" / "workflow_run.completed.0.json").read_text())
+    workflow_run["workflow_run"]["head_sha"] = head
+    event = scenario.tmp / "workflow_run.json"
+    event.write_text(json.dumps(workflow_run))
+    published = scenario.run(event, event_name="workflow_run", MODE="publish", BUNDLE=str(bundle_path))
+    assert published.code == 1, published
+    assert len(scenario.fake.issue_comments) == 1 and len(scenario.fake.review_comments) == 1
+    assert scenario.fake.statuses[-1]["_sha"] == head
+    tampered = json.loads(bundle_path.read_text())
+    tampered["suggestions"][0]["path"] = "../../etc/passwd"
+    bundle_path.write_text(json.dumps(tampered))
+    writes = len(scenario.fake.writes())
+    rejected = scenario.run(event, event_name="workflow_run", MODE="publish", BUNDLE=str(bundle_path))
+    assert rejected.code == 2 and "not a relative repository path" in rejected.stderr, rejected
+    assert len(scenario.fake.writes()) == writes
