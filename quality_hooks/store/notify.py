@@ -51,7 +51,7 @@ class Notifier:
         self.public_url = public_url.rstrip("/") if public_url else None
         self.backoff = backoff
         self.max_attempts = max_attempts
-        self.poll = poll
+        self.poll = min(poll, backoff)  # a retry is never left waiting for a long poll
         self.timeout = timeout
         self._wake = threading.Event()
         self._stop = threading.Event()
