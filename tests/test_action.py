@@ -198,7 +198,10 @@ def test_first_run_posts_comment_review_status_and_annotations(scenario: Scenari
     assert len(status["description"]) <= 140
     [check] = fake.check_runs.values()
     assert check["head_sha"] == head and check["conclusion"] == "failure"
-    assert sorted((a["start_line"], a["annotation_level"]) for a in check["annotations"]) == [(13, "warning"), (14, "warning")]
+    assert sorted((a["start_line"], a["annotation_level"]) for a in check["annotations"]) == [
+        (13, "warning"),
+        (14, "warning"),
+    ]
     assert "f" * 40 not in json.dumps([r.path for r in fake.requests])
     assert "<!-- quality-hooks:summary -->" in result.summary and "gate failed" in result.summary
     assert "::warning file=" not in result.stdout  # the check run carried the annotations

@@ -73,9 +73,12 @@ class Inputs:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=PROG,
-        description="Judge a pull request or push and report on GitHub. Every flag defaults to the matching INPUT_* variable.",
+        description="Judge a pull request or push and report on GitHub. "
+        "Every flag defaults to the matching INPUT_* variable.",
     )
-    parser.add_argument("--mode", choices=MODES, help="full (default), analyse (write a bundle, post nothing) or publish")
+    parser.add_argument(
+        "--mode", choices=MODES, help="full (default), analyse (write a bundle, post nothing) or publish"
+    )
     parser.add_argument("--bundle", metavar="FILE", help="bundle to write (analyse) or read (publish)")
     parser.add_argument("--config", metavar="FILE", help="pyproject.toml or TOML file with the settings")
     parser.add_argument("--scope", choices=SCOPES, help="which findings can fail the gate (default from config)")
@@ -232,7 +235,8 @@ def emit_command_annotations(bundle: Bundle, notes: list[str]) -> None:
         print(line, flush=True)
     if hidden:
         notes.append(
-            f"{hidden} more annotation(s) not shown: GitHub shows at most 10 workflow-command annotations per level per "
+            f"{hidden} more annotation(s) not shown: GitHub shows at most 10 workflow-command annotations "
+            "per level per "
             "step (most severe shown first); the SARIF file has all of them."
         )
 
@@ -264,7 +268,9 @@ def push_to_store(inputs: Inputs, context: RunnerContext, target: Target, result
         pull_request=target.pr_number,
         base_commit=target.base_sha,
     )
-    result = push_report(inputs.store_url, inputs.store_token, context.repository, build_run_payload(results, run_context))
+    result = push_report(
+        inputs.store_url, inputs.store_token, context.repository, build_run_payload(results, run_context)
+    )
     if result.ok:
         say(f"metrics pushed to the store ({'new run' if result.created else 'already stored'})")
     else:
@@ -286,16 +292,28 @@ def publish(context: RunnerContext, bundle: Bundle, inputs: Inputs, local_root: 
             except (retry.PermissionDenied, retry.GiveUp) as exc:
                 outcomes.append(Outcome("review", False, f"cannot read the diff: {exc}"))
             else:
-                outcomes.append(publisher.post_review(bundle.pr_number, bundle.head_sha, bundle.suggestions, commentable, _local_lines(local_root, bundle)))
+                outcomes.append(
+                    publisher.post_review(
+                        bundle.pr_number,
+                        bundle.head_sha,
+                        bundle.suggestions,
+                        commentable,
+                        _local_lines(local_root, bundle),
+                    )
+                )
     if inputs.annotations:
-        conclusion = {"passed": "success", "failed": "failure" if bundle.fail_on != "never" else "neutral"}.get(bundle.gate, "failure")
+        conclusion = {"passed": "success", "failed": "failure" if bundle.fail_on != "never" else "neutral"}.get(
+            bundle.gate, "failure"
+        )
         title = status_description(bundle)[:200]
         summary = render_summary(bundle, run_url, limit=COMMENT_LIMIT - 1)
         outcomes.append(publisher.check_run(bundle.head_sha, conclusion, title, summary, bundle.annotations))
     state = {"passed": "success", "failed": "failure"}.get(bundle.gate, "error")
     if bundle.gate == "failed" and bundle.fail_on == "never":
         state = "success"
-    outcomes.append(publisher.set_status(bundle.head_sha, state, status_description(bundle), run_url, inputs.status_context))
+    outcomes.append(
+        publisher.set_status(bundle.head_sha, state, status_description(bundle), run_url, inputs.status_context)
+    )
     return outcomes
 
 
@@ -310,7 +328,9 @@ def _local_lines(root: str | None, bundle: Bundle):  # type: ignore[no-untyped-d
     return lines
 
 
-def report(context: RunnerContext, bundle: Bundle, inputs: Inputs, outcomes: list[Outcome], sarif_path: str, notes: list[str]) -> None:
+def report(
+    context: RunnerContext, bundle: Bundle, inputs: Inputs, outcomes: list[Outcome], sarif_path: str, notes: list[str]
+) -> None:
     """Log the outcomes, fall back where the API refused, write outputs and the job summary."""
     for outcome in outcomes:
         say(f"{outcome.name}: {outcome.detail}")
@@ -335,7 +355,9 @@ def report(context: RunnerContext, bundle: Bundle, inputs: Inputs, outcomes: lis
             "sarif-file": sarif_path,
         },
     )
-    write_step_summary(context.summary_file, render_summary(bundle, context.run_url, limit=1024 * 1024 - 8192, notes=notes))
+    write_step_summary(
+        context.summary_file, render_summary(bundle, context.run_url, limit=1024 * 1024 - 8192, notes=notes)
+    )
 
 
 # --------------------------------------------------------------------------- modes
@@ -359,7 +381,10 @@ def run_publish(context: RunnerContext, inputs: Inputs) -> int:
         except (retry.PermissionDenied, retry.GiveUp) as exc:
             raise BundleError(f"{inputs.bundle}: cannot verify pull request #{bundle.pr_number}: {exc}") from None
         if head != bundle.head_sha:
-            say(f"pull request #{bundle.pr_number} has moved on to {head[:12]}; not posting results for {bundle.head_sha[:12]}")
+            say(
+                f"pull request #{bundle.pr_number} has moved on to {head[:12]}; "
+                f"not posting results for {bundle.head_sha[:12]}"
+            )
             return 0
     outcomes = publish(context, bundle, inputs, None)
     report(context, bundle, inputs, outcomes, "", notes)
@@ -377,7 +402,9 @@ def run(env: Mapping[str, str], argv: Sequence[str] | None) -> int:
     target, why = target_for(context)
     if target is None:
         say(why)
-        write_outputs(context.output_file, {"gate": "skipped", "new-findings": "0", "score": "", "risk": "", "sarif-file": ""})
+        write_outputs(
+            context.output_file, {"gate": "skipped", "new-findings": "0", "score": "", "risk": "", "sarif-file": ""}
+        )
         write_step_summary(context.summary_file, f"quality-hooks: {why}\n")
         return 0
     say(f"checking {target.kind} {target.base_sha[:12]}...{target.head_sha[:12]} of {context.repository}")

@@ -240,7 +240,11 @@ def _load_file(reader: _Reader, value: Any, where: str) -> FileSummary:
     fixed = data.get("fixed")
     return FileSummary(
         path=reader.path(data.get("path"), f"{where}.path"),
-        status=reader.choice(data.get("status", "modified"), f"{where}.status", ("added", "modified", "renamed", "copied", "unchanged", "deleted")),
+        status=reader.choice(
+            data.get("status", "modified"),
+            f"{where}.status",
+            ("added", "modified", "renamed", "copied", "unchanged", "deleted"),
+        ),
         score_before=reader.number(data.get("score_before"), f"{where}.score_before"),
         score_after=reader.number(data.get("score_after"), f"{where}.score_after"),
         risk=reader.number(data.get("risk"), f"{where}.risk"),
@@ -259,7 +263,9 @@ def _load_file(reader: _Reader, value: Any, where: str) -> FileSummary:
 def _load_annotation(reader: _Reader, value: Any, where: str) -> Annotation:
     data = reader.obj(value, where, set(Annotation.__dataclass_fields__))
     line = reader.integer(data.get("line"), f"{where}.line", 1)
-    optional = {k: None if data.get(k) is None else reader.integer(data[k], f"{where}.{k}", 1) for k in ("column", "end_column")}
+    optional = {
+        k: None if data.get(k) is None else reader.integer(data[k], f"{where}.{k}", 1) for k in ("column", "end_column")
+    }
     return Annotation(
         path=reader.path(data.get("path"), f"{where}.path"),
         line=line,
@@ -310,7 +316,10 @@ def parse_bundle(data: Any, source: str = "bundle") -> Bundle:
         score=reader.number(data.get("score"), "score"),
         risk=reader.number(data.get("risk"), "risk"),
         new_findings=reader.integer(data.get("new_findings", 0), "new_findings"),
-        files=[_load_file(reader, v, f"files[{i}]") for i, v in enumerate(reader.items(data.get("files", []), "files", MAX_FILES))],
+        files=[
+            _load_file(reader, v, f"files[{i}]")
+            for i, v in enumerate(reader.items(data.get("files", []), "files", MAX_FILES))
+        ],
         annotations=[
             _load_annotation(reader, v, f"annotations[{i}]")
             for i, v in enumerate(reader.items(data.get("annotations", []), "annotations", MAX_ANNOTATIONS))

@@ -143,7 +143,13 @@ def target_for(context: RunnerContext) -> tuple[Target | None, str]:
         after = _sha(after, "after")
         if before == NULL_SHA or event.get("created"):
             default = event.get("repository", {}).get("default_branch") or "main"
-            return None, f"{event.get('ref', 'ref')} was created: no pushed range; it is checked when a pull request into {default} is opened"
-        return Target(kind="push", base_sha=_sha(before, "before"), head_sha=after, head_ref=str(event.get("ref", ""))), ""
+            return (
+                None,
+                f"{event.get('ref', 'ref')} was created: no pushed range; "
+                f"it is checked when a pull request into {default} is opened",
+            )
+        return Target(
+            kind="push", base_sha=_sha(before, "before"), head_sha=after, head_ref=str(event.get("ref", ""))
+        ), ""
     shown = name or "(GITHUB_EVENT_NAME not set)"
     return None, f"event {shown}: nothing to do (the Action checks pull_request, pull_request_target and push events)"

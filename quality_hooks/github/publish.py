@@ -115,7 +115,9 @@ class Publisher:
                 return f"summary comment {existing.id} updated"
             pull = self.repo.get_pull(number)
             created = self._call(
-                "post the summary comment", lambda: pull.create_issue_comment(body), recheck=lambda: self._find_summary(number)
+                "post the summary comment",
+                lambda: pull.create_issue_comment(body),
+                recheck=lambda: self._find_summary(number),
             )
             return f"summary comment {created.id} posted"
 
@@ -150,7 +152,12 @@ class Publisher:
                 if (suggestion.path, suggestion.line, body) in posted:
                     repeated += 1
                     continue
-                comment: dict[str, Any] = {"path": suggestion.path, "line": suggestion.line, "side": "RIGHT", "body": body}
+                comment: dict[str, Any] = {
+                    "path": suggestion.path,
+                    "line": suggestion.line,
+                    "side": "RIGHT",
+                    "body": body,
+                }
                 if suggestion.start_line < suggestion.line:
                     comment.update(start_line=suggestion.start_line, start_side="RIGHT")
                 comments.append(comment)
@@ -163,7 +170,10 @@ class Publisher:
                 return "posted" if wanted <= self._posted(number) else None
 
             pull = self.repo.get_pull(number)
-            summary = f"{REVIEW_MARKER}\nquality-hooks: {len(comments)} suggested fix(es) for new code. Accept them with one click."
+            summary = (
+                f"{REVIEW_MARKER}\nquality-hooks: {len(comments)} suggested fix(es) for new code. "
+                "Accept them with one click."
+            )
             self._call(
                 "post the review",
                 lambda: pull.create_review(
@@ -192,7 +202,9 @@ class Publisher:
 
     # -- check run with annotations ----------------------------------------------
 
-    def check_run(self, sha: str, conclusion: str, title: str, summary: str, annotations: Sequence[Annotation]) -> Outcome:
+    def check_run(
+        self, sha: str, conclusion: str, title: str, summary: str, annotations: Sequence[Annotation]
+    ) -> Outcome:
         payloads = [_annotation_payload(a) for a in annotations]
         batches = [payloads[i : i + ANNOTATIONS_PER_REQUEST] for i in range(0, len(payloads), ANNOTATIONS_PER_REQUEST)]
 

@@ -98,7 +98,7 @@ def write_step_summary(path: str | None, markdown: str) -> bool:
         return False
     data = markdown.encode("utf-8")
     if len(data) > STEP_SUMMARY_LIMIT:
-        note = "\n\n_Summary truncated to stay under GitHub's 1 MiB job summary limit._\n".encode()
+        note = b"\n\n_Summary truncated to stay under GitHub's 1 MiB job summary limit._\n"
         data = data[: STEP_SUMMARY_LIMIT - len(note)].decode("utf-8", errors="ignore").encode("utf-8") + note
     with open(path, "ab") as handle:
         handle.write(data + b"\n")

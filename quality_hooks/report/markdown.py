@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 MARKER = "<!-- quality-hooks:summary -->"
 COMMENT_LIMIT = 65536
 _SPECIAL = re.compile(r"([\\`*_\[\]|~])")
+NONE = "\u2013"  # en dash: "no value"
 _ICON = {"passed": "✅", "failed": "❌", "error": "⚠️"}
 _LEVEL_ICON = {"ok": "✅", "warning": "⚠️", "critical": "❌"}
 
@@ -41,7 +42,7 @@ def code(text: str) -> str:
 
 
 def _num(value: float | None, digits: int = 1) -> str:
-    return "–" if value is None else f"{value:.{digits}f}"
+    return NONE if value is None else f"{value:.{digits}f}"
 
 
 def _score_cell(summary: FileSummary) -> tuple[str, str]:
@@ -57,7 +58,7 @@ def _file_rows(files: Sequence[FileSummary]) -> list[str]:
     rows = []
     for item in files:
         before, after = _score_cell(item)
-        fixed = "–" if item.fixed is None else str(item.fixed)
+        fixed = NONE if item.fixed is None else str(item.fixed)
         existing = item.existing + item.baseline
         rows.append(
             f"| {code(item.path)} | {before} | {after} | {_num(item.risk, 2)} | {item.new} | {fixed} | {existing} "
@@ -131,9 +132,16 @@ def _render(bundle: Bundle, run_url: str, cap: int, extra_notes: Sequence[str]) 
         lines += ["### Not analysed", ""] + [f"- {code(p)}: {escape(e or '')}" for p, e in errors[:cap]] + [""]
     notes = [*bundle.notes, *extra_notes]
     if notes:
-        lines += ["<details><summary>Notes</summary>", ""] + [f"- {escape(n, 500)}" for n in notes[:cap]] + ["", "</details>", ""]
+        lines += (
+            ["<details><summary>Notes</summary>", ""]
+            + [f"- {escape(n, 500)}" for n in notes[:cap]]
+            + ["", "</details>", ""]
+        )
     if hidden:
-        lines.append(f"_Shortened to fit GitHub's size limit: {', '.join(hidden)} not shown; the SARIF file and the job log have everything._")
+        lines.append(
+            f"_Shortened to fit GitHub's size limit: {', '.join(hidden)} not shown; "
+            "the SARIF file and the job log have everything._"
+        )
     return "\n".join(lines).rstrip() + "\n"
 
 
