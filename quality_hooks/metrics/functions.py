@@ -79,6 +79,7 @@ class FunctionCollector(CognitiveVisitor):
         #: Qualified-name parts; "" marks a function scope (for ``<locals>``).
         self._scopes: list[tuple[str, bool]] = []
         self._stats: list[_Stats] = []
+        self._in_assert = 0
 
     # -- scopes ------------------------------------------------------------
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
@@ -139,7 +140,8 @@ class FunctionCollector(CognitiveVisitor):
         if self._stats:
             stats = self._stats[-1]
             stats.branches += branches
-            stats.cyclomatic += cyclomatic
+            if not self._in_assert:  # radon does not look inside asserts
+                stats.cyclomatic += cyclomatic
 
     def visit_If(self, node: cst.If) -> None:
         is_elif = id(node) in self._elifs
@@ -218,6 +220,10 @@ class FunctionCollector(CognitiveVisitor):
 
     def visit_Assert(self, node: cst.Assert) -> None:
         self._add(0, 1)
+        self._in_assert += 1
+
+    def leave_Assert(self, original_node: cst.Assert) -> None:
+        self._in_assert -= 1
 
     def visit_Return(self, node: cst.Return) -> None:
         if self._stats:
