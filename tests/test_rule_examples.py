@@ -54,7 +54,7 @@ def test_rule_contract(rule: type[Rule]) -> None:
     assert rule.VALID, f"{rule.CODE} has no VALID example"
     assert rule.INVALID, f"{rule.CODE} has no INVALID example"
     assert rule.CODE.startswith("QH") and rule.CODE[2:].isdigit()
-    assert rule.NAME and rule.NAME == rule.NAME.lower() and " " not in rule.NAME and "_" not in rule.NAME
+    assert rule.NAME and rule.NAME.lower() == rule.NAME and " " not in rule.NAME and "_" not in rule.NAME
     assert rule.DESCRIPTION and "\n" not in rule.DESCRIPTION
     assert rule.GROUP in GROUPS
     assert all(key == key.lower() and "_" not in key for key in rule.OPTIONS)
