@@ -64,19 +64,20 @@ def chart(runs: list[dict[str, Any]]) -> str:
     base = PAD_T + inner_h
     area = f"{coords[0][0]:.1f},{base:.1f} {line} {coords[-1][0]:.1f},{base:.1f}"
     grid = []
-    for i in range(5):
-        v = low + (high - low) * i / 4
+    tick = 10 if high - low <= 60 else 20
+    for v in range(int(low), int(high) + 1, tick):
         grid.append(
             f'<line x1="{PAD_L}" x2="{CHART_W - PAD_R}" y1="{y(v):.1f}" y2="{y(v):.1f}" stroke="#eef0f4"/>'
-            f'<text x="{PAD_L - 8}" y="{y(v) + 4:.1f}" font-size="11" fill="#6b7280" '
-            f'text-anchor="end">{v:.0f}</text>'
+            f'<text x="{PAD_L - 8}" y="{y(v) + 4:.1f}" font-size="11" fill="#6b7280" text-anchor="end">{v}</text>'
         )
+    same_day = _when(points[0][0])[:10] == _when(points[-1][0])[:10]
     labels = []
     for i in sorted({0, len(points) // 2, len(points) - 1}):
         anchor = "start" if i == 0 else "end" if i == len(points) - 1 and i else "middle"
+        when = _when(points[i][0])
         labels.append(
             f'<text x="{coords[i][0]:.1f}" y="{CHART_H - 8}" font-size="11" fill="#6b7280" '
-            f'text-anchor="{anchor}">{_when(points[i][0])[:10]}</text>'
+            f'text-anchor="{anchor}">{when[11:] if same_day else when[:10]}</text>'
         )
     dots = "".join(
         f'<circle cx="{x:.1f}" cy="{yy:.1f}" r="{3 if len(points) <= 60 else 0}" fill="#fff" stroke="{LINE_COLOUR}" '
@@ -97,6 +98,13 @@ def chart(runs: list[dict[str, Any]]) -> str:
     )
 
 
+def _trend(trend: float | None) -> str:
+    if trend is None:
+        return "-"
+    tint = "#dc2626" if trend < -0.5 else "#16a34a" if trend > 0.5 else "inherit"
+    return f'<span style="color:{tint}">{trend:+.2f}</span>'
+
+
 def _cards(latest: dict[str, Any] | None, history: list[dict[str, Any]], open_alerts: int) -> str:
     totals = latest["totals"] if latest else {}
     score = totals.get("score")
@@ -110,7 +118,7 @@ def _cards(latest: dict[str, Any] | None, history: list[dict[str, Any]], open_al
             f'<span style="color:{score_colour}">{_fmt(score)}</span>',
             f"commit <code>{escape(latest['commit'][:10])}</code>" if latest else "no runs yet",
         ),
-        ("Trend", ("-" if trend is None else f"{trend:+.2f}"), "score per run, last 10 runs"),
+        ("Trend", _trend(trend), "score per run, last 10 runs"),
         (
             "Findings",
             str(sum(findings.values())) if findings else "-",
