@@ -1,0 +1,52 @@
+"""QH213: ``raise NotImplemented`` raises a TypeError; ``NotImplementedError`` was meant.
+
+``NotImplemented`` is the value binary dunders return, not an exception. The
+fix names the exception the code intends (the TypeError it raises today is
+never what anyone catches); it is skipped when the module rebinds either name.
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from quality_hooks.rules.base import Invalid, Rule, Valid
+from quality_hooks.rules.helpers import may_rebind
+
+
+class RaiseNotImplemented(Rule):
+    CODE = "QH213"
+    NAME = "raise-not-implemented"
+    GROUP = "bug-risk"
+    DESCRIPTION = "`raise NotImplemented` raises TypeError; raise `NotImplementedError`"
+    FIXABLE = True
+    VALID = [
+        Valid("def area(self):\n    raise NotImplementedError\n"),
+        Valid("def __eq__(self, other):\n    return NotImplemented\n"),
+    ]
+    INVALID = [
+        Invalid(
+            "def area(self):\n    raise NotImplemented\n",
+            expected_fix="def area(self):\n    raise NotImplementedError\n",
+            line=2,
+        ),
+        Invalid(
+            "def area(self):\n    raise NotImplemented('subclasses')\n",
+            expected_fix="def area(self):\n    raise NotImplementedError('subclasses')\n",
+        ),
+        Invalid("class NotImplementedError(Exception):\n    pass\nraise NotImplemented\n", line=3),
+    ]
+
+    def visit_Module(self, node: cst.Module) -> None:
+        self._found: list[cst.Name] = []
+
+    def visit_Raise(self, node: cst.Raise) -> None:
+        exc = node.exc.func if isinstance(node.exc, cst.Call) else node.exc
+        if isinstance(exc, cst.Name) and exc.value == "NotImplemented":
+            self._found.append(exc)
+
+    def leave_Module(self, original_node: cst.Module) -> None:
+        if not self._found:
+            return
+        safe = not may_rebind(original_node, "NotImplemented", "NotImplementedError")
+        for name in self._found:
+            self.report(name, replacement=name.with_changes(value="NotImplementedError") if safe else None)
