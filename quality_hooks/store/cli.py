@@ -145,5 +145,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"quality-hooks store {args.command}: {exc}", file=sys.stderr)
         return 1
     except Exception as exc:  # database unreachable, bad URL...: one line, no traceback
-        print(f"quality-hooks store {args.command}: {args.database}: {type(exc).__name__}: {exc}", file=sys.stderr)
+        from quality_hooks.store.client import safe_url
+
+        where = safe_url(args.database) if "://" in args.database else args.database
+        first_line = (str(exc).splitlines() or [""])[0]
+        print(f"quality-hooks store {args.command}: {where}: {type(exc).__name__}: {first_line}", file=sys.stderr)
         return 1
