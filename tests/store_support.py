@@ -120,36 +120,23 @@ def run_payload(
     base_commit: str | None = None,
     files: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
-    files = (
-        files
-        if files is not None
-        else [
-            {
-                "path": "pkg/a.py",
-                "score": score,
-                "risk": 0.2,
-                "complexity": 12,
-                "sloc": 100,
-                "findings": {"info": 0, "warning": 1, "error": 0},
-                "new_findings": 1,
-            },
-        ]
-    )
+    one_file = {
+        "path": "pkg/a.py",
+        "score": score,
+        "risk": 0.2,
+        "complexity": 12,
+        "sloc": 100,
+        "findings": {"info": 0, "warning": 1, "error": 0},
+        "new_findings": 1,
+    }
+    files = [one_file] if files is None else files
     return {
         "commit": commit,
         "run_id": run_id,
         "branch": branch,
         "pull_request": pull_request,
         "base_commit": base_commit,
-        "totals": {
-            "files": len(files),
-            "score": score,
-            "risk": 0.2,
-            "complexity": 12,
-            "sloc": 100,
-            "findings": {"info": 0, "warning": 1, "error": 0},
-            "new_findings": 1,
-        },
+        "totals": {"files": len(files)} | {k: v for k, v in one_file.items() if k != "path"},
         "files": files,
     }
 

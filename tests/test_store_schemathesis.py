@@ -24,10 +24,30 @@ def test_schemathesis_finds_no_server_error(tmp_path: Path) -> None:
         for payload in (run_payload(sha(1)), head):
             requests.post(runs, json=payload, headers={"Authorization": f"Bearer {token}"}, timeout=30)
         done = subprocess.run(
-            [cli, "run", f"{server.url}/openapi.json", "--checks", "not_a_server_error", "--max-examples", "10",
-             "--max-time", "35", "--seed", "20240601", "--generation-database", "none", "--no-color",
-             "--header", f"Authorization: Bearer {token}", "--request-timeout", "20"],
-            capture_output=True, text=True, timeout=150, check=False,
+            [
+                cli,
+                "run",
+                f"{server.url}/openapi.json",
+                "--checks",
+                "not_a_server_error",
+                "--max-examples",
+                "10",
+                "--max-time",
+                "25",
+                "--seed",
+                "20240601",
+                "--generation-database",
+                "none",
+                "--no-color",
+                "--header",
+                f"Authorization: Bearer {token}",
+                "--request-timeout",
+                "20",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=150,
+            check=False,
         )
         summary = done.stdout[-3000:]
         assert done.returncode == 0, summary

@@ -478,8 +478,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     def delete_rule(owner: Owner, name: Name, rule_id: Id, request: Request) -> Response:
         with db.transaction(write=True) as conn:
             project = _authorize(conn, request, owner, name, write=True)
-            if not conn.execute("DELETE FROM rules WHERE id = ? AND project_id = ?", rule_id, project["id"]):
-                raise ApiError(404, "not_found", f"no rule {rule_id} in {owner}/{name}")
+            _delete_owned(conn, "rules", rule_id, project)
             conn.execute(
                 "UPDATE alerts SET status = 'resolved', resolved_at = ? WHERE rule_id = ? "
                 "AND status IN ('open', 'acknowledged')",
@@ -528,8 +527,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     def delete_channel(owner: Owner, name: Name, channel_id: Id, request: Request) -> Response:
         with db.transaction(write=True) as conn:
             project = _authorize(conn, request, owner, name, write=True)
-            if not conn.execute("DELETE FROM channels WHERE id = ? AND project_id = ?", channel_id, project["id"]):
-                raise ApiError(404, "not_found", f"no channel {channel_id} in {owner}/{name}")
+            _delete_owned(conn, "channels", channel_id, project)
         return Response(status_code=204)
 
     @app.get(f"{PREFIX}/deliveries", tags=["alerts"], summary="Webhook delivery log, newest first (write token)")
@@ -550,6 +548,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return {"deliveries": out}
 
     return app
+
+
+def _delete_owned(conn: Connection, table: str, row_id: int, project: Row) -> None:
+    """Delete a project's row of ``table`` (a fixed name, never user input) or answer 404."""
+    if not conn.execute(f"DELETE FROM {table} WHERE id = ? AND project_id = ?", row_id, project["id"]):
+        noun = table.removesuffix("s")
+        raise ApiError(404, "not_found", f"no {noun} {row_id} in {project['owner']}/{project['name']}")
 
 
 def _now() -> float:
