@@ -152,7 +152,15 @@ def _push_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.Compl
 def test_push_command_stores_a_report_once(store: StoreServer, tmp_path: Path) -> None:
     token = store.add_project("push/cli")
     report = tmp_path / "report.json"
-    report.write_text(json.dumps({"schema_version": 1, "files": [r.to_dict() for r in results()], "summary": {}}))
+    report.write_text(
+        json.dumps(
+            {
+                "schema_version": 1,
+                "tool": {"name": "quality-hooks", "version": "9.9"},
+                "files": [r.to_dict() for r in results()],
+            }
+        )
+    )
     args = [
         str(report),
         "--url",
@@ -173,6 +181,7 @@ def test_push_command_stores_a_report_once(store: StoreServer, tmp_path: Path) -
     assert token not in first.stdout + first.stderr + second.stdout + second.stderr
     runs = requests.get(f"{store.url}/api/v1/projects/push/cli/runs", timeout=10).json()["runs"]
     assert len(runs) == 1 and runs[0]["totals"]["score"] == pytest.approx(54.0)
+    assert runs[0]["tool_version"] == "9.9"
 
 
 def test_push_command_warns_when_the_store_is_down(tmp_path: Path) -> None:
@@ -206,3 +215,47 @@ def test_push_command_bad_report_is_one_line(tmp_path: Path) -> None:
     report.write_text("{not json")
     done = _push_cli(str(report), "--url", "http://127.0.0.1:9", "--project", "a/b", "--token", "t", "--commit", sha(9))
     assert done.returncode == 2 and done.stderr.count("\n") == 1 and "report.json" in done.stderr
+
+
+def test_check_report_pushed_from_a_real_git_repo(store: StoreServer, git_repo: Any, tmp_path: Path) -> None:
+    token = store.add_project("push/e2e")
+    git_repo.write("src/calc.py", "def pick(x):\n    if x:\n        return 1\n    return 2\n")
+    head = git_repo.commit("add calc")
+    check = subprocess.run(
+        [sys.executable, "-m", "quality_hooks", "check", "--format", "json", "src/calc.py"],
+        cwd=git_repo.path,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    report = tmp_path / "report.json"
+    report.write_text(check.stdout)
+    assert json.loads(check.stdout)["files"], check.stderr
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("GITHUB_")}
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "quality_hooks",
+            "push",
+            str(report),
+            "--url",
+            store.url,
+            "--project",
+            "push/e2e",
+            "--token",
+            token,
+        ],
+        cwd=git_repo.path,
+        env=clean,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert done.returncode == 0 and "run stored" in done.stdout, done.stderr
+    run = requests.get(f"{store.url}/api/v1/projects/push/e2e/runs", timeout=10).json()["runs"][0]
+    assert (run["commit"], run["branch"], run["run_id"]) == (head, "main", f"local-{head[:12]}")
+    files = requests.get(run["url"], timeout=10).json()["files"]
+    assert [f["path"] for f in files] == ["src/calc.py"] and files[0]["complexity"] == 2

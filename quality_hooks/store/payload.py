@@ -168,4 +168,6 @@ def payload_from_report(report: Mapping[str, Any], context: RunContext) -> dict[
     files = report.get("files")
     if not isinstance(files, list) or not all(isinstance(f, Mapping) for f in files):
         raise ValueError("report has no 'files' list of file results")
-    return build_run_payload(files, context, tool_version=report.get("tool_version"))
+    tool = report.get("tool")
+    version = tool.get("version") if isinstance(tool, Mapping) else None
+    return build_run_payload(files, context, tool_version=str(version)[:64] if version else None)
