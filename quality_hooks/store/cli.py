@@ -13,7 +13,7 @@ PROJECT = re.compile(r"^([A-Za-z0-9_.-]{1,100})/([A-Za-z0-9_.-]{1,100})$")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="quality-hooks store", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="quality-hooks store", description=__doc__.splitlines()[0].replace("``", ""))
     sub = parser.add_subparsers(dest="command", required=True)
     database = argparse.ArgumentParser(add_help=False)
     database.add_argument(

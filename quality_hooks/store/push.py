@@ -20,7 +20,7 @@ TOKEN_ENV = "QUALITY_HOOKS_STORE_TOKEN"
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="quality-hooks push", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="quality-hooks push", description=__doc__.splitlines()[0].replace("``", ""))
     parser.add_argument("report", help="JSON report written by 'quality-hooks check --format json'")
     parser.add_argument("--url", required=True, help="base URL of the store, e.g. https://quality.example.org")
     parser.add_argument("--token", help=f"project write token (default: ${TOKEN_ENV})")
