@@ -51,6 +51,8 @@ class BuiltinAwareRule(Rule):
     def visit_Arg(self, node: cst.Arg) -> None:
         value = node.value
         self._mark_load(value)
+        if node.keyword is not None:  # f(list=...) names a parameter, binds nothing here
+            self._loads.add(id(node.keyword))
         if isinstance(value, cst.Tuple):  # isinstance(x, (list, tuple))
             for element in value.elements:
                 self._mark_load(element.value)
@@ -153,3 +155,25 @@ class _BreakFinder(cst.CSTVisitor):
 
     def visit_ClassDef(self, node: cst.ClassDef) -> bool:
         return False
+
+
+def returned_bool(suite: cst.BaseSuite) -> bool | None:
+    """True/False when ``suite`` is only ``return True``/``return False``."""
+    statements = suite_statements(suite)
+    if len(statements) != 1 or not isinstance(statements[0], cst.SimpleStatementLine):
+        return None
+    small = statements[0].body
+    if len(small) != 1 or not isinstance(small[0], cst.Return):
+        return None
+    value = small[0].value
+    if isinstance(value, cst.Name) and value.value in ("True", "False"):
+        return value.value == "True"
+    return None
+
+
+def is_bool_if_else(node: cst.If) -> bool:
+    """``if c: return True else: return False`` (either way round): QH310's case, not QH307's."""
+    if not isinstance(node.orelse, cst.Else):
+        return False
+    then, otherwise = returned_bool(node.body), returned_bool(node.orelse.body)
+    return then is not None and otherwise is not None and then != otherwise

@@ -8,10 +8,11 @@ from quality_hooks.rules.base import Invalid, Rule, Valid
 
 
 def _plain_string(node: cst.FormattedString) -> cst.SimpleString:
-    prefix = node.prefix.replace("f", "").replace("F", "")
+    quote = node.start.lstrip("rRfF")
+    prefix = node.start[: len(node.start) - len(quote)].replace("f", "").replace("F", "")
     body = "".join(part.value for part in node.parts if isinstance(part, cst.FormattedStringText))
     body = body.replace("{{", "{").replace("}}", "}")
-    return cst.SimpleString(prefix + node.start[len(node.prefix) :] + body + node.end, lpar=node.lpar, rpar=node.rpar)
+    return cst.SimpleString(prefix + quote + body + node.end, lpar=node.lpar, rpar=node.rpar)
 
 
 class FStringWithoutPlaceholders(Rule):

@@ -7,7 +7,7 @@ from typing import Any
 import libcst as cst
 
 from quality_hooks.rules.base import Invalid, Rule, Valid
-from quality_hooks.rules.fix_helpers import dedented_body, ends_with_jump
+from quality_hooks.rules.fix_helpers import dedented_body, ends_with_jump, is_bool_if_else
 
 
 class NeedlessElse(Rule):
@@ -16,7 +16,8 @@ class NeedlessElse(Rule):
 
     The fix moves the ``else`` body (or turns the ``elif`` into an ``if``) after
     the statement, keeping comments; it is skipped when a comment trails the
-    ``else`` block and would have nowhere to go.
+    ``else`` block and would have nowhere to go. ``if c: return True else:
+    return False`` is left to QH310, which returns the condition.
     """
 
     CODE = "QH307"
@@ -68,7 +69,7 @@ class NeedlessElse(Rule):
         orelse = node.orelse
         if isinstance(orelse, cst.If):
             self._elifs.add(id(orelse))
-        if orelse is None or id(node) in self._elifs or not ends_with_jump(node.body):
+        if orelse is None or id(node) in self._elifs or not ends_with_jump(node.body) or is_bool_if_else(node):
             return
         if isinstance(orelse, cst.If):
             moved: list[cst.BaseStatement] | None = [orelse]

@@ -7,26 +7,12 @@ from typing import Any
 import libcst as cst
 
 from quality_hooks.rules.base import Invalid, Valid
-from quality_hooks.rules.fix_helpers import BuiltinAwareRule, has_comment, suite_statements
+from quality_hooks.rules.fix_helpers import BuiltinAwareRule, has_comment, returned_bool
 
 #: Builtin calls that always return a bool.
 _BOOL_CALLS = frozenset({"isinstance", "issubclass", "callable", "hasattr", "bool", "all", "any"})
 #: Comparison operators whose result is always a bool (``==`` and ``<`` may return anything).
 _BOOL_OPERATORS = (cst.Is, cst.IsNot, cst.In, cst.NotIn)
-
-
-def _returned_bool(suite: cst.BaseSuite) -> bool | None:
-    """True/False when ``suite`` is only ``return True``/``return False``."""
-    statements = suite_statements(suite)
-    if len(statements) != 1 or not isinstance(statements[0], cst.SimpleStatementLine):
-        return None
-    small = statements[0].body
-    if len(small) != 1 or not isinstance(small[0], cst.Return):
-        return None
-    value = small[0].value
-    if isinstance(value, cst.Name) and value.value in ("True", "False"):
-        return value.value == "True"
-    return None
 
 
 class ReturnBoolIf(BuiltinAwareRule):
@@ -94,7 +80,7 @@ class ReturnBoolIf(BuiltinAwareRule):
             self._elifs.add(id(orelse))
         if not isinstance(orelse, cst.Else) or id(node) in self._elifs:
             return
-        then, otherwise = _returned_bool(node.body), _returned_bool(orelse.body)
+        then, otherwise = returned_bool(node.body), returned_bool(orelse.body)
         if then is not None and otherwise is not None and then != otherwise:
             self._found.append((node, then))
 

@@ -29,9 +29,7 @@ class ObjectBaseClass(BuiltinAwareRule):
     INVALID = [
         Invalid("class A(object):\n    pass\n", expected_fix="class A:\n    pass\n", line=1),
         Invalid("class A(Base, object):\n    pass\n", expected_fix="class A(Base):\n    pass\n"),
-        Invalid(
-            "class A(object, metaclass=Meta):\n    pass\n", expected_fix="class A(metaclass=Meta):\n    pass\n"
-        ),
+        Invalid("class A(object, metaclass=Meta):\n    pass\n", expected_fix="class A(metaclass=Meta):\n    pass\n"),
         Invalid("class A(\n    object,  # legacy\n):\n    pass\n", expected_fix=None),
     ]
 
