@@ -11,6 +11,7 @@ from collections.abc import Iterable, Sequence
 
 from libcst.metadata import MetadataWrapper
 
+from quality_hooks import positions
 from quality_hooks.config import Config
 from quality_hooks.metrics.functions import FunctionCollector
 from quality_hooks.metrics.radon_metrics import measure_text
@@ -49,6 +50,7 @@ def analyse_source(source: SourceFile, config: Config, display_path: str | None 
 def run_analysis(module: object, text: str, config: Config, path: str, result: FileResult) -> RuleRun:
     """The single batched visit: rules + function metrics, then radon, then metric rules."""
     wrapper = MetadataWrapper(module, unsafe_skip_copy=True)  # type: ignore[arg-type]
+    positions.install(wrapper)
     rules, severities = enabled_rules(config, path)
     visitors = instantiate(rules, path)
     collector = FunctionCollector()

@@ -14,10 +14,11 @@ from dataclasses import dataclass, field
 import libcst as cst
 from libcst.metadata import MetadataWrapper
 
+from quality_hooks import positions
 from quality_hooks.config import Config
 from quality_hooks.parse import parse_module
 from quality_hooks.rules.base import MetricRule, Report
-from quality_hooks.rules.runner import apply_fixes, collect, instantiate
+from quality_hooks.rules.runner import apply_fixes, collect, instantiate, suppressions
 from quality_hooks.selection import enabled_rules
 from quality_hooks.source import SourceError, SourceFile
 
@@ -74,7 +75,12 @@ def _round_fixes(module: cst.Module, config: Config, path: str, text: str) -> li
         return []
     visitors = instantiate(fixable, path)
     wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+    positions.install(wrapper)
     wrapper.visit_batched(visitors)
+    if not suppressions(text):
+        # Positions only matter for suppression comments; computing them costs
+        # a whole code generation pass, so skip it when there are none.
+        return [r for v in visitors for r in v.reports if r.replacement is not None]
     return collect(wrapper, visitors, text, severities).fixes
 
 

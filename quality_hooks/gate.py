@@ -22,12 +22,18 @@ class FileChange:
     status: str = "modified"  # added, modified, renamed, unchanged
     old_path: str | None = None
     changed_lines: set[int] | None = None
+    #: Lines after which the change only deleted code: a function spanning
+    #: one was touched even though it has no added line.
+    deleted_after: set[int] = field(default_factory=set)
     base: FileResult | None = None
 
     def touches(self, start: int, end: int) -> bool:
         if self.changed_lines is None:
             return True
-        return any(line in self.changed_lines for line in range(start, max(start, end) + 1))
+        span = range(start, max(start, end) + 1)
+        return any(line in self.changed_lines for line in span) or any(
+            start <= line < end for line in self.deleted_after
+        )
 
     def in_scope(self, start: int, end: int, scope: str) -> bool:
         if scope == "all":

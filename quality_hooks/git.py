@@ -62,6 +62,8 @@ class ChangedFile:
     old_path: str | None = None
     #: New-side line numbers added or modified; empty for pure deletions.
     lines: set[int] = field(default_factory=set)
+    #: New-side lines after which lines were only deleted (``+c,0`` hunks).
+    deleted_after: set[int] = field(default_factory=set)
     added: int = 0
     deleted: int = 0
     hunks: int = 0
@@ -149,6 +151,8 @@ def _parse_hunks(raw: bytes, files: dict[str, ChangedFile]) -> None:
             if match:
                 start, count = int(match.group(1)), int(match.group(2) or "1")
                 current.lines.update(range(start, start + count))
+                if count == 0:
+                    current.deleted_after.add(start)
                 current.hunks += 1
         elif current is not None and line.startswith("+") and not line.startswith("+++"):
             current.added += 1
@@ -175,7 +179,9 @@ def collect_change(root: str, *, base: str | None = None, staged: bool = False) 
     name_status = git([*_diff_args(change), "--name-status", "-z", "--", "*.py", "*.pyi"], root)
     files = {f.path: f for f in _parse_name_status(name_status)}
     if files:
-        hunks = git([*_diff_args(change), "-U0", "--", *sorted(files)], root)
+        # Old paths too: rename detection needs both sides in the pathspec.
+        both = set(files) | {f.old_path for f in files.values() if f.old_path}
+        hunks = git([*_diff_args(change), "-U0", "--", *sorted(both)], root)
         _parse_hunks(hunks, files)
     if not staged:
         # Untracked new files are part of a working-tree change too.

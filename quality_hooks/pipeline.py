@@ -39,7 +39,9 @@ def _file_change(changed: git.ChangedFile | None) -> FileChange:
     if changed is None:
         return FileChange(status="unchanged", changed_lines=set())
     lines = None if changed.status == "added" else set(changed.lines)
-    return FileChange(status=changed.status, old_path=changed.old_path, changed_lines=lines)
+    return FileChange(
+        status=changed.status, old_path=changed.old_path, changed_lines=lines, deleted_after=set(changed.deleted_after)
+    )
 
 
 def _run_ruff(results: list[FileResult], config: Config) -> None:
@@ -159,7 +161,9 @@ def run_check(
                 "old_path": file_change.old_path,
                 "changed_lines": None if file_change.changed_lines is None else len(file_change.changed_lines),
             }
-            if file_change.base is not None and file_change.base.score is not None:
-                result.extra["base_score"] = file_change.base.score.to_dict()
+            if file_change.base is not None:
+                result.extra["base_findings"] = [f.to_dict() for f in file_change.base.findings]
+                if file_change.base.score is not None:
+                    result.extra["base_score"] = file_change.base.score.to_dict()
     context = {"scope": scope, "base": base, "base_commit": change.base_commit if change else None, "staged": staged}
     return CheckRun(results=results, verdict=overall(results), scope=scope, context=context, notes=notes)

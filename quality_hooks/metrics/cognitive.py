@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import libcst as cst
 
+from quality_hooks.rules.base import CachedBatchableVisitor
+
 
 class _Frame:
     __slots__ = ("nesting", "score")
@@ -29,7 +31,7 @@ class _Frame:
         self.nesting = 0
 
 
-class CognitiveVisitor(cst.BatchableCSTVisitor):
+class CognitiveVisitor(CachedBatchableVisitor):
     """Scores every function it passes; results in :attr:`scores` (by node id)."""
 
     def __init__(self) -> None:
