@@ -45,7 +45,7 @@ class LateBindingClosure(Rule):
         Valid("for i in range(3):\n    rows.sort(key=lambda row: row[i])\n"),
         Valid("handlers = [lambda x: x * 2 for i in range(3)]\n"),
         Valid("for i in range(3):\n    key = lambda row: row[i]\n    rows.sort(key=key)\n"),
-        Valid("for n in range(3):\n    def show():\n        return n\n    show()\n"),
+        Valid("for n in range(3):\n    def show():\n        return n\n    show()\n    run(show)\n"),
     ]
     INVALID = [
         Invalid("for i in range(3):\n    callbacks.append(lambda: i)\n", line=2),
@@ -108,19 +108,25 @@ class LateBindingClosure(Rule):
     def visit_IndentedBlock(self, node: cst.IndentedBlock) -> None:
         if not self._loop_names:
             return
-        # A def in a loop body escapes when its name is used other than called.
+        # A def in a loop body escapes when a later statement stores it away.
         for index, statement in enumerate(node.body):
-            if isinstance(statement, cst.FunctionDef) and not statement.decorators:
+            if isinstance(statement, cst.FunctionDef):
                 later = node.body[index + 1 :]
-                if any(_escapes(statement.name.value, other) for other in later):
+                if any(_stored(statement.name.value, other) for other in later):
                     self._check(statement, self._looped())
 
 
-def _escapes(name: str, node: cst.CSTNode) -> bool:
-    if isinstance(node, cst.Call) and isinstance(node.func, cst.Name) and node.func.value == name:
-        return any(_escapes(name, arg) for arg in node.args)
-    if isinstance(node, cst.Name):
-        return node.value == name
-    if isinstance(node, cst.Attribute):
-        return _escapes(name, node.value)
-    return any(_escapes(name, child) for child in node.children)
+def _is_name(node: cst.CSTNode, name: str) -> bool:
+    return isinstance(node, cst.Name) and node.value == name
+
+
+def _stored(name: str, node: cst.CSTNode) -> bool:
+    """Whether ``node`` appends/registers ``name`` or assigns it into a container or attribute."""
+    if isinstance(node, cst.Call):
+        func = node.func
+        stores = isinstance(func, cst.Attribute) and func.attr.value in _STORING_METHODS
+        if stores and any(_is_name(arg.value, name) for arg in node.args):
+            return True
+    elif isinstance(node, cst.Assign) and _is_name(node.value, name):
+        return any(isinstance(t.target, (cst.Subscript, cst.Attribute)) for t in node.targets)
+    return any(_stored(name, child) for child in node.children)
