@@ -169,5 +169,5 @@ class CognitiveVisitor(CachedBatchableVisitor):
 def cognitive_complexity(function: cst.FunctionDef) -> int:
     """The cognitive complexity of one function (nested functions included)."""
     visitor = CognitiveVisitor()
-    function.visit(visitor)
+    cst.visit_batched(function, [visitor])
     return visitor.scores[id(function)]
