@@ -1,0 +1,1 @@
+"""Mine git history into the quality model's training dataset (offline; never on the hook path)."""

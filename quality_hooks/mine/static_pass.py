@@ -1,0 +1,219 @@
+"""Pass 2 (CPU-heavy, cached per chunk): engine features of each sampled file version.
+
+Each row's new file version is analysed by :func:`quality_hooks.engine.analyse_bytes`
+(the hook's own engine) plus one ruff run per chunk, and turned into a vector by
+:func:`quality_hooks.features.extract` with the commit's change context (the
+same ``git diff -M`` parsing the hook uses) and the history stats of pass 1.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import os
+import queue
+import subprocess
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+
+from quality_hooks.features import FEATURE_NAMES, ChangeContext, FileDelta
+from quality_hooks.mine.gitio import BlobReader, git_dir_args
+
+CHUNK = 20
+#: File versions larger than this are skipped in mining (documented in the model card).
+MAX_BLOB = 120_000
+META = ("repo", "commit", "path", "time", "label", "weight", "engine_rules")
+
+
+def commit_deltas(repo: str, parent: str, sha: str) -> tuple[list[FileDelta], dict[str, str | None]]:
+    """The commit's Python file deltas and each file's base path, parsed like the hook parses a change."""
+    from quality_hooks.git import _parse_hunks, _parse_name_status
+
+    base = [*git_dir_args(repo), "-c", "core.quotePath=false", "diff", "-M", "--no-ext-diff", "--no-color", parent, sha]
+    env = {**os.environ, "LC_ALL": "C"}
+    raw = subprocess.run(["git", *base[:-2], "--name-status", "-z", parent, sha, "--", "*.py", "*.pyi"],
+                         capture_output=True, check=False, env=env).stdout  # fmt: skip
+    files = {f.path: f for f in _parse_name_status(raw)}
+    if files:
+        hunks = subprocess.run(["git", *base, "-U0", "--", *sorted(files)], capture_output=True, check=False, env=env)
+        _parse_hunks(hunks.stdout, files)
+    return deltas_of(files.values()), {p: (None if f.status == "added" else f.old_path or p) for p, f in files.items()}
+
+
+def deltas_of(files) -> list[FileDelta]:
+    return [FileDelta(f.path, f.added, f.deleted, f.hunks, f.status == "added") for f in files]
+
+
+def ruff_findings(blobs: dict[str, bytes]) -> dict[str, list]:
+    """One run of the hook's own ruff runner over a chunk of file versions written to a temp dir."""
+    from quality_hooks.config import Config
+    from quality_hooks.ruff_runner import RuffRun
+
+    result: dict[str, list] = {key: [] for key in blobs}
+    with tempfile.TemporaryDirectory() as tmp:
+        where = {}
+        for index, (key, data) in enumerate(blobs.items()):
+            target = os.path.join(tmp, f"f{index}.py")
+            with open(target, "wb") as handle:
+                handle.write(data)
+            where[os.path.abspath(target)] = key
+        if where:
+            for path, findings in RuffRun.start(list(where), Config()).results().items():
+                key = where.get(os.path.abspath(path))
+                if key is not None:
+                    result[key] = findings
+    return result
+
+
+def _features(task: tuple) -> tuple[str, list[float] | None, str | None]:
+    """Worker: analyse one file version and extract its feature vector."""
+    from quality_hooks.config import Config
+    from quality_hooks.engine import analyse_bytes
+    from quality_hooks.features import extract
+    from quality_hooks.history import HistoryStats
+
+    key, path, raw, base_text, deltas, history, ruff = task
+    result = analyse_bytes(path, raw, Config())
+    if not result.ok or result.metrics is None:
+        return key, None, result.error
+    result.findings = sorted([*result.findings, *ruff], key=lambda f: (f.line, f.column, f.code))
+    change = ChangeContext.for_file(path, deltas, base_text)
+    return key, extract(result, change, HistoryStats(**history)), None
+
+
+def _chunk_tasks(repo: str, rows: Sequence[dict]) -> list[tuple]:
+    tasks = []
+    blobs: dict[str, bytes] = {}
+    per_commit: dict[str, tuple[list[FileDelta], dict[str, str | None]]] = {}
+    with BlobReader(repo) as reader:
+        for row in rows:
+            key = f"{row['sha']}:{row['path']}"
+            raw = reader.read(row["sha"], row["path"])
+            if raw is None or len(raw) > MAX_BLOB:
+                continue
+            if row["sha"] not in per_commit:
+                per_commit[row["sha"]] = commit_deltas(repo, row["parent"], row["sha"])
+            deltas, base_paths = per_commit[row["sha"]]
+            if row["path"] not in base_paths:
+                continue
+            base_path = base_paths[row["path"]]
+            base = reader.read(row["parent"], base_path) if base_path else None
+            base_text = base.decode("utf-8", errors="replace") if base is not None else None
+            blobs[key] = raw
+            tasks.append([key, row["path"], raw, base_text, deltas, row["history"], None])
+    ruff = ruff_findings(blobs)
+    for task in tasks:
+        task[6] = ruff[task[0]]
+    return [tuple(t) for t in tasks]
+
+
+def static_chunk(repo: str, name: str, rows: Sequence[dict], out: str, pool: ProcessPoolExecutor) -> int:
+    """Analyse one chunk of rows and write it (atomically) as a csv.gz part."""
+    tasks = _chunk_tasks(repo, rows)
+    from quality_hooks.rules import all_rules
+
+    rules = len(all_rules())  # rules land over time: recorded so training can check consistency
+    by_key = {f"{r['sha']}:{r['path']}": r for r in rows}
+    written = 0
+    tmp = out + ".tmp"
+    os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
+    with gzip.open(tmp, "wt", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow([*META, *FEATURE_NAMES])
+        for key, values, _error in pool.map(_features, tasks, chunksize=2):
+            if values is None:
+                continue
+            row = by_key[key]
+            writer.writerow([name, row["sha"], row["path"], row["time"], row["label"], _fmt(row["weight"]), rules,
+                             *(_fmt(v) for v in values)])  # fmt: skip
+            written += 1
+    os.replace(tmp, out)
+    return written
+
+
+def _fmt(value: float) -> str:
+    return "" if value != value else f"{value:.6g}"
+
+
+def plan_chunks(history: dict) -> list[list[dict]]:
+    rows = history["rows"]
+    return [rows[i : i + CHUNK] for i in range(0, len(rows), CHUNK)]
+
+
+def run_static(
+    ready: queue.Queue, total: int, workers: int, deadline: float | None, log: Callable[[str], None] = print
+) -> list[str]:
+    """Analyse chunks round-robin over the repositories whose history pass is done.
+
+    ``ready`` yields ``(repo, history, cache_dir)`` as history passes finish
+    (``None`` for a repository that failed). Going one chunk per repository
+    at a time means a deadline still leaves a balanced dataset.
+    """
+    queues: list[tuple[str, dict, str, list[list[dict]]]] = []
+    finished = 0
+    step_of: dict[str, int] = {}
+    parts: list[str] = []
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        while True:
+            while True:
+                try:
+                    job = ready.get(block=not _pending(queues, step_of) and finished < total, timeout=600)
+                except queue.Empty:
+                    break
+                finished += 1
+                if job is not None:
+                    repo, history, cache = job
+                    queues.append((repo, history, cache, plan_chunks(history)))
+                    step_of[history["repo"]] = 0
+            if not _pending(queues, step_of) and finished >= total:
+                break
+            for repo, history, cache, chunks in queues:
+                step = step_of[history["repo"]]
+                if step >= len(chunks):
+                    continue
+                step_of[history["repo"]] = step + 1
+                out = os.path.join(cache, f"static-{step:04d}.csv.gz")
+                if not os.path.exists(out):
+                    if deadline is not None and time.time() > deadline:
+                        continue
+                    began = time.monotonic()
+                    n = static_chunk(repo, history["repo"], chunks[step], out, pool)
+                    spent = time.monotonic() - began
+                    log(f"{history['repo']}: chunk {step + 1}/{len(chunks)}: {n} rows in {spent:.0f}s")
+                parts.append(out)
+    if deadline is not None and time.time() > deadline:
+        log("time budget reached: chunks not analysed were left out")
+    return parts
+
+
+def _pending(queues: list, step_of: dict[str, int]) -> bool:
+    return any(step_of[h["repo"]] < len(chunks) for _, h, _, chunks in queues)
+
+
+def write_dataset(parts: Sequence[str], out: str) -> int:
+    """Concatenate chunk parts (sorted by repository, then time) into one csv.gz dataset."""
+    rows: list[list[str]] = []
+    header: list[str] | None = None
+    for part in parts:
+        with gzip.open(part, "rt", newline="") as handle:
+            reader = csv.reader(handle)
+            head = next(reader)
+            if header is None:
+                header = head
+            elif head != header:
+                raise RuntimeError(f"{part}: feature columns differ from the other parts; delete the cache")
+            rows.extend(reader)
+    rows.sort(key=lambda r: (r[0], int(r[3]), r[1], r[2]))
+    os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
+    with gzip.GzipFile(out, "wb", mtime=0) as raw, open(os.devnull, "w") as _:
+        import io
+
+        text = io.TextIOWrapper(raw, encoding="utf-8", newline="")
+        writer = csv.writer(text)
+        writer.writerow(header or [*META, *FEATURE_NAMES])
+        writer.writerows(rows)
+        text.flush()
+        text.detach()
+    return len(rows)
