@@ -35,7 +35,11 @@ class Baseline:
             return cls()
         except (OSError, ValueError) as exc:
             raise BaselineError(f"{path}: cannot read baseline: {exc}") from None
-        if not isinstance(data, dict) or data.get("version") != BASELINE_VERSION or not isinstance(data.get("findings"), list):
+        if (
+            not isinstance(data, dict)
+            or data.get("version") != BASELINE_VERSION
+            or not isinstance(data.get("findings"), list)
+        ):
             raise BaselineError(f"{path}: not a quality-hooks baseline (version {BASELINE_VERSION})")
         baseline = cls()
         for item in data["findings"]:
@@ -56,8 +60,7 @@ class Baseline:
 
     def save(self, path: str) -> None:
         findings = [
-            {"path": p, "code": c, "fingerprint": fp, "count": n}
-            for (p, c, fp), n in sorted(self.entries.items())
+            {"path": p, "code": c, "fingerprint": fp, "count": n} for (p, c, fp), n in sorted(self.entries.items())
         ]
         data = json.dumps({"version": BASELINE_VERSION, "findings": findings}, indent=1) + "\n"
         tmp = f"{path}.tmp-{os.getpid()}"

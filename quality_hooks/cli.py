@@ -56,7 +56,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         module = importlib.import_module(module_name)
     except ImportError as exc:
-        print(f"quality-hooks {args[0]}: missing dependency ({exc.name}); see README for the extra to install", file=sys.stderr)
+        print(
+            f"quality-hooks {args[0]}: missing dependency ({exc.name}); see README for the extra to install",
+            file=sys.stderr,
+        )
         return 2
     return int(getattr(module, function)(args[1:]))
 

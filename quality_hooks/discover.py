@@ -14,8 +14,23 @@ import pathspec
 
 from quality_hooks.config import Config
 
-SKIP_DIRS = {".git", ".hg", ".svn", ".venv", "venv", "__pycache__", ".tox", ".nox", ".mypy_cache", ".ruff_cache",
-             ".pytest_cache", "node_modules", "build", "dist", ".eggs"}
+SKIP_DIRS = {
+    ".git",
+    ".hg",
+    ".svn",
+    ".venv",
+    "venv",
+    "__pycache__",
+    ".tox",
+    ".nox",
+    ".mypy_cache",
+    ".ruff_cache",
+    ".pytest_cache",
+    "node_modules",
+    "build",
+    "dist",
+    ".eggs",
+}
 
 
 def _ignore_spec(directory: str) -> pathspec.PathSpec | None:
@@ -36,7 +51,7 @@ def walk_python_files(root: str, config: Config) -> Iterator[str]:
         if spec is not None:
             specs.append((directory, spec))
 
-        def ignored(path: str, is_dir: bool) -> bool:
+        def ignored(path: str, is_dir: bool, specs: list[tuple[str, pathspec.PathSpec]] = specs) -> bool:
             for base, spec in specs:
                 rel = os.path.relpath(path, base).replace(os.sep, "/") + ("/" if is_dir else "")
                 if spec.match_file(rel):

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 
 from libcst.metadata import MetadataWrapper
 
-from quality_hooks import positions
+from quality_hooks import traverse
 from quality_hooks.config import Config
 from quality_hooks.metrics.functions import FunctionCollector
 from quality_hooks.metrics.radon_metrics import measure_text
@@ -50,12 +50,11 @@ def analyse_source(source: SourceFile, config: Config, display_path: str | None 
 def run_analysis(module: object, text: str, config: Config, path: str, result: FileResult) -> RuleRun:
     """The single batched visit: rules + function metrics, then radon, then metric rules."""
     wrapper = MetadataWrapper(module, unsafe_skip_copy=True)  # type: ignore[arg-type]
-    positions.install(wrapper)
     rules, severities = enabled_rules(config, path)
     visitors = instantiate(rules, path)
     collector = FunctionCollector()
     tree_visitors = [v for v in visitors if not isinstance(v, MetricRule)]
-    wrapper.visit_batched([*tree_visitors, collector])
+    traverse.visit_batched(wrapper, [*tree_visitors, collector])
     metrics, cyclomatic = measure_text(text)
     for measured in collector.measured:
         measured.metrics.cyclomatic = cyclomatic.get(measured.metrics.line, measured.metrics.cyclomatic)
@@ -93,13 +92,57 @@ def analyse_bytes(path: str, raw: bytes, config: Config) -> FileResult:
     return analyse_source(source, config)
 
 
+#: Below this many files a process pool costs more than it saves.
+PARALLEL_MIN_FILES = 6
+
+
+def _job(job: tuple[str, bytes | None, Config]) -> FileResult:
+    """Analyse in a worker; drop the tree, which is costly to send back."""
+    path, raw, config = job
+    result = analyse_file(path, config) if raw is None else analyse_bytes(path, raw, config)
+    result.module = None
+    result.extra.pop("fixes", None)
+    return result
+
+
+def worker_count(jobs: int) -> int:
+    setting = os.environ.get("QUALITY_HOOKS_JOBS")
+    if setting and setting.isdigit():
+        return max(1, int(setting))
+    if jobs < PARALLEL_MIN_FILES:
+        return 1
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        cpus = os.cpu_count() or 1
+    return max(1, min(cpus, jobs // 2))
+
+
+def analyse_many(items: Sequence[tuple[str, bytes | None]], config: Config) -> list[FileResult]:
+    """Analyse files (from disk, or given bytes) across CPU cores, results in input order.
+
+    Each file is independent, so a pool of processes scales with cores the way
+    ruff does; results come back without their LibCST trees.
+    """
+    workers = worker_count(len(items))
+    jobs = [(path, raw, config) for path, raw in items]
+    if workers <= 1:
+        return [analyse_file(p, c) if r is None else analyse_bytes(p, r, c) for p, r, c in jobs]
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context(method)) as pool:
+        return list(pool.map(_job, jobs, chunksize=1))
+
+
 def analyse_paths(paths: Sequence[str], config: Config, *, with_ruff: bool | None = None) -> list[FileResult]:
     """Analyse many files; ruff runs once for all of them, alongside."""
     from quality_hooks.ruff_runner import RuffRun
 
     use_ruff = config.ruff if with_ruff is None else with_ruff
     ruff = RuffRun.start(paths, config) if use_ruff and paths else None
-    results = [analyse_file(path, config) for path in paths]
+    results = analyse_many([(path, None) for path in paths], config)
     if ruff is not None:
         merge_ruff(results, ruff.results())
     return results

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import libcst as cst
 from libcst.metadata import MetadataWrapper
 
-from quality_hooks import positions
+from quality_hooks import traverse
 from quality_hooks.config import Config
 from quality_hooks.parse import parse_module
 from quality_hooks.rules.base import MetricRule, Report
@@ -75,8 +75,7 @@ def _round_fixes(module: cst.Module, config: Config, path: str, text: str) -> li
         return []
     visitors = instantiate(fixable, path)
     wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
-    positions.install(wrapper)
-    wrapper.visit_batched(visitors)
+    traverse.visit_batched(wrapper, visitors)
     if not suppressions(text):
         # Positions only matter for suppression comments; computing them costs
         # a whole code generation pass, so skip it when there are none.

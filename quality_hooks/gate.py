@@ -75,7 +75,9 @@ def _fmt(number: float) -> str:
     return f"{number:g}" if float(number).is_integer() else f"{number:.2f}"
 
 
-def check_threshold(name: str, value: float, config: Config, subject: str, line: int | None = None) -> GateReason | None:
+def check_threshold(
+    name: str, value: float, config: Config, subject: str, line: int | None = None
+) -> GateReason | None:
     threshold = config.gate.thresholds[name]
     _, direction, what = GATE_THRESHOLDS[name]
     level = _level(value, threshold, direction)
@@ -83,7 +85,9 @@ def check_threshold(name: str, value: float, config: Config, subject: str, line:
         return None
     word = "above" if direction == "max" else "below"
     limit = _limit(threshold, level)
-    return GateReason(level, name, f"{subject}: {what} {_fmt(value)} is {word} the {level.value} limit {_fmt(limit or 0)}", line)
+    return GateReason(
+        level, name, f"{subject}: {what} {_fmt(value)} is {word} the {level.value} limit {_fmt(limit or 0)}", line
+    )
 
 
 def _matches_rule(code: str, selectors: Iterable[str]) -> bool:
@@ -134,7 +138,9 @@ def _function_reasons(
     return reasons
 
 
-def judge(result: FileResult, config: Config, change: FileChange | None = None, scope: str | None = None) -> FileJudgement:
+def judge(
+    result: FileResult, config: Config, change: FileChange | None = None, scope: str | None = None
+) -> FileJudgement:
     """Fill ``result.gate``; return the improvements worth reporting."""
     scope = scope or config.gate.scope
     notes = FileJudgement()
@@ -148,7 +154,12 @@ def judge(result: FileResult, config: Config, change: FileChange | None = None, 
         for finding in new:
             if _matches_rule(finding.code, config.gate.fail_rules) or finding.severity is Severity.ERROR:
                 reasons.append(
-                    GateReason(Level.CRITICAL, "finding", f"line {finding.line}: {finding.code} {finding.message}", finding.line)
+                    GateReason(
+                        Level.CRITICAL,
+                        "finding",
+                        f"line {finding.line}: {finding.code} {finding.message}",
+                        finding.line,
+                    )
                 )
         serious = sum(1 for f in new if f.severity.rank >= Severity.WARNING.rank)
         reason = check_threshold("max-new-findings", serious, config, "file")
@@ -173,8 +184,8 @@ def _file_metric_reasons(
         if change is not None and change.status == "unchanged" and scope != "all":
             reason = None
         elif reason is not None and base is not None and base.metrics is not None and scope != "all":
-            if mi >= base.metrics.maintainability:
-                reason = None
+            # No-worse: a file already below the limit may stay there.
+            reason = None if mi >= base.metrics.maintainability else reason
         if reason is not None:
             reasons.append(reason)
     if result.score is not None:

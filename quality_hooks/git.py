@@ -25,7 +25,11 @@ class GitError(Exception):
 def git(args: Sequence[str], cwd: str, input_bytes: bytes | None = None) -> bytes:
     try:
         done = subprocess.run(
-            ["git", *args], cwd=cwd, input=input_bytes, capture_output=True, check=False,
+            ["git", *args],
+            cwd=cwd,
+            input=input_bytes,
+            capture_output=True,
+            check=False,
             env={**os.environ, "GIT_OPTIONAL_LOCKS": "0", "LC_ALL": "C"},
         )
     except FileNotFoundError:
@@ -52,7 +56,9 @@ def merge_base(root: str, base: str, head: str = "HEAD") -> str:
     try:
         return git(["merge-base", base, head], root).decode().strip()
     except GitError:
-        raise GitError(f"cannot find a merge base of {base!r} and {head!r} (is the base fetched? use fetch-depth: 0)") from None
+        raise GitError(
+            f"cannot find a merge base of {base!r} and {head!r} (is the base fetched? use fetch-depth: 0)"
+        ) from None
 
 
 @dataclass
@@ -80,16 +86,6 @@ class Change:
     base_commit: str | None  # None: no base (first commit)
     staged: bool
     files: dict[str, ChangedFile] = field(default_factory=dict)
-
-    def read_new(self, rel: str) -> bytes | None:
-        """The judged content: the index for staged changes, else the working tree."""
-        if self.staged:
-            return read_blobs(self.root, [f":{rel}"]).get(f":{rel}")
-        try:
-            with open(os.path.join(self.root, rel), "rb") as handle:
-                return handle.read()
-        except OSError:
-            return None
 
     def read_base(self, rels: Sequence[str]) -> dict[str, bytes]:
         """Base versions (by new path) of the given files, from git objects."""

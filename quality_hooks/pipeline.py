@@ -17,7 +17,7 @@ from quality_hooks import git
 from quality_hooks.baseline import Baseline
 from quality_hooks.config import Config
 from quality_hooks.discover import expand_paths
-from quality_hooks.engine import analyse_bytes, analyse_file, merge_ruff
+from quality_hooks.engine import analyse_many, merge_ruff
 from quality_hooks.gate import FileChange, judge, overall
 from quality_hooks.results import FileResult, GateVerdict
 
@@ -44,40 +44,49 @@ def _file_change(changed: git.ChangedFile | None) -> FileChange:
     )
 
 
-def _run_ruff(results: list[FileResult], config: Config) -> None:
-    """One ruff process for all files; content not on disk goes via a temp copy."""
-    from quality_hooks.ruff_runner import RuffRun
+class _Ruff:
+    """One ruff process for all files, started before our own analysis so the two overlap.
 
-    analysable = [r for r in results if r.ok and r.source is not None]
-    if not analysable:
-        return
-    tmpdir: str | None = None
-    paths: list[str] = []
-    back: dict[str, str] = {}
+    Content that is not what is on disk (a partially staged file) goes to ruff
+    through a temporary copy.
+    """
+
+    def __init__(self, items: Sequence[tuple[str, bytes | None]], config: Config) -> None:
+        from quality_hooks.ruff_runner import RuffRun
+
+        self.tmpdir: str | None = None
+        self.back: dict[str, str] = {}
+        paths: list[str] = []
+        for path, raw in items:
+            if raw is not None and _disk_bytes(path) != raw:
+                self.tmpdir = self.tmpdir or tempfile.mkdtemp(prefix="quality-hooks-ruff-")
+                copy = os.path.join(self.tmpdir, str(len(paths)), os.path.basename(path))
+                os.makedirs(os.path.dirname(copy))
+                with open(copy, "wb") as handle:
+                    handle.write(raw)
+                self.back[os.path.abspath(copy)] = os.path.abspath(path)
+                path = copy
+            paths.append(path)
+        self.run = RuffRun.start(paths, config)
+
+    def merge(self, results: Sequence[FileResult]) -> None:
+        try:
+            analysable = [r for r in results if r.ok and r.source is not None]
+            to_copy = {v: k for k, v in self.back.items()}
+            texts = {to_copy.get(os.path.abspath(r.path), os.path.abspath(r.path)): r.source.text for r in analysable}  # type: ignore[union-attr]
+            found = self.run.results(texts)
+            merge_ruff(analysable, {self.back.get(k, k): v for k, v in found.items()})
+        finally:
+            if self.tmpdir:
+                shutil.rmtree(self.tmpdir, ignore_errors=True)
+
+
+def _disk_bytes(path: str) -> bytes | None:
     try:
-        for result in analysable:
-            assert result.source is not None
-            disk = None
-            try:
-                with open(result.source.path, "rb") as handle:
-                    disk = handle.read()
-            except OSError:
-                pass
-            if disk == result.source.raw:
-                paths.append(result.source.path)
-                continue
-            tmpdir = tmpdir or tempfile.mkdtemp(prefix="quality-hooks-ruff-")
-            copy = os.path.join(tmpdir, str(len(paths)), os.path.basename(result.source.path))
-            os.makedirs(os.path.dirname(copy))
-            with open(copy, "wb") as handle:
-                handle.write(result.source.raw)
-            back[os.path.abspath(copy)] = os.path.abspath(result.source.path)
-            paths.append(copy)
-        found = RuffRun.start(paths, config).results()
-        merge_ruff(analysable, {back.get(k, k): v for k, v in found.items()})
-    finally:
-        if tmpdir:
-            shutil.rmtree(tmpdir, ignore_errors=True)
+        with open(path, "rb") as handle:
+            return handle.read()
+    except OSError:
+        return None
 
 
 def _score(results: list[FileResult], changes: dict[str, FileChange] | None, notes: list[str]) -> None:
@@ -117,33 +126,27 @@ def run_check(
         scope = "all"
     files = expand_paths(paths, config) if paths else []
     rel = {path: _relative(path, root) for path in files}
-    results: list[FileResult] = []
     changes: dict[str, FileChange] = {}
-    if change is None:
-        results = [analyse_file(path, config) for path in files]
-    else:
-        for path in files:
-            changed = change.files.get(rel[path])
-            changes[path] = _file_change(changed)
-            if staged:
-                raw = change.read_new(rel[path])
-                if raw is None:
-                    results.append(analyse_file(path, config))
-                    continue
-                result = analyse_bytes(path, raw, config)
-                if result.source is not None:
-                    result.source.path = path
-                results.append(result)
-            else:
-                results.append(analyse_file(path, config))
-        bases = change.read_base([rel[p] for p in files])
-        for path in files:
-            if rel[path] in bases:
-                base_result = analyse_bytes(path, bases[rel[path]], config)
-                if base_result.ok:
-                    changes[path].base = base_result
-    if config.ruff:
-        _run_ruff(results, config)
+    staged_blobs = git.read_blobs(root, [f":{rel[p]}" for p in files]) if staged else {}
+    items: list[tuple[str, bytes | None]] = []
+    for path in files:
+        if change is not None:
+            changes[path] = _file_change(change.files.get(rel[path]))
+        # The index holds what will be committed; files not in it are read from disk.
+        items.append((path, staged_blobs.get(f":{rel[path]}")))
+    bases: dict[str, bytes] = change.read_base([rel[p] for p in files]) if change is not None else {}
+    base_items = [(path, bases[rel[path]]) for path in files if rel[path] in bases]
+    ruff = _Ruff([(p, r) for p, r in items if os.path.isfile(p)], config) if config.ruff and items else None
+    analysed = analyse_many(items + base_items, config)
+    results = analysed[: len(items)]
+    for (path, _), base_result in zip(base_items, analysed[len(items) :], strict=True):
+        if base_result.ok:
+            changes[path].base = base_result
+    for result in results:
+        if result.source is not None:
+            result.source.path = result.path
+    if ruff is not None:
+        ruff.merge(results)
     if use_model:
         _score(results, changes or None, notes)
     if use_baseline:

@@ -25,12 +25,17 @@ class _IndexState(CodegenState):
     def __init__(self, module: cst.Module) -> None:
         super().__init__(default_indent=module.default_indent, default_newline=module.default_newline)
         self.ranges: dict[cst.CSTNode, tuple[int, int]] = {}
+        #: Enter (the node) and leave (``None``) events in source order: the
+        #: traversal rules are dispatched from, with no second walk of the tree.
+        self.events: list[cst.CSTNode | None] = []
         self._stack: list[int] = []
 
     def before_codegen(self, node: cst.CSTNode) -> None:
         self._stack.append(len(self.tokens))
+        self.events.append(node)
 
     def after_codegen(self, node: cst.CSTNode) -> None:
+        self.events.append(None)
         start = self._stack.pop()
         if node not in self.ranges:
             self.ranges[node] = (start, len(self.tokens))
@@ -59,6 +64,7 @@ class FastPositions(Mapping[cst.CSTNode, CodeRange]):
         module._codegen(state)
         self._tokens = state.tokens
         self._ranges = state.ranges
+        self.events = state.events
         self._lines: list[int] | None = None
         self._columns: list[int] = []
 
@@ -95,12 +101,16 @@ class FastPositions(Mapping[cst.CSTNode, CodeRange]):
         return len(self._ranges)
 
 
-def install(wrapper: MetadataWrapper) -> None:
+def install(wrapper: MetadataWrapper) -> FastPositions:
     """Make ``wrapper`` answer PositionProvider from FastPositions.
 
     MetadataWrapper resolves a provider only if it has no result for it yet,
     so seeding its cache is enough for rules that declare PositionProvider.
     """
     metadata: dict[Any, Any] | None = getattr(wrapper, "_metadata", None)
+    if metadata is not None and isinstance(metadata.get(PositionProvider), FastPositions):
+        return metadata[PositionProvider]
+    positions = FastPositions(wrapper.module)
     if metadata is not None and PositionProvider not in metadata:
-        metadata[PositionProvider] = FastPositions(wrapper.module)
+        metadata[PositionProvider] = positions
+    return positions

@@ -14,9 +14,7 @@ def matches(rule: type[Rule], selector: str) -> bool:
     return selector == "ALL" or selector == rule.GROUP or rule.CODE.startswith(selector)
 
 
-def enabled_rules(
-    config: Config, path: str
-) -> tuple[list[tuple[type[Rule], dict[str, Any]]], dict[str, Severity]]:
+def enabled_rules(config: Config, path: str) -> tuple[list[tuple[type[Rule], dict[str, Any]]], dict[str, Severity]]:
     """Rules enabled for ``path`` with their options, and severity overrides.
 
     ``select`` replaces the default set (like ruff), ``ignore`` removes from it,
@@ -28,10 +26,7 @@ def enabled_rules(
     chosen: list[tuple[type[Rule], dict[str, Any]]] = []
     severities: dict[str, Severity] = {}
     for code, rule in all_rules().items():
-        if select:
-            on = any(matches(rule, s) for s in select)
-        else:
-            on = rule.ENABLED_BY_DEFAULT
+        on = any(matches(rule, s) for s in select) if select else rule.ENABLED_BY_DEFAULT
         if on and any(matches(rule, s) for s in ignore):
             on = False
         if not on:

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-
 from conftest import ROOT, run_cli
 
 BAD = '"""Mod."""\n\n\ndef f(a):\n    """Doc."""\n    if not a in (1, 2):\n        return f"none"\n    return a\n'

@@ -12,8 +12,8 @@ from typing import ClassVar
 
 import libcst as cst
 import pytest
-
 from conftest import run_cli
+
 from quality_hooks import fix as fix_module
 from quality_hooks.config import Config, parse_config
 from quality_hooks.fix import fix_text
@@ -107,7 +107,11 @@ def test_fix_that_breaks_code_is_refused(monkeypatch: pytest.MonkeyPatch) -> Non
 def _stdlib_files() -> list[Path]:
     lib = Path(sysconfig.get_paths()["stdlib"])
     top = sorted(p for p in lib.glob("*.py"))
-    nested = sorted(p for p in lib.glob("*/**/*.py") if "site-packages" not in p.parts and "test" not in p.parts[len(lib.parts):][:1])
+    nested = sorted(
+        p
+        for p in lib.glob("*/**/*.py")
+        if "site-packages" not in p.parts and "test" not in p.parts[len(lib.parts) :][:1]
+    )
     random.Random(1234).shuffle(nested)
     return top + nested
 

@@ -20,7 +20,7 @@ min-maintainability = { warning = 0, critical = 0 }
 def branches(count: int, name: str = "legacy") -> str:
     """A function whose cyclomatic complexity is ``count + 1``."""
     body = "".join(f"    if x == {i}:\n        return {i}\n" for i in range(count))
-    return f"def {name}(x):\n    \"\"\"Doc.\"\"\"\n{body}    return -1\n"
+    return f'def {name}(x):\n    """Doc."""\n{body}    return -1\n'
 
 
 def check(repo: GitRepo, *args: str) -> tuple[int, dict]:
@@ -88,7 +88,9 @@ def test_new_file_is_judged_on_absolute_thresholds(git_repo: GitRepo) -> None:
     git_repo.git("add", "fresh.py")
     code, report = check(git_repo, "--staged")
     assert code == 1
-    assert [f["path"] for f in report["files"]] == [str(git_repo.path / "fresh.py")] or report["files"][0]["path"].endswith("fresh.py")
+    assert [f["path"] for f in report["files"]] == [str(git_repo.path / "fresh.py")] or report["files"][0][
+        "path"
+    ].endswith("fresh.py")
 
 
 def test_rename_and_delete(git_repo: GitRepo) -> None:

@@ -10,7 +10,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import ROOT, GitRepo, run_cli
 
 pytestmark = pytest.mark.slow
@@ -95,8 +94,10 @@ def test_same_verdict_in_hook_and_in_ci(tmp_path: Path, hook_rev: str, pre_commi
     repo.write("mod.py", '"""Mod."""\n\n\ndef old(value):\n    """Doc."""\n    return value == None\n')
     repo.commit("legacy")
     verdicts = []
-    for change, expected in (("\n\ndef ok(value):\n    \"\"\"Doc.\"\"\"\n    return value\n", 0),
-                             ("\n\ndef bad(value):\n    \"\"\"Doc.\"\"\"\n    return undefined_name\n", 1)):
+    for change, expected in (
+        ('\n\ndef ok(value):\n    """Doc."""\n    return value\n', 0),
+        ('\n\ndef bad(value):\n    """Doc."""\n    return undefined_name\n', 1),
+    ):
         repo.write("mod.py", (repo.path / "mod.py").read_text() + change)
         repo.git("add", "mod.py")
         hook = pre_commit(repo, pre_commit_home, "quality-gate")

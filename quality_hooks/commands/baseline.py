@@ -25,9 +25,13 @@ def write_baseline(paths: Sequence[str], explicit: str | None, output: str | Non
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="quality-hooks baseline", description="Record today's findings as the baseline.")
+    parser = argparse.ArgumentParser(
+        prog="quality-hooks baseline", description="Record today's findings as the baseline."
+    )
     parser.add_argument("paths", nargs="*", default=["."])
-    parser.add_argument("--output", "-o", metavar="FILE", help="baseline file (default from config: .quality-baseline.json)")
+    parser.add_argument(
+        "--output", "-o", metavar="FILE", help="baseline file (default from config: .quality-baseline.json)"
+    )
     add_config_argument(parser)
     args = parser.parse_args(argv)
     return run_guarded("quality-hooks baseline", lambda: write_baseline(args.paths, args.config, args.output))

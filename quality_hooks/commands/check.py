@@ -15,11 +15,15 @@ FORMATS = ("text", "json", "sarif")
 
 def build_parser(prog: str = "quality-hooks check") -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog=prog, description="Analyse Python files and apply the quality gates.")
-    parser.add_argument("paths", nargs="*", help="files or directories (default: the change with --base/--staged, else .)")
+    parser.add_argument(
+        "paths", nargs="*", help="files or directories (default: the change with --base/--staged, else .)"
+    )
     parser.add_argument("--format", choices=FORMATS, default="text")
     parser.add_argument("--output", "-o", metavar="FILE", help="write the report here instead of stdout")
     parser.add_argument("--base", metavar="REF", help="judge the change since the merge base of REF and HEAD")
-    parser.add_argument("--staged", action="store_true", help="judge the staged change against HEAD (what the hook does)")
+    parser.add_argument(
+        "--staged", action="store_true", help="judge the staged change against HEAD (what the hook does)"
+    )
     parser.add_argument("--scope", choices=SCOPES, help="which findings can fail the gate (default from config)")
     parser.add_argument("--show-existing", action="store_true", help="also list findings outside the scope")
     parser.add_argument("--no-model", action="store_true", help="skip the quality model score")

@@ -37,5 +37,8 @@ def run_guarded(prog: str, body: Callable[[], int]) -> int:
     except Exception as exc:  # a bug of ours: say so in one line, exit 2
         if os.environ.get("QUALITY_HOOKS_DEBUG"):
             raise
-        print(f"{prog}: internal error: {type(exc).__name__}: {exc} (set QUALITY_HOOKS_DEBUG=1 for details)", file=sys.stderr)
+        print(
+            f"{prog}: internal error: {type(exc).__name__}: {exc} (set QUALITY_HOOKS_DEBUG=1 for details)",
+            file=sys.stderr,
+        )
         return 2

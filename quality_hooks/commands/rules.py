@@ -34,7 +34,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         for row in rows:
             options = ", ".join(f"`{k}={v}`" for k, v in row["options"].items())
             fix = "yes" if row["fixable"] else ""
-            print(f"| {row['code']} | {row['name']} | {row['group']} | {row['severity']} | {fix} | {options} | {row['description']} |")
+            cells = [row["code"], row["name"], row["group"], row["severity"], fix, options, row["description"]]
+            print("| " + " | ".join(cells) + " |")
     else:
         for row in rows:
             fix = "fix" if row["fixable"] else "   "

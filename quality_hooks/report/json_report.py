@@ -20,7 +20,10 @@ def summary(results: Sequence[FileResult]) -> dict[str, Any]:
         "new_findings": sum(1 for f in findings if f.status == "new"),
         "existing_findings": sum(1 for f in findings if f.status == "existing"),
         "baseline_findings": sum(1 for f in findings if f.status == "baseline"),
-        "by_severity": {s: sum(1 for f in findings if f.severity.value == s and f.status == "new") for s in ("error", "warning", "info")},
+        "by_severity": {
+            s: sum(1 for f in findings if f.severity.value == s and f.status == "new")
+            for s in ("error", "warning", "info")
+        },
         "max_complexity": max((r.metrics.cyclomatic_max for r in results if r.metrics), default=0),
         "min_maintainability": min((r.metrics.maintainability for r in results if r.metrics), default=100.0),
         "score": min((s.score for s in scored), default=None),
@@ -28,7 +31,9 @@ def summary(results: Sequence[FileResult]) -> dict[str, Any]:
     }
 
 
-def build(results: Sequence[FileResult], verdict: GateVerdict, context: Mapping[str, Any] | None = None) -> dict[str, Any]:
+def build(
+    results: Sequence[FileResult], verdict: GateVerdict, context: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
     files = []
     for result in results:
         data = result.to_dict()

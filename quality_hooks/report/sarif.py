@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Sequence
 from typing import Any
 
@@ -24,11 +25,17 @@ def _rule_descriptors(results: Sequence[FileResult]) -> list[dict[str, Any]]:
         rule = known.get(code)
         if rule is not None:
             name, text = rule.NAME, rule.DESCRIPTION
-            help_text = f"{rule.DESCRIPTION} Group: {rule.GROUP}. {'Auto-fixable with quality-hooks fix.' if rule.FIXABLE else ''}"
+            fixable = " Auto-fixable with `quality-hooks fix`." if rule.FIXABLE else ""
+            help_text = f"{rule.DESCRIPTION} Group: {rule.GROUP}.{fixable}"
             level = _LEVEL[rule.SEVERITY]
             uri = f"{HELP_URI}-{code.lower()}"
         elif code == "QH000":
-            name, text, help_text, level = "analysis-error", "The file could not be analysed.", "Fix the reported problem.", "error"
+            name, text, help_text, level = (
+                "analysis-error",
+                "The file could not be analysed.",
+                "Fix the reported problem.",
+                "error",
+            )
             uri = HELP_URI
         else:
             name, text = code, f"ruff rule {code}"
@@ -53,7 +60,8 @@ def build(results: Sequence[FileResult], new_only: bool = False) -> dict[str, An
     index = {rule["id"]: i for i, rule in enumerate(rules)}
     sarif_results = []
     for result in results:
-        uri = result.path.replace("\\", "/").lstrip("./") if result.path.startswith("./") else result.path
+        uri = result.path.replace(os.sep, "/")
+        uri = uri[2:] if uri.startswith("./") else uri
         if result.error is not None:
             sarif_results.append(
                 {
@@ -72,7 +80,9 @@ def build(results: Sequence[FileResult], new_only: bool = False) -> dict[str, An
                 "startLine": finding.line,
                 "startColumn": finding.column,
                 "endLine": max(finding.end_line, finding.line),
-                "endColumn": finding.end_column if finding.end_line > finding.line or finding.end_column > finding.column else finding.column + 1,
+                "endColumn": finding.end_column
+                if finding.end_line > finding.line or finding.end_column > finding.column
+                else finding.column + 1,
             }
             item: dict[str, Any] = {
                 "ruleId": finding.code,

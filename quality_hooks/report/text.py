@@ -61,5 +61,7 @@ def render(results: Sequence[FileResult], verdict: GateVerdict, show_existing: b
         for note in result.extra.get("notes", []):
             out.append(f"  note: {note}")
     status = "passed" if verdict.passed else "failed"
-    out.append(f"quality gate {status} ({len(results)} file{'s' if len(results) != 1 else ''}, level {verdict.level.value})")
+    out.append(
+        f"quality gate {status} ({len(results)} file{'s' if len(results) != 1 else ''}, level {verdict.level.value})"
+    )
     return "\n".join(out)

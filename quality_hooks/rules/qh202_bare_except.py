@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import libcst as cst
 
-from quality_hooks.rules.base import Invalid, Rule, Valid
-from quality_hooks.rules.helpers import may_rebind
+from quality_hooks.rules.base import Invalid, Valid
+from quality_hooks.rules.fix_helpers import BuiltinAwareRule
 
 
-class BareExcept(Rule):
+class BareExcept(BuiltinAwareRule):
+    GUARDED = frozenset({"BaseException"})
     CODE = "QH202"
     NAME = "bare-except"
     GROUP = "bug-risk"
@@ -42,11 +43,16 @@ class BareExcept(Rule):
     def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
         if node.type is None:
             self._found.append(node)
+        elif isinstance(node.type, cst.Tuple):  # `except (A, BaseException):` reads the name
+            for element in node.type.elements:
+                self._mark_load(element.value)
+        else:
+            self._mark_load(node.type)
 
     def leave_Module(self, original_node: cst.Module) -> None:
         if not self._found:
             return
-        safe = not may_rebind(original_node, "BaseException")
+        safe = self.is_builtin("BaseException")
         for node in self._found:
             replacement = (
                 node.with_changes(type=cst.Name("BaseException"), whitespace_after_except=cst.SimpleWhitespace(" "))

@@ -7,11 +7,14 @@ from __future__ import annotations
 
 import libcst as cst
 
+from quality_hooks.results import Severity
 from quality_hooks.rules.base import Invalid, Rule, Valid
 from quality_hooks.rules.helpers import BUILTIN_NAMES, import_binding, target_names
 
 
 class ShadowedBuiltin(Rule):
+    # Info: shadowing is often deliberate (a parameter named `id`); it informs, never fails a gate.
+    SEVERITY = Severity.INFO
     CODE = "QH210"
     NAME = "shadowed-builtin"
     GROUP = "bug-risk"

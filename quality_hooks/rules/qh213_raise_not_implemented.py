@@ -1,8 +1,8 @@
 """QH213: ``raise NotImplemented`` raises a TypeError; ``NotImplementedError`` was meant.
 
-``NotImplemented`` is the value binary dunders return, not an exception. The
-fix names the exception the code intends (the TypeError it raises today is
-never what anyone catches); it is skipped when the module rebinds either name.
+``NotImplemented`` is the value binary dunders return, not an exception. There
+is no auto-fix: raising NotImplementedError instead of today's TypeError would
+change behaviour, and every fix this tool applies must preserve it.
 """
 
 from __future__ import annotations
@@ -10,7 +10,6 @@ from __future__ import annotations
 import libcst as cst
 
 from quality_hooks.rules.base import Invalid, Rule, Valid
-from quality_hooks.rules.helpers import may_rebind
 
 
 class RaiseNotImplemented(Rule):
@@ -18,21 +17,13 @@ class RaiseNotImplemented(Rule):
     NAME = "raise-not-implemented"
     GROUP = "bug-risk"
     DESCRIPTION = "`raise NotImplemented` raises TypeError; raise `NotImplementedError`"
-    FIXABLE = True
     VALID = [
         Valid("def area(self):\n    raise NotImplementedError\n"),
         Valid("def __eq__(self, other):\n    return NotImplemented\n"),
     ]
     INVALID = [
-        Invalid(
-            "def area(self):\n    raise NotImplemented\n",
-            expected_fix="def area(self):\n    raise NotImplementedError\n",
-            line=2,
-        ),
-        Invalid(
-            "def area(self):\n    raise NotImplemented('subclasses')\n",
-            expected_fix="def area(self):\n    raise NotImplementedError('subclasses')\n",
-        ),
+        Invalid("def area(self):\n    raise NotImplemented\n", line=2),
+        Invalid("def area(self):\n    raise NotImplemented('subclasses')\n"),
         Invalid("class NotImplementedError(Exception):\n    pass\nraise NotImplemented\n", line=3),
     ]
 
@@ -45,8 +36,7 @@ class RaiseNotImplemented(Rule):
             self._found.append(exc)
 
     def leave_Module(self, original_node: cst.Module) -> None:
-        if not self._found:
-            return
-        safe = not may_rebind(original_node, "NotImplemented", "NotImplementedError")
+        # No fix: NotImplementedError instead of TypeError changes behaviour,
+        # and every fix this tool applies must preserve it.
         for name in self._found:
-            self.report(name, replacement=name.with_changes(value="NotImplementedError") if safe else None)
+            self.report(name)

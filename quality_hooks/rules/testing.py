@@ -15,6 +15,7 @@ from typing import Any
 import libcst as cst
 from libcst.metadata import MetadataWrapper
 
+from quality_hooks import traverse
 from quality_hooks.metrics.functions import FunctionCollector
 from quality_hooks.results import Finding
 from quality_hooks.rules.base import MetricRule, Rule
@@ -42,10 +43,10 @@ def _visit(rule: type[Rule], code: str, options: Mapping[str, Any] | None) -> tu
     visitor = rule(dict(options or {}), "<example>")
     if isinstance(visitor, MetricRule):
         collector = FunctionCollector()
-        wrapper.visit_batched([collector])
+        traverse.visit_batched(wrapper, [collector])
         visitor.check(collector.measured)
     else:
-        wrapper.visit_batched([visitor])
+        traverse.visit_batched(wrapper, [visitor])
     return module, collect(wrapper, [visitor], code)
 
 
