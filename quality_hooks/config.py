@@ -85,7 +85,7 @@ class Config:
     exclude: list[str] = field(default_factory=list)
     max_file_size: int = 2 * 1024 * 1024
     ruff: bool = True
-    ruff_select: list[str] = field(default_factory=lambda: ["E9", "F", "B", "PL", "UP", "SIM"])
+    ruff_select: list[str] = field(default_factory=lambda: ["E9", "F", "B", "PLE", "UP", "SIM"])
     ruff_ignore: list[str] = field(default_factory=list)
     baseline: str = ".quality-baseline.json"
     gate: GateConfig = field(default_factory=GateConfig)

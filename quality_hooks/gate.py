@@ -103,39 +103,67 @@ def assign_scope(result: FileResult, change: FileChange | None, scope: str) -> N
         finding.status = "new" if in_scope else "existing"
 
 
+def _ratchet(
+    name: str, value: float, base_value: float | None, reason: GateReason | None, subject: str, notes: FileJudgement
+) -> GateReason | None:
+    """No-worse: a touched function already over a limit may stay there, not get worse."""
+    if base_value is None:
+        return reason
+    if value < base_value:
+        notes.improvements.append(f"{subject}: {name[4:]} {_fmt(base_value)} -> {_fmt(value)}")
+    if reason is None or value <= base_value:
+        return None
+    reason.message += f" (was {_fmt(base_value)})"
+    return reason
+
+
+def _judge_function(
+    function: FunctionMetrics, before: FunctionMetrics | None, config: Config, ratchet: bool, notes: FileJudgement
+) -> list[GateReason]:
+    subject = f"{function.qualname}()"
+    reasons = []
+    for name, value, base_value in (
+        ("max-complexity", function.cyclomatic, before.cyclomatic if before else None),
+        ("max-cognitive", function.cognitive, before.cognitive if before else None),
+    ):
+        reason = check_threshold(name, value, config, subject, function.line)
+        if ratchet:
+            reason = _ratchet(name, value, base_value, reason, subject, notes)
+        if reason is not None:
+            reasons.append(reason)
+    if before is not None:
+        rise = function.cyclomatic - before.cyclomatic
+        reason = check_threshold("max-complexity-increase", rise, config, subject, function.line)
+        if reason is not None:
+            reasons.append(reason)
+    return reasons
+
+
 def _function_reasons(
     result: FileResult, change: FileChange | None, config: Config, scope: str, notes: FileJudgement
 ) -> list[GateReason]:
+    base = change.base if change is not None else None
+    base_functions = {f.qualname: f for f in base.functions} if base is not None else {}
+    ratchet = change is not None and scope != "all"
     reasons: list[GateReason] = []
-    base_functions: dict[str, FunctionMetrics] = {}
-    if change is not None and change.base is not None:
-        base_functions = {f.qualname: f for f in change.base.functions}
     for function in result.functions:
-        if not _in_scope(change, function.line, function.end_line, scope):
-            continue
-        before = base_functions.get(function.qualname)
-        for name, value, base_value in (
-            ("max-complexity", function.cyclomatic, before.cyclomatic if before else None),
-            ("max-cognitive", function.cognitive, before.cognitive if before else None),
-        ):
-            reason = check_threshold(name, value, config, f"{function.qualname}()", function.line)
-            if base_value is not None and change is not None and scope != "all":
-                # No-worse ratchet: a touched function already over the limit may
-                # stay there, but may not get worse.
-                if value < base_value:
-                    notes.improvements.append(f"{function.qualname}(): {name[4:]} {base_value} -> {value}")
-                if reason is not None and value <= base_value:
-                    continue
-                if reason is not None:
-                    reason.message += f" (was {base_value})"
-            if reason is not None:
-                reasons.append(reason)
-        if before is not None and change is not None:
-            rise = function.cyclomatic - before.cyclomatic
-            reason = check_threshold("max-complexity-increase", rise, config, f"{function.qualname}()", function.line)
-            if reason is not None:
-                reasons.append(reason)
+        if _in_scope(change, function.line, function.end_line, scope):
+            before = base_functions.get(function.qualname)
+            reasons += _judge_function(function, before, config, ratchet, notes)
     return reasons
+
+
+def _finding_reasons(result: FileResult, config: Config) -> list[GateReason]:
+    """New findings: errors and ``fail-rules`` codes are critical; a count threshold too."""
+    new = [f for f in result.findings if f.status == "new"]
+    reasons = [
+        GateReason(Level.CRITICAL, "finding", f"line {f.line}: {f.code} {f.message}", f.line)
+        for f in new
+        if f.severity is Severity.ERROR or _matches_rule(f.code, config.gate.fail_rules)
+    ]
+    serious = sum(1 for f in new if f.severity.rank >= Severity.WARNING.rank)
+    reason = check_threshold("max-new-findings", serious, config, "file")
+    return [*reasons, reason] if reason is not None else reasons
 
 
 def judge(
@@ -150,21 +178,7 @@ def judge(
     else:
         assign_scope(result, change, scope)
         reasons += _function_reasons(result, change, config, scope, notes)
-        new = [f for f in result.findings if f.status == "new"]
-        for finding in new:
-            if _matches_rule(finding.code, config.gate.fail_rules) or finding.severity is Severity.ERROR:
-                reasons.append(
-                    GateReason(
-                        Level.CRITICAL,
-                        "finding",
-                        f"line {finding.line}: {finding.code} {finding.message}",
-                        finding.line,
-                    )
-                )
-        serious = sum(1 for f in new if f.severity.rank >= Severity.WARNING.rank)
-        reason = check_threshold("max-new-findings", serious, config, "file")
-        if reason is not None:
-            reasons.append(reason)
+        reasons += _finding_reasons(result, config)
         reasons += _file_metric_reasons(result, change, config, scope, notes)
     level = max((r.level for r in reasons), key=lambda lv: lv.rank, default=Level.OK)
     fail_rank = Level(config.gate.fail_on).rank

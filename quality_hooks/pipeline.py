@@ -100,41 +100,33 @@ def _score(results: list[FileResult], changes: dict[str, FileChange] | None, not
         notes.append(f"quality model unavailable: {exc}")
 
 
-def run_check(
-    paths: Sequence[str],
-    config: Config,
-    *,
-    base: str | None = None,
-    staged: bool = False,
-    scope: str | None = None,
-    use_baseline: bool = True,
-    use_model: bool = True,
-    cwd: str = ".",
-) -> CheckRun:
-    """Analyse and judge; with ``base``/``staged`` only the change is judged."""
-    scope = scope or config.gate.scope
-    notes: list[str] = []
-    change: git.Change | None = None
-    root = config.root
-    if base is not None or staged:
-        root = git.repo_root(cwd)
-        change = git.collect_change(root, base=base, staged=staged)
-        if not paths:
-            paths = [os.path.join(root, rel) for rel, f in sorted(change.files.items()) if f.status != "deleted"]
-            paths = [p for p in paths if not config.is_excluded(p)]
-    else:
-        scope = "all"
-    files = expand_paths(paths, config) if paths else []
-    rel = {path: _relative(path, root) for path in files}
+def _change_and_files(
+    paths: Sequence[str], config: Config, base: str | None, staged: bool, cwd: str
+) -> tuple[git.Change | None, str, list[str]]:
+    """The change to judge (if any), the root paths are relative to, and the files."""
+    if base is None and not staged:
+        return None, config.root, expand_paths(paths, config) if paths else []
+    root = git.repo_root(cwd)
+    change = git.collect_change(root, base=base, staged=staged)
+    if not paths:
+        changed = [os.path.join(root, rel) for rel, f in sorted(change.files.items()) if f.status != "deleted"]
+        paths = [p for p in changed if not config.is_excluded(p)]
+    return change, root, expand_paths(paths, config) if paths else []
+
+
+def _analyse(
+    files: list[str], rel: dict[str, str], change: git.Change | None, config: Config
+) -> tuple[list[FileResult], dict[str, FileChange]]:
+    """New versions (staged blobs or disk), base versions from git, ruff alongside."""
     changes: dict[str, FileChange] = {}
-    staged_blobs = git.read_blobs(root, [f":{rel[p]}" for p in files]) if staged else {}
-    items: list[tuple[str, bytes | None]] = []
-    for path in files:
-        if change is not None:
-            changes[path] = _file_change(change.files.get(rel[path]))
-        # The index holds what will be committed; files not in it are read from disk.
-        items.append((path, staged_blobs.get(f":{rel[path]}")))
-    bases: dict[str, bytes] = change.read_base([rel[p] for p in files]) if change is not None else {}
+    staged_blobs = {}
+    if change is not None:
+        changes = {path: _file_change(change.files.get(rel[path])) for path in files}
+        if change.staged:
+            staged_blobs = git.read_blobs(change.root, [f":{rel[p]}" for p in files])
+    # The index holds what will be committed; files not in it are read from disk.
+    items = [(path, staged_blobs.get(f":{rel[path]}")) for path in files]
+    bases = change.read_base([rel[p] for p in files]) if change is not None else {}
     base_items = [(path, bases[rel[path]]) for path in files if rel[path] in bases]
     ruff = _Ruff([(p, r) for p, r in items if os.path.isfile(p)], config) if config.ruff and items else None
     analysed = analyse_many(items + base_items, config)
@@ -147,26 +139,47 @@ def run_check(
             result.source.path = result.path
     if ruff is not None:
         ruff.merge(results)
+    return results, changes
+
+
+def _record_change(result: FileResult, file_change: FileChange) -> None:
+    result.extra["change"] = {
+        "status": file_change.status,
+        "old_path": file_change.old_path,
+        "changed_lines": None if file_change.changed_lines is None else len(file_change.changed_lines),
+    }
+    if file_change.base is not None:
+        result.extra["base_findings"] = [f.to_dict() for f in file_change.base.findings]
+        if file_change.base.score is not None:
+            result.extra["base_score"] = file_change.base.score.to_dict()
+
+
+def run_check(
+    paths: Sequence[str],
+    config: Config,
+    *,
+    base: str | None = None,
+    staged: bool = False,
+    scope: str | None = None,
+    use_baseline: bool = True,
+    use_model: bool = True,
+    cwd: str = ".",
+) -> CheckRun:
+    """Analyse and judge; with ``base``/``staged`` only the change is judged."""
+    change, root, files = _change_and_files(paths, config, base, staged, cwd)
+    scope = (scope or config.gate.scope) if change is not None else "all"
+    notes: list[str] = []
+    rel = {path: _relative(path, root) for path in files}
+    results, changes = _analyse(files, rel, change, config)
     if use_model:
         _score(results, changes or None, notes)
-    if use_baseline:
-        baseline_path = os.path.join(config.root, config.baseline)
-        if os.path.exists(baseline_path):
-            baseline = Baseline.load(baseline_path)
-            base_rel = {path: _relative(path, config.root) for path in files}
-            notes += baseline.apply(results, base_rel)
+    baseline_path = os.path.join(config.root, config.baseline)
+    if use_baseline and os.path.exists(baseline_path):
+        notes += Baseline.load(baseline_path).apply(results, {p: _relative(p, config.root) for p in files})
     for result in results:
         file_change = changes.get(result.path)
         judge(result, config, file_change, scope)
         if file_change is not None:
-            result.extra["change"] = {
-                "status": file_change.status,
-                "old_path": file_change.old_path,
-                "changed_lines": None if file_change.changed_lines is None else len(file_change.changed_lines),
-            }
-            if file_change.base is not None:
-                result.extra["base_findings"] = [f.to_dict() for f in file_change.base.findings]
-                if file_change.base.score is not None:
-                    result.extra["base_score"] = file_change.base.score.to_dict()
+            _record_change(result, file_change)
     context = {"scope": scope, "base": base, "base_commit": change.base_commit if change else None, "staged": staged}
     return CheckRun(results=results, verdict=overall(results), scope=scope, context=context, notes=notes)

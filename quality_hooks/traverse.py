@@ -55,33 +55,33 @@ def _holds(parent: cst.CSTNode, attr: str, node: cst.CSTNode, first: bool) -> bo
     return False
 
 
+def _attribute_events(parent: cst.CSTNode, node: cst.CSTNode, dispatch: _Dispatch, entering: bool) -> None:
+    """Fire ``visit_<Parent>_<attr>`` before an attribute's first node, ``leave_`` after its last."""
+    parent_type = type(parent).__name__
+    table = dispatch.attr_enter if entering else dispatch.attr_leave
+    for attr in dispatch.attrs.get(parent_type, ()):
+        if _holds(parent, attr, node, entering):
+            for callback in table.get((parent_type, attr), ()):
+                callback(parent)
+
+
 def run(events: Sequence[cst.CSTNode | None], visitors: Sequence[cst.BatchableCSTVisitor]) -> None:
     dispatch = _Dispatch(visitors)
-    enter, leave, attrs = dispatch.enter, dispatch.leave, dispatch.attrs
+    enter, leave, with_attrs = dispatch.enter, dispatch.leave, bool(dispatch.attrs)
     stack: list[cst.CSTNode] = []
     for event in events:
-        if event is not None:
-            if stack and attrs:
-                parent = stack[-1]
-                parent_type = type(parent).__name__
-                for attr in attrs.get(parent_type, ()):
-                    if _holds(parent, attr, event, True):
-                        for callback in dispatch.attr_enter.get((parent_type, attr), ()):
-                            callback(parent)
-            for callback in enter.get(type(event).__name__, ()):
-                callback(event)
-            stack.append(event)
-        else:
+        if event is None:
             node = stack.pop()
             for callback in leave.get(type(node).__name__, ()):
                 callback(node)
-            if stack and attrs:
-                parent = stack[-1]
-                parent_type = type(parent).__name__
-                for attr in attrs.get(parent_type, ()):
-                    if _holds(parent, attr, node, False):
-                        for callback in dispatch.attr_leave.get((parent_type, attr), ()):
-                            callback(parent)
+            if with_attrs and stack:
+                _attribute_events(stack[-1], node, dispatch, entering=False)
+            continue
+        if with_attrs and stack:
+            _attribute_events(stack[-1], event, dispatch, entering=True)
+        for callback in enter.get(type(event).__name__, ()):
+            callback(event)
+        stack.append(event)
 
 
 def visit_batched(wrapper: MetadataWrapper, visitors: Sequence[cst.BatchableCSTVisitor]) -> None:
