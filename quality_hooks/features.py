@@ -34,11 +34,11 @@ QH_GROUPS = ("complexity", "bug-risk", "readability", "style")
 RUFF_GROUPS = ("F", "E", "B", "PL", "UP", "SIM")
 _FINDINGS = (*(f"qh_{g.replace('-', '_')}" for g in QH_GROUPS), "qh_total")
 _RUFF = (*(f"ruff_{g.lower()}" for g in RUFF_GROUPS), "ruff_other", "ruff_total")
-_CHANGE = ("lines_added", "lines_deleted", "hunks", "is_new_file", "relative_churn", "cyclomatic_delta",
+CHANGE_FEATURES = ("lines_added", "lines_deleted", "hunks", "is_new_file", "relative_churn", "cyclomatic_delta",
            "change_files", "change_lines_added", "change_lines_deleted", "change_entropy", "change_dirs")  # fmt: skip
 _HISTORY = ("age_days", "prior_changes", "prior_fixes", "prior_authors", "days_since_last_change", "recent_changes")
 
-FEATURE_NAMES: tuple[str, ...] = _FILE_METRICS + _DERIVED + _FINDINGS + _RUFF + _CHANGE + _HISTORY
+FEATURE_NAMES: tuple[str, ...] = _FILE_METRICS + _DERIVED + _FINDINGS + _RUFF + CHANGE_FEATURES + _HISTORY
 
 
 @dataclass(frozen=True)
@@ -58,18 +58,30 @@ class ChangeContext:
 
     Filled by mining (a commit against its parent), by the hook (staged diff
     against HEAD) and by CI (working tree against the ``--base`` merge base).
-    ``base_text`` is the file's base version (``None`` for a new file).
+    ``base_text`` is the file's base version (``None`` for a new file);
+    ``base_complexity`` may carry its radon total when an analysis of the base
+    already exists (it is the same number :func:`complexity_of` computes).
     """
 
     file: FileDelta
     change: Sequence[FileDelta]
     base_text: str | None = None
+    base_complexity: float | None = None
 
     @classmethod
-    def for_file(cls, path: str, deltas: Sequence[FileDelta], base_text: str | None) -> ChangeContext:
+    def for_file(
+        cls, path: str, deltas: Sequence[FileDelta], base_text: str | None, base_complexity: float | None = None
+    ) -> ChangeContext:
         python = [d for d in deltas if d.path.endswith(".py")]
         mine = next(d for d in deltas if d.path == path)
-        return cls(file=mine, change=python or [mine], base_text=base_text)
+        return cls(file=mine, change=python or [mine], base_text=base_text, base_complexity=base_complexity)
+
+    def base_cyclomatic(self) -> float:
+        if self.file.is_new:
+            return 0.0
+        if self.base_complexity is not None:
+            return self.base_complexity
+        return complexity_of(self.base_text)
 
 
 @lru_cache(maxsize=1)
@@ -80,7 +92,7 @@ def _rule_groups() -> dict[str, str]:
 
 
 def complexity_of(text: str | None) -> float:
-    """Total radon cyclomatic complexity of a text; NaN when it does not parse."""
+    """Total radon cyclomatic complexity of a text (as the engine's ``cyclomatic_total``); NaN if it does not parse."""
     if text is None:
         return 0.0
     from radon.visitors import ComplexityVisitor
@@ -128,7 +140,7 @@ def _static(result: FileResult, ruff_ran: bool, rel_path: str | None) -> list[fl
 
 def _change(result: FileResult, change: ChangeContext | None, new_complexity: float) -> list[float]:
     if change is None:
-        return [NAN] * len(_CHANGE)
+        return [NAN] * len(CHANGE_FEATURES)
     mine = change.file
     loc = result.metrics.loc if result.metrics else 0
     churn = [d.added + d.deleted for d in change.change]
@@ -139,7 +151,7 @@ def _change(result: FileResult, change: ChangeContext | None, new_complexity: fl
         float(mine.hunks),
         float(mine.is_new),
         (mine.added + mine.deleted) / max(loc, 1),
-        new_complexity - complexity_of(None if mine.is_new else change.base_text),
+        new_complexity - change.base_cyclomatic(),
         float(len(change.change)),
         float(sum(d.added for d in change.change)),
         float(sum(d.deleted for d in change.change)),
@@ -169,8 +181,9 @@ def extract(
     change's path, then to ``result.path``.
     """
     rel_path = rel_path or (change.file.path if change is not None else None)
-    text = result.source.text if result.source is not None else None
-    new_complexity = complexity_of(text) if change is not None else NAN
+    metrics = result.metrics
+    # The engine's cyclomatic_total is radon's total on the parsed text: reuse it instead of measuring again.
+    new_complexity = NAN if metrics is None or "ast" in metrics.degraded else float(metrics.cyclomatic_total)
     values = _static(result, ruff_ran, rel_path) + _change(result, change, new_complexity) + _history(history)
     assert len(values) == len(FEATURE_NAMES)
     return [v if math.isfinite(v) else NAN for v in values]

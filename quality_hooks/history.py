@@ -20,6 +20,7 @@ lint, formatting, typing, tests, dependencies), see :data:`_CHORE`.
 from __future__ import annotations
 
 import math
+import os
 import re
 import subprocess
 from collections.abc import Iterable, Iterator, Sequence
@@ -175,6 +176,10 @@ def timelines(commits: Iterable[LogCommit], paths: Iterable[str] | None = None) 
 
 
 def is_shallow(root: str) -> bool:
+    """Whether ``root`` is a shallow clone (a file check when ``.git`` is a directory, else ask git)."""
+    dot_git = os.path.join(root, ".git")
+    if os.path.isdir(dot_git):
+        return os.path.exists(os.path.join(dot_git, "shallow"))
     done = subprocess.run(
         ["git", "rev-parse", "--is-shallow-repository"], cwd=root, capture_output=True, text=True, check=False
     )

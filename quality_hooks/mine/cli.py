@@ -75,8 +75,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     from quality_hooks.mine.static_pass import run_static, write_dataset
 
     deadline = time.time() + args.time_budget * 60 if args.time_budget else None
-    parts = run_static(ready, len(repos), args.jobs, deadline, log)
-    rows = write_dataset(parts, args.out)
+    jobs = run_static(ready, len(repos), args.jobs, deadline, log)
+    rows = write_dataset(jobs, args.out)
     write_summary(args.cache, [repo_name(r) for r in repos], summary_path(args.out))
     log(f"wrote {rows} rows to {args.out} and {summary_path(args.out)}")
     return 1 if failures or missing else 0

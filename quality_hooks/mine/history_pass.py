@@ -12,14 +12,18 @@ from quality_hooks.mine.walk import Settings, candidates, load_commits, mass_ref
 
 
 def history_pass(repo: str, name: str, cache_dir: str, settings: Settings, log=print) -> dict:
-    """Rows, labels and counts for ``repo``; read from ``cache_dir`` when already done."""
+    """Rows, labels and counts for ``repo``; read from ``cache_dir`` when already done.
+
+    The cache holds every labelled candidate row; the case-control sample is
+    drawn on load, so changing the sample sizes does not redo SZZ.
+    """
     out = os.path.join(cache_dir, "history.json.gz")
     if os.path.exists(out):
         with gzip.open(out, "rt") as handle:
             cached = json.load(handle)
-        if cached.get("settings") == vars(settings):
-            return cached
-        log(f"{name}: cached history pass used other settings; redoing it")
+        if "candidate_rows" in cached and _window(cached["settings"]) == _window(vars(settings)):
+            return _sampled(cached, settings)
+        log(f"{name}: cached history pass used another window or format; redoing it")
     began = time.monotonic()
     commits = load_commits(repo)
     known = {c.sha for c in commits}
@@ -41,7 +45,7 @@ def history_pass(repo: str, name: str, cache_dir: str, settings: Settings, log=p
         "reformats": sorted(reformats),
         "candidates": len(labelled),
         "candidate_positives": sum(r["label"] for r in labelled),
-        "rows": case_control(labelled, settings),
+        "candidate_rows": labelled,
         "seconds": round(time.monotonic() - began, 1),
     }
     os.makedirs(cache_dir, exist_ok=True)
@@ -49,9 +53,19 @@ def history_pass(repo: str, name: str, cache_dir: str, settings: Settings, log=p
     with gzip.open(tmp, "wt") as handle:
         json.dump(data, handle)
     os.replace(tmp, out)
+    data = _sampled(data, settings)
     log(f"{name}: history pass {data['seconds']}s, {data['candidate_positives']}/{len(rows)} candidate rows "
         f"defect-inducing, {len(data['rows'])} sampled")  # fmt: skip
     return data
+
+
+def _window(settings: dict) -> tuple:
+    return settings.get("gap_days"), settings.get("window_days")
+
+
+def _sampled(data: dict, settings: Settings) -> dict:
+    rows = case_control([dict(r) for r in data["candidate_rows"]], settings)
+    return {**{k: v for k, v in data.items() if k != "candidate_rows"}, "settings": vars(settings), "rows": rows}
 
 
 def case_control(rows: list[dict], settings: Settings) -> list[dict]:

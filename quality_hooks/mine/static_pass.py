@@ -9,7 +9,10 @@ same ``git diff -M`` parsing the hook uses) and the history stats of pass 1.
 from __future__ import annotations
 
 import csv
+import glob
 import gzip
+import hashlib
+import io
 import os
 import queue
 import subprocess
@@ -37,7 +40,8 @@ def commit_deltas(repo: str, parent: str, sha: str) -> tuple[list[FileDelta], di
                          capture_output=True, check=False, env=env).stdout  # fmt: skip
     files = {f.path: f for f in _parse_name_status(raw)}
     if files:
-        hunks = subprocess.run(["git", *base, "-U0", "--", *sorted(files)], capture_output=True, check=False, env=env)
+        both = set(files) | {f.old_path for f in files.values() if f.old_path}  # as the hook: renames need both
+        hunks = subprocess.run(["git", *base, "-U0", "--", *sorted(both)], capture_output=True, check=False, env=env)
         _parse_hunks(hunks.stdout, files)
     return deltas_of(files.values()), {p: (None if f.status == "added" else f.old_path or p) for p, f in files.items()}
 
@@ -109,25 +113,33 @@ def _chunk_tasks(repo: str, rows: Sequence[dict]) -> list[tuple]:
     return [tuple(t) for t in tasks]
 
 
+PART_META = ("repo", "commit", "path", "engine_rules", "error")
+
+
 def static_chunk(repo: str, name: str, rows: Sequence[dict], out: str, pool: ProcessPoolExecutor) -> int:
-    """Analyse one chunk of rows and write it (atomically) as a csv.gz part."""
+    """Analyse one chunk of rows and write its features (atomically) as a csv.gz part.
+
+    Parts hold features only, keyed by (repo, commit, path); labels and
+    weights are joined from the history pass when the dataset is written, so
+    a new sample reuses every row already analysed. Rows the engine cannot
+    analyse are kept with their error so they are not retried.
+    """
     tasks = _chunk_tasks(repo, rows)
     from quality_hooks.rules import all_rules
 
     rules = len(all_rules())  # rules land over time: recorded so training can check consistency
-    by_key = {f"{r['sha']}:{r['path']}": r for r in rows}
     written = 0
     tmp = out + ".tmp"
     os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
     with gzip.open(tmp, "wt", newline="") as handle:
         writer = csv.writer(handle)
-        writer.writerow([*META, *FEATURE_NAMES])
-        for key, values, _error in pool.map(_features, tasks, chunksize=2):
+        writer.writerow([*PART_META, *FEATURE_NAMES])
+        for key, values, error in pool.map(_features, tasks, chunksize=2):
+            sha, path = key.split(":", 1)
             if values is None:
+                writer.writerow([name, sha, path, rules, (error or "failed").replace("\n", " ")[:200]])
                 continue
-            row = by_key[key]
-            writer.writerow([name, row["sha"], row["path"], row["time"], row["label"], _fmt(row["weight"]), rules,
-                             *(_fmt(v) for v in values)])  # fmt: skip
+            writer.writerow([name, sha, path, rules, "", *(_fmt(v) for v in values)])
             written += 1
     os.replace(tmp, out)
     return written
@@ -137,24 +149,47 @@ def _fmt(value: float) -> str:
     return "" if value != value else f"{value:.6g}"
 
 
-def plan_chunks(history: dict) -> list[list[dict]]:
-    rows = history["rows"]
+def read_parts(cache: str) -> dict[tuple[str, str], dict[str, str]]:
+    """Every analysed row in a repository's cache: (commit, path) -> column values."""
+    found: dict[tuple[str, str], dict[str, str]] = {}
+    for part in sorted(glob.glob(os.path.join(cache, "static-*.csv.gz"))):
+        with gzip.open(part, "rt", newline="") as handle:
+            reader = csv.reader(handle)
+            header = next(reader)
+            missing = [n for n in FEATURE_NAMES if n not in header]
+            if missing:
+                raise RuntimeError(f"{part}: made by another feature version (lacks {missing[0]}); delete the cache")
+            for values in reader:
+                row = dict(zip(header, values, strict=False))
+                found[(row["commit"], row["path"])] = row
+    return found
+
+
+def plan_chunks(history: dict, cache: str) -> list[list[dict]]:
+    """Chunks of the sampled rows not analysed yet (in sample order)."""
+    done = read_parts(cache)
+    rows = [r for r in history["rows"] if (r["sha"], r["path"]) not in done]
     return [rows[i : i + CHUNK] for i in range(0, len(rows), CHUNK)]
+
+
+def _part_name(cache: str, rows: Sequence[dict]) -> str:
+    digest = hashlib.sha1("\n".join(f"{r['sha']}:{r['path']}" for r in rows).encode()).hexdigest()[:16]
+    return os.path.join(cache, f"static-{digest}.csv.gz")
 
 
 def run_static(
     ready: queue.Queue, total: int, workers: int, deadline: float | None, log: Callable[[str], None] = print
-) -> list[str]:
+) -> list[tuple[dict, str]]:
     """Analyse chunks round-robin over the repositories whose history pass is done.
 
     ``ready`` yields ``(repo, history, cache_dir)`` as history passes finish
     (``None`` for a repository that failed). Going one chunk per repository
-    at a time means a deadline still leaves a balanced dataset.
+    at a time means a deadline still leaves a balanced dataset. Returns
+    ``(history, cache_dir)`` per repository for :func:`write_dataset`.
     """
     queues: list[tuple[str, dict, str, list[list[dict]]]] = []
     finished = 0
     step_of: dict[str, int] = {}
-    parts: list[str] = []
     with ProcessPoolExecutor(max_workers=workers) as pool:
         while True:
             while True:
@@ -165,7 +200,7 @@ def run_static(
                 finished += 1
                 if job is not None:
                     repo, history, cache = job
-                    queues.append((repo, history, cache, plan_chunks(history)))
+                    queues.append((repo, history, cache, plan_chunks(history, cache)))
                     step_of[history["repo"]] = 0
             if not _pending(queues, step_of) and finished >= total:
                 break
@@ -174,45 +209,38 @@ def run_static(
                 if step >= len(chunks):
                     continue
                 step_of[history["repo"]] = step + 1
-                out = os.path.join(cache, f"static-{step:04d}.csv.gz")
-                if not os.path.exists(out):
-                    if deadline is not None and time.time() > deadline:
-                        continue
-                    began = time.monotonic()
-                    n = static_chunk(repo, history["repo"], chunks[step], out, pool)
-                    spent = time.monotonic() - began
-                    log(f"{history['repo']}: chunk {step + 1}/{len(chunks)}: {n} rows in {spent:.0f}s")
-                parts.append(out)
+                if deadline is not None and time.time() > deadline:
+                    continue
+                began = time.monotonic()
+                n = static_chunk(repo, history["repo"], chunks[step], _part_name(cache, chunks[step]), pool)
+                spent = time.monotonic() - began
+                log(f"{history['repo']}: chunk {step + 1}/{len(chunks)}: {n} rows in {spent:.0f}s")
     if deadline is not None and time.time() > deadline:
         log("time budget reached: chunks not analysed were left out")
-    return parts
+    return [(history, cache) for _, history, cache, _ in queues]
 
 
 def _pending(queues: list, step_of: dict[str, int]) -> bool:
     return any(step_of[h["repo"]] < len(chunks) for _, h, _, chunks in queues)
 
 
-def write_dataset(parts: Sequence[str], out: str) -> int:
-    """Concatenate chunk parts (sorted by repository, then time) into one csv.gz dataset."""
+def write_dataset(jobs: Sequence[tuple[dict, str]], out: str) -> int:
+    """Join each repository's sampled rows (label, weight, time) with their features; one csv.gz, sorted."""
     rows: list[list[str]] = []
-    header: list[str] | None = None
-    for part in parts:
-        with gzip.open(part, "rt", newline="") as handle:
-            reader = csv.reader(handle)
-            head = next(reader)
-            if header is None:
-                header = head
-            elif head != header:
-                raise RuntimeError(f"{part}: feature columns differ from the other parts; delete the cache")
-            rows.extend(reader)
+    for history, cache in jobs:
+        features = read_parts(cache)
+        for sampled in history["rows"]:
+            found = features.get((sampled["sha"], sampled["path"]))
+            if found is None or found.get("error"):
+                continue
+            meta = [history["repo"], sampled["sha"], sampled["path"], str(sampled["time"]), str(sampled["label"])]
+            rows.append([*meta, _fmt(sampled["weight"]), found["engine_rules"], *(found[n] for n in FEATURE_NAMES)])
     rows.sort(key=lambda r: (r[0], int(r[3]), r[1], r[2]))
     os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
-    with gzip.GzipFile(out, "wb", mtime=0) as raw, open(os.devnull, "w") as _:
-        import io
-
+    with gzip.GzipFile(out, "wb", mtime=0) as raw:
         text = io.TextIOWrapper(raw, encoding="utf-8", newline="")
         writer = csv.writer(text)
-        writer.writerow(header or [*META, *FEATURE_NAMES])
+        writer.writerow([*META, *FEATURE_NAMES])
         writer.writerows(rows)
         text.flush()
         text.detach()

@@ -32,8 +32,8 @@ class Settings:
     gap_days: int = 365
     window_days: int = 5 * 365
     #: Case-control sample per repository: at most this many defect-inducing and clean rows.
-    max_positives: int = 50
-    max_negatives: int = 50
+    max_positives: int = 200
+    max_negatives: int = 200
 
 
 @dataclass

@@ -1,0 +1,83 @@
+"""``quality-hooks score [PATHS...] [--staged | --base REF] [--format json]``: defect risk per file.
+
+Without ``--staged``/``--base`` the files are scored as a whole-tree check (no
+change features); with them, the change context is the one the new-code gates
+use, and with no PATHS the changed Python files are scored.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Sequence
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="quality-hooks score", description=__doc__.splitlines()[0])
+    parser.add_argument("paths", nargs="*", metavar="PATHS")
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument("--staged", action="store_true", help="score the staged change against HEAD")
+    where.add_argument("--base", metavar="REF", help="score the change since the merge base of REF and HEAD")
+    parser.add_argument("--format", choices=("text", "json"), default="text")
+    parser.add_argument("--config", help="pyproject.toml to use")
+    args = parser.parse_args(argv)
+    if not args.paths and not (args.staged or args.base):
+        args.paths = ["."]
+
+    from quality_hooks import git
+    from quality_hooks.config import ConfigError, load_config
+    from quality_hooks.discover import expand_paths
+    from quality_hooks.engine import analyse_paths
+    from quality_hooks.model import score_results
+    from quality_hooks.model.scorer import ModelError
+
+    try:
+        config = load_config(args.paths[0] if args.paths else ".", args.config)
+        change = None
+        paths = list(args.paths)
+        if args.staged or args.base:
+            root = git.repo_root(".")
+            change = git.collect_change(root, base=args.base, staged=args.staged)
+            if not paths:
+                paths = [os.path.join(root, rel) for rel, f in sorted(change.files.items()) if f.status != "deleted"]
+        files = expand_paths(paths, config) if paths else []
+        results = analyse_paths(files, config)
+        if change is not None and args.staged:
+            _use_staged_content(results, change, config)
+        score_results(results, change=change)
+    except (ConfigError, git.GitError, ModelError) as exc:
+        print(f"quality-hooks score: {exc}", file=sys.stderr)
+        return 2
+    if args.format == "json":
+        payload = [{"path": r.path, "error": r.error, "score": r.score.to_dict() if r.score else None} for r in results]
+        print(json.dumps({"version": 1, "files": payload}, indent=2))
+    else:
+        for result in results:
+            if result.error or result.score is None:
+                print(f"{result.path}: {result.error or 'not scored'}")
+                continue
+            factors = ", ".join(
+                f"{f['feature']}={_num(f['value'])} (+{f['risk_added']:.3f})" for f in result.score.factors
+            )
+            print(f"{result.path}: score {result.score.score:.1f} risk {result.score.risk:.3f}"
+                  + (f"  [{factors}]" if factors else ""))  # fmt: skip
+    return 1 if any(r.error for r in results) else 0
+
+
+def _num(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:g}"
+
+
+def _use_staged_content(results, change, config) -> None:
+    """A staged change is judged on the index content, not the working tree."""
+    from quality_hooks.engine import analyse_bytes
+    from quality_hooks.git import read_blobs
+
+    rel = {r.path: os.path.relpath(os.path.abspath(r.path), change.root).replace(os.sep, "/") for r in results}
+    staged = read_blobs(change.root, [f":{rel[r.path]}" for r in results if rel[r.path] in change.files])
+    for index, result in enumerate(results):
+        raw = staged.get(f":{rel[result.path]}")
+        if raw is not None and result.source is not None and raw != result.source.raw:
+            results[index] = analyse_bytes(result.path, raw, config)

@@ -1,0 +1,1 @@
+"""Train and evaluate the quality model (scikit-learn; never imported on the hook path)."""

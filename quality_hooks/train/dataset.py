@@ -1,0 +1,77 @@
+"""Read a mined dataset (csv.gz) into numpy arrays; no pandas needed."""
+
+from __future__ import annotations
+
+import csv
+import gzip
+from dataclasses import dataclass
+
+import numpy as np
+
+META = ("repo", "commit", "path", "time", "label", "weight", "engine_rules")
+
+
+class DatasetError(Exception):
+    """The dataset file is missing or malformed; the message names it."""
+
+
+@dataclass
+class Dataset:
+    names: list[str]
+    X: np.ndarray  # float32, NaN for missing
+    y: np.ndarray  # int, 1 = defect-inducing
+    weight: np.ndarray  # case-control weights, normalised so each repository sums to its row count
+    repo: np.ndarray
+    time: np.ndarray
+    commit: np.ndarray
+    path: np.ndarray
+
+    def take(self, index: np.ndarray) -> Dataset:
+        return Dataset(self.names, self.X[index], self.y[index], self.weight[index], self.repo[index],
+                       self.time[index], self.commit[index], self.path[index])  # fmt: skip
+
+    def column(self, name: str) -> np.ndarray:
+        return self.X[:, self.names.index(name)].astype(np.float64)
+
+    @property
+    def repos(self) -> list[str]:
+        return sorted(set(self.repo.tolist()))
+
+
+def load_dataset(path: str, feature_names: list[str] | None = None) -> Dataset:
+    """Load ``path``; with ``feature_names`` the columns are reordered (and checked) to match a model."""
+    try:
+        with gzip.open(path, "rt", newline="") as handle:
+            reader = csv.reader(handle)
+            header = next(reader)
+            rows = list(reader)
+    except (OSError, StopIteration, EOFError) as exc:
+        raise DatasetError(f"{path}: cannot read dataset: {exc}") from None
+    missing = [m for m in META if m not in header]
+    if missing:
+        raise DatasetError(f"{path}: not a mined dataset (missing columns: {', '.join(missing)})")
+    available = [h for h in header if h not in META]
+    names = feature_names or available
+    absent = [n for n in names if n not in header]
+    if absent:
+        raise DatasetError(f"{path}: dataset lacks features the model needs: {', '.join(absent)}")
+    if not rows:
+        raise DatasetError(f"{path}: dataset has no rows")
+    columns = [header.index(n) for n in names]
+    X = np.array([[float(r[c]) if r[c] != "" else np.nan for c in columns] for r in rows], dtype=np.float32)
+    at = {m: header.index(m) for m in META}
+    repo = np.array([r[at["repo"]] for r in rows])
+    weight = np.array([float(r[at["weight"]] or 1.0) for r in rows])
+    for name in set(repo.tolist()):
+        mask = repo == name
+        weight[mask] *= mask.sum() / weight[mask].sum()
+    return Dataset(
+        names=list(names),
+        X=X,
+        y=np.array([int(r[at["label"]]) for r in rows]),
+        weight=weight,
+        repo=repo,
+        time=np.array([int(r[at["time"]]) for r in rows]),
+        commit=np.array([r[at["commit"]] for r in rows]),
+        path=np.array([r[at["path"]] for r in rows]),
+    )

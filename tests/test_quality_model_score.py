@@ -1,0 +1,129 @@
+"""The bundled model on the hook path: loads with onnxruntime only, scores files, explains, gates."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from quality_hooks.config import Threshold
+from quality_hooks.features import FEATURE_NAMES
+from quality_hooks.model.scorer import gate_reasons, load_model, risk_to_score, score_vectors
+from quality_hooks.results import Level, Score
+
+RISKY = '''"""Parser."""
+
+
+def parse(text, options={}, *args, **kwargs):
+    result = []
+    for line in text.splitlines():
+        if line:
+            if line.startswith("#"):
+                continue
+            elif "=" in line:
+                key, value = line.split("=", 1)
+                if key in options:
+                    if value == None:
+                        result.append((key, options[key]))
+                    else:
+                        try:
+                            result.append((key, int(value)))
+                        except:
+                            pass
+    return result
+'''
+
+
+def test_hook_path_never_imports_sklearn(tmp_path) -> None:
+    target = tmp_path / "a.py"
+    target.write_text("x = 1\n")
+    code = (
+        "import sys; from quality_hooks.model.cli import main; main([sys.argv[1], '--format', 'json']); "
+        "assert not any(m.split('.')[0] in {'sklearn', 'skl2onnx'} for m in sys.modules), 'sklearn imported'"
+    )
+    done = subprocess.run([sys.executable, "-c", code, str(target)], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+
+
+def test_model_loads_once_and_matches_feature_order() -> None:
+    assert load_model() is load_model()
+    assert load_model().names == list(FEATURE_NAMES)
+
+
+def test_score_mapping_is_monotone_and_bounded() -> None:
+    values = [risk_to_score(r / 100) for r in range(101)]
+    assert values[0] == 100.0 and values[-1] == 0.0
+    assert all(a >= b for a, b in itertools.pairwise(values))
+
+
+def test_factors_name_features_that_raise_risk() -> None:
+    model = load_model()
+    medians = [0.0 if m != m else float(m) for m in model.medians]
+    risky = list(medians)
+    for name, value in {"lines_added": 400, "prior_fixes": 30, "cyclomatic_total": 200, "prior_changes": 150}.items():
+        risky[FEATURE_NAMES.index(name)] = value
+    base, high = score_vectors([medians, risky])
+    assert 0.0 <= base.risk <= 1.0 and 0.0 <= high.risk <= 1.0
+    assert high.score == risk_to_score(high.risk)
+    for factor in high.factors:
+        assert factor["feature"] in FEATURE_NAMES and factor["risk_added"] > 0
+    assert len(high.factors) <= 3
+
+
+def test_score_cli_json_and_text(tmp_path, capsys) -> None:
+    from quality_hooks.model.cli import main
+
+    risky = tmp_path / "risky.py"
+    risky.write_text(RISKY)
+    broken = tmp_path / "broken.py"
+    broken.write_text("def (:\n")
+    assert main([str(risky), str(broken), "--format", "json"]) == 1  # the broken file is an error
+    payload = json.loads(capsys.readouterr().out)
+    by_name = {os.path.basename(f["path"]): f for f in payload["files"]}
+    assert by_name["broken.py"]["score"] is None and by_name["broken.py"]["error"]
+    scored = by_name["risky.py"]["score"]
+    assert 0 <= scored["risk"] <= 1 and scored["score"] == risk_to_score(scored["risk"])
+    assert main([str(risky)]) == 0
+    assert "risky.py: score" in capsys.readouterr().out
+
+
+def test_score_cli_on_a_staged_change(tmp_path, capsys) -> None:
+    from quality_hooks.model.cli import main
+
+    root = tmp_path / "repo"
+    root.mkdir()
+    env = {**os.environ, "GIT_AUTHOR_NAME": "a", "GIT_AUTHOR_EMAIL": "a@x", "GIT_COMMITTER_NAME": "a",
+           "GIT_COMMITTER_EMAIL": "a@x"}  # fmt: skip
+    run = lambda *a: subprocess.run(["git", *a], cwd=root, env=env, check=True, capture_output=True)  # noqa: E731
+    run("init", "-q")
+    (root / "mod.py").write_text('"""M."""\n')
+    run("add", "mod.py")
+    run("commit", "-q", "-m", "init")
+    (root / "mod.py").write_text(RISKY)
+    run("add", "mod.py")
+    cwd = os.getcwd()
+    os.chdir(root)
+    try:
+        assert main(["--staged", "--format", "json"]) == 0
+    finally:
+        os.chdir(cwd)
+    (entry,) = json.loads(capsys.readouterr().out)["files"]
+    assert entry["path"].endswith("mod.py") and 0 <= entry["score"]["risk"] <= 1
+
+
+@pytest.mark.parametrize(
+    ("risk", "expected"),
+    [
+        (0.1, []),
+        (0.5, [("max-risk", Level.WARNING)]),
+        (0.9, [("max-risk", Level.CRITICAL), ("min-score", Level.WARNING)]),
+    ],
+)
+def test_gate_reasons_use_warning_and_critical_levels(risk: float, expected: list) -> None:
+    thresholds = {"max-risk": Threshold(0.4, 0.8), "min-score": Threshold(20, None)}
+    reasons = gate_reasons(Score(risk=risk, score=risk_to_score(risk)), thresholds)
+    assert [(r.check, r.level) for r in reasons] == expected
