@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import libcst as cst
 from libcst.metadata import MetadataWrapper
 
-from quality_hooks import traverse
+from quality_hooks import positions, traverse
 from quality_hooks.config import Config
 from quality_hooks.parse import parse_module
 from quality_hooks.rules.base import MetricRule, Report
@@ -68,19 +68,22 @@ def _valid(text: str, path: str, must_compile: bool) -> cst.Module | None:
     return module
 
 
-def _round_fixes(module: cst.Module, config: Config, path: str, text: str) -> list[Report]:
+def _round_fixes(
+    module: cst.Module, config: Config, path: str, text: str
+) -> tuple[list[Report], list[cst.CSTNode | None]]:
+    """This round's fixes, and the traversal's event list (to rebuild only what changes)."""
     rules, severities = enabled_rules(config, path)
     fixable = [(rule, options) for rule, options in rules if rule.FIXABLE and not issubclass(rule, MetricRule)]
     if not fixable:
-        return []
+        return [], []
     visitors = instantiate(fixable, path)
     wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
     traverse.visit_batched(wrapper, visitors)
+    events = positions.install(wrapper).events
     if not suppressions(text):
-        # Positions only matter for suppression comments; computing them costs
-        # a whole code generation pass, so skip it when there are none.
-        return [r for v in visitors for r in v.reports if r.replacement is not None]
-    return collect(wrapper, visitors, text, severities).fixes
+        # Line numbers only matter for suppression comments.
+        return [r for v in visitors for r in v.reports if r.replacement is not None], events
+    return collect(wrapper, visitors, text, severities).fixes, events
 
 
 def fix_text(text: str, path: str, config: Config, module: cst.Module | None = None) -> FixOutcome:
@@ -93,10 +96,10 @@ def fix_text(text: str, path: str, config: Config, module: cst.Module | None = N
         return outcome
     must_compile = _compiles(text, path)
     for _ in range(MAX_ROUNDS):
-        fixes = _round_fixes(current, config, path, outcome.fixed)
+        fixes, events = _round_fixes(current, config, path, outcome.fixed)
         if not fixes:
             break
-        accepted = _accept(current, fixes, path, must_compile, outcome)
+        accepted = _accept(current, fixes, events, path, must_compile, outcome)
         if accepted is None:
             break
         current, new_text, codes = accepted
@@ -108,22 +111,27 @@ def fix_text(text: str, path: str, config: Config, module: cst.Module | None = N
 
 
 def _accept(
-    module: cst.Module, fixes: Sequence[Report], path: str, must_compile: bool, outcome: FixOutcome
+    module: cst.Module,
+    fixes: Sequence[Report],
+    events: Sequence[cst.CSTNode | None],
+    path: str,
+    must_compile: bool,
+    outcome: FixOutcome,
 ) -> tuple[cst.Module, str, list[str]] | None:
     """Apply this round's fixes, or the subset of them that keeps the code valid."""
-    new_text = apply_fixes(module, fixes).code
+    new_text = apply_fixes(module, fixes, events).code
     parsed = _valid(new_text, path, must_compile)
     if parsed is not None:
         return parsed, new_text, [fix.rule.CODE for fix in fixes]
     good: list[Report] = []
     for fix in fixes:
-        if _valid(apply_fixes(module, [*good, fix]).code, path, must_compile) is not None:
+        if _valid(apply_fixes(module, [*good, fix], events).code, path, must_compile) is not None:
             good.append(fix)
         else:
             outcome.rejected.append(fix.rule.CODE)
     if not good:
         return None
-    new_text = apply_fixes(module, good).code
+    new_text = apply_fixes(module, good, events).code
     parsed = _valid(new_text, path, must_compile)
     if parsed is None:
         return None

@@ -29,6 +29,8 @@ class CheckRun:
     scope: str
     context: dict[str, Any] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    #: The git change judged (None for a whole-tree check), for consumers such as the Action.
+    change: git.Change | None = None
 
 
 def _relative(path: str, root: str) -> str:
@@ -89,13 +91,15 @@ def _disk_bytes(path: str) -> bytes | None:
         return None
 
 
-def _score(results: list[FileResult], changes: dict[str, FileChange] | None, notes: list[str]) -> None:
+def _score(
+    results: list[FileResult], changes: dict[str, FileChange] | None, change: git.Change | None, notes: list[str]
+) -> None:
     try:
         from quality_hooks.model import score_results
     except ImportError:
         return
     try:
-        score_results(results, changes)
+        score_results(results, changes, change=change)
     except Exception as exc:  # the gate must still run without a score
         notes.append(f"quality model unavailable: {exc}")
 
@@ -172,7 +176,7 @@ def run_check(
     rel = {path: _relative(path, root) for path in files}
     results, changes = _analyse(files, rel, change, config)
     if use_model:
-        _score(results, changes or None, notes)
+        _score(results, changes or None, change, notes)
     baseline_path = os.path.join(config.root, config.baseline)
     if use_baseline and os.path.exists(baseline_path):
         notes += Baseline.load(baseline_path).apply(results, {p: _relative(p, config.root) for p in files})
@@ -182,4 +186,4 @@ def run_check(
         if file_change is not None:
             _record_change(result, file_change)
     context = {"scope": scope, "base": base, "base_commit": change.base_commit if change else None, "staged": staged}
-    return CheckRun(results=results, verdict=overall(results), scope=scope, context=context, notes=notes)
+    return CheckRun(results=results, verdict=overall(results), scope=scope, context=context, notes=notes, change=change)

@@ -151,7 +151,7 @@ def analyse(context: RunnerContext, target: Target, inputs: Inputs) -> tuple[Bun
     if inputs.fail_on in ("warning", "critical"):
         config = dataclasses.replace(config, gate=dataclasses.replace(config.gate, fail_on=inputs.fail_on))
     run = run_check([], config, base=target.base_sha, scope=inputs.scope or None, cwd=root)
-    change = git.collect_change(root, base=target.base_sha)
+    change = run.change or git.collect_change(root, base=target.base_sha)
     notes += run.notes
     files, annotations, suggestions = [], [], []
     for result in run.results:

@@ -112,33 +112,54 @@ def collect(
 
 
 class _Replacer(cst.CSTTransformer):
-    """Swap reported nodes (by identity) for their replacements."""
+    """Swap reported nodes (by identity) for their replacements.
 
-    def __init__(self, fixes: Sequence[Report]) -> None:
+    Only the paths from the module down to the fixed nodes are rebuilt: every
+    other subtree is left untouched, which makes a fix round cost a small
+    fraction of a full LibCST transform.
+    """
+
+    def __init__(self, fixes: Sequence[Report], paths: set[int] | None) -> None:
         super().__init__()
         self.pending: dict[int, Report] = {}
         for fix in fixes:
             self.pending.setdefault(id(fix.node), fix)
-        self.inside = 0
+        self.paths = paths
 
     def on_visit(self, node: cst.CSTNode) -> bool:
         if id(node) in self.pending:
-            # Fixes nested inside another fix wait for the next round.
-            self.inside += 1
-        return True
+            return False  # fixes nested inside another fix wait for the next round
+        return self.paths is None or id(node) in self.paths
 
     def on_leave(self, original_node: cst.CSTNode, updated_node: cst.CSTNode) -> Any:
         fix = self.pending.get(id(original_node))
-        if fix is None:
-            return updated_node
-        self.inside -= 1
-        if self.inside > 0:
-            return updated_node
-        return fix.replacement
+        return updated_node if fix is None else fix.replacement
 
 
-def apply_fixes(module: cst.Module, fixes: Sequence[Report]) -> cst.Module:
-    """Apply non-overlapping fixes in one transform; outer fixes win this round."""
+def ancestors(events: Sequence[cst.CSTNode | None], targets: Iterable[cst.CSTNode]) -> set[int]:
+    """Ids of every node that contains one of ``targets``, from a source-order event list."""
+    wanted = {id(node) for node in targets}
+    stack: list[cst.CSTNode] = []
+    found: set[int] = set()
+    for event in events:
+        if event is None:
+            stack.pop()
+            continue
+        if id(event) in wanted:
+            found.update(id(node) for node in stack)
+        stack.append(event)
+    return found
+
+
+def apply_fixes(
+    module: cst.Module, fixes: Sequence[Report], events: Sequence[cst.CSTNode | None] | None = None
+) -> cst.Module:
+    """Apply non-overlapping fixes in one transform; outer fixes win this round.
+
+    ``events`` (from :class:`quality_hooks.positions.FastPositions`) lets the
+    transform skip every subtree that holds no fix.
+    """
     if not fixes:
         return module
-    return module.visit(_Replacer(fixes))
+    paths = ancestors(events, [fix.node for fix in fixes]) if events is not None else None
+    return module.visit(_Replacer(fixes, paths))
