@@ -58,8 +58,11 @@ _SCANNER = re.compile(
     + ")",
     re.DOTALL,
 )
-_UNSURE = frozenset({"open_triple", "unknown"})
+_PLAIN = frozenset({"name", "op", "number"})
+_BRACKET_DEPTH_BY_KIND = {"open": 1, "close": -1}
+_NO_STRING = (0, 0)
 _STRINGS = frozenset({"string", "quoted"})
+_LOC, _LLOC, _SLOC, _COMMENTS, _MULTI, _BLANK, _SINGLE_COMMENTS = range(7)  # RawCounts' fields
 #: From 3.12 ``tokenize`` splits f-strings into parts (so radon sees their ':'),
 #: and is written in C, so the exact path is both right and fast there.
 _FAST_SCAN = sys.version_info < (3, 12)
@@ -146,73 +149,93 @@ def _scan_counts(lines: list[str]) -> RawCounts | None:
 
     The scanner is built from ``tokenize``'s own patterns, so token boundaries
     agree; where it is unsure (an unknown character, an unterminated string)
-    it returns None and the exact path decides.
+    it returns None and the exact path decides. The loop runs once per token,
+    so the common kinds come first and only per-statement work is a call.
     """
-    if not lines:
-        return RawCounts(0, 0, 0, 0, 0, 0, 0)
-    loc = lloc = sloc = comments = multi = blank = single_comments = 0
+    totals = [0] * len(RawCounts._fields)
     row = first_row = 1
-    depth = chunk_comments = significant = part_tokens = 0
-    after_colon = -1  # tokens after the last ':' of the current ';'-separated part; -1: no ':'
-    string_spans: bool | None = None  # for a chunk that opens with a string: does it span lines?
+    depth = chunk_comments = done = part_tokens = 0
+    string = _NO_STRING  # (index among the statement's significant tokens, newlines) of its last string
+    colon_at = -1  # part_tokens at the last ':' of the current ';'-separated part; -1: no ':'
     for match in _SCANNER.finditer("\n".join(lines) + "\n"):
         kind = match.lastgroup
-        if kind == "nl":
-            if depth > 0:
-                row += 1
-                continue
-            chunk = lines[first_row - 1 : row]
-            filled = sum(1 for line in chunk if line)
-            loc += len(chunk)
-            comments += chunk_comments
-            if significant == 0 and chunk_comments:
-                single_comments += 1
-            elif significant == 1 and not chunk_comments and string_spans is not None:
-                if string_spans:
-                    multi += filled
-                    blank += len(chunk) - filled
-                else:
-                    single_comments += 1
-            else:
-                sloc += filled
-                blank += len(chunk) - filled
+        if kind in _PLAIN:
+            part_tokens += 1
+        elif kind in _BRACKET_DEPTH_BY_KIND:
+            depth += _BRACKET_DEPTH_BY_KIND[kind]
+            part_tokens += 1
+        elif kind == "nl" and depth > 0:
+            row += 1
+        elif kind == "nl":
             # radon: the last part ends with ENDMARKER, so a trailing ':' makes it one logical line.
-            lloc += (2 - (after_colon == 0)) if after_colon >= 0 else (1 if part_tokens else 0)
+            totals[_LLOC] += _part_lloc(part_tokens, colon_at, 0)
+            _count_chunk(totals, lines[first_row - 1 : row], chunk_comments, done + part_tokens, string)
             row += 1
             first_row = row
-            depth = chunk_comments = significant = part_tokens = 0
-            after_colon, string_spans = -1, None
+            depth = chunk_comments = done = part_tokens = 0
+            string = _NO_STRING
+            colon_at = -1
+        elif kind == "colon":
+            part_tokens += 1
+            colon_at = part_tokens
+        elif kind in _STRINGS:
+            part_tokens += 1
+            string = (done + part_tokens, match.group().count("\n"))
+            row += string[1]
         elif kind == "comment":
             chunk_comments += 1
         elif kind == "cont":
             row += 1
-        elif kind in _UNSURE:
-            return None
         elif kind == "semi":
-            significant += 1
             # radon: a part before ';' has no ENDMARKER, so it compares the ':' with the last-but-one token.
-            lloc += (2 - (after_colon == 1)) if after_colon >= 0 else (1 if part_tokens else 0)
-            part_tokens, after_colon = 0, -1
-        else:
-            significant += 1
-            part_tokens += 1
-            if kind == "colon":
-                after_colon = 0
-                continue
-            if after_colon >= 0:
-                after_colon += 1
-            if kind == "open":
-                depth += 1
-            elif kind == "close":
-                depth -= 1
-            elif kind in _STRINGS:
-                newlines = match.group().count("\n")
-                row += newlines
-                if significant == 1:
-                    string_spans = newlines > 0
+            totals[_LLOC] += _part_lloc(part_tokens, colon_at, 1)
+            done += part_tokens + 1
+            part_tokens, colon_at = 0, -1
+        else:  # an unsure kind
+            return None
     if first_row <= len(lines):
         return None
-    return RawCounts(loc, lloc, sloc, comments, multi, blank, single_comments)
+    return RawCounts(*totals)
+
+
+def _part_lloc(part_tokens: int, colon_at: int, trailing: int) -> int:
+    """radon's logical lines for one ';'-separated part: 2 for ``if x: y``, else 1 (0 if empty).
+
+    radon calls a part one line when its last-but-one token is the ':'. A
+    statement's last part gets an ENDMARKER, so that is its last real token
+    (``trailing=0``); a part ending at ';' has none, so it is the one before
+    (``trailing=1``).
+    """
+    if colon_at < 0:
+        return 1 if part_tokens else 0
+    return 1 if part_tokens - colon_at == trailing else 2
+
+
+def _count_chunk(totals: list[int], chunk: list[str], comments: int, significant: int, string: tuple[int, int]) -> None:
+    """Add one statement's physical-line counts, classified as radon does.
+
+    A statement of only a comment is a single comment; of only a string (its
+    first significant token, ``string[0] == 1``) a docstring-like comment:
+    a multi-line one counts towards ``multi``, a one-line one as a single comment.
+    """
+    filled = len(chunk) - chunk.count("")
+    totals[_LOC] += len(chunk)
+    totals[_COMMENTS] += comments
+    if significant == 0 and comments:
+        totals[_SINGLE_COMMENTS] += 1
+    elif significant == 1 and string[0] == 1 and not comments:
+        _count_string_chunk(totals, filled, len(chunk) - filled, spans_lines=string[1] > 0)
+    else:
+        totals[_SLOC] += filled
+        totals[_BLANK] += len(chunk) - filled
+
+
+def _count_string_chunk(totals: list[int], filled: int, empty: int, *, spans_lines: bool) -> None:
+    if spans_lines:
+        totals[_MULTI] += filled
+        totals[_BLANK] += empty
+    else:
+        totals[_SINGLE_COMMENTS] += 1
 
 
 def _token_counts(lines: list[str]) -> RawCounts | None:
