@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 if TYPE_CHECKING:
     from quality_hooks.github.bundle import Bundle, FileSummary
@@ -22,6 +22,7 @@ _SPECIAL = re.compile(r"([\\`*_\[\]|~])")
 NONE = "\u2013"  # en dash: "no value"
 _ICON = {"passed": "✅", "failed": "❌", "error": "⚠️"}
 _LEVEL_ICON = {"ok": "✅", "warning": "⚠️", "critical": "❌"}
+_T = TypeVar("_T")
 
 
 def escape(text: str, limit: int = 300) -> str:
@@ -72,77 +73,130 @@ def _ranked(files: Sequence[FileSummary]) -> list[FileSummary]:
     return sorted(files, key=lambda f: (order.get(f.level, 3), -(f.risk or 0.0), f.path))
 
 
+class _Capped:
+    """Shows at most ``cap`` items per list and remembers what it left out."""
+
+    def __init__(self, cap: int) -> None:
+        self.cap = cap
+        self.hidden: list[str] = []
+
+    def take(self, items: Sequence[_T], what: str) -> Sequence[_T]:
+        """The first ``cap`` items; ``what`` names the rest in the shortening note."""
+        if len(items) > self.cap:
+            self.hidden.append(f"{len(items) - self.cap} more {what}")
+        return items[: self.cap]
+
+
 def _render(bundle: Bundle, run_url: str, cap: int, extra_notes: Sequence[str]) -> str:
+    capped = _Capped(cap)
+    sections = (
+        _heading(bundle, run_url),
+        _reasons_section(bundle, capped),
+        _files_section(bundle, capped),
+        _risk_section(bundle, cap),
+        _improved_section(bundle, capped),
+        _errors_section(bundle, cap),
+        _notes_section([*bundle.notes, *extra_notes], cap),
+    )
+    lines = [line for section in sections for line in section]
+    if capped.hidden:
+        lines.append(
+            f"_Shortened to fit GitHub's size limit: {', '.join(capped.hidden)} not shown; "
+            "the SARIF file and the job log have everything._"
+        )
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _heading(bundle: Bundle, run_url: str) -> list[str]:
+    """Verdict, the facts of the run, and the finding counts."""
     icon = _ICON.get(bundle.gate, "")
     verdict = {"passed": "passed", "failed": "failed", "error": "could not run"}.get(bundle.gate, bundle.gate)
-    lines = [MARKER, f"## {icon} quality-hooks: gate {verdict}", ""]
-    facts = [f"head {code(bundle.head_sha[:12])} against base {code(bundle.base_sha[:12])}"]
-    facts.append(f"scope: {bundle.scope}")
-    facts.append(f"fails on: {bundle.fail_on}")
+    facts = [
+        f"head {code(bundle.head_sha[:12])} against base {code(bundle.base_sha[:12])}",
+        f"scope: {bundle.scope}",
+        f"fails on: {bundle.fail_on}",
+    ]
     if bundle.score is not None:
         facts.append(f"lowest file score: {_num(bundle.score)}")
     if bundle.risk is not None:
         facts.append(f"highest risk: {_num(bundle.risk, 2)}")
     if run_url:
         facts.append(f"[workflow run]({run_url})")
-    lines += [" · ".join(facts), ""]
     new = sum(f.new for f in bundle.files)
     existing = sum(f.existing + f.baseline for f in bundle.files)
     fixed = [f.fixed for f in bundle.files if f.fixed is not None]
     counts = f"**{new}** new finding(s), **{existing}** pre-existing"
     counts += f", **{sum(fixed)}** fixed" if fixed else ""
-    lines += [counts + f" in {len(bundle.files)} changed file(s).", ""]
-    hidden: list[str] = []
-    reasons = [r for f in _ranked(bundle.files) for r in ((f.path, reason) for reason in f.reasons)]
-    if reasons:
-        title = "Why the gate failed" if bundle.gate == "failed" else "Gate reasons"
-        lines += [f"### {title}", ""]
-        lines += [f"- {code(path)}: {escape(reason)}" for path, reason in reasons[:cap]]
-        if len(reasons) > cap:
-            hidden.append(f"{len(reasons) - cap} more gate reason(s)")
-        lines.append("")
+    return [
+        MARKER,
+        f"## {icon} quality-hooks: gate {verdict}",
+        "",
+        " · ".join(facts),
+        "",
+        counts + f" in {len(bundle.files)} changed file(s).",
+        "",
+    ]
+
+
+def _reasons_section(bundle: Bundle, capped: _Capped) -> list[str]:
+    reasons = [(f.path, reason) for f in _ranked(bundle.files) for reason in f.reasons]
+    if not reasons:
+        return []
+    title = "Why the gate failed" if bundle.gate == "failed" else "Gate reasons"
+    shown = capped.take(reasons, "gate reason(s)")
+    return [f"### {title}", "", *(f"- {code(path)}: {escape(reason)}" for path, reason in shown), ""]
+
+
+def _files_section(bundle: Bundle, capped: _Capped) -> list[str]:
     files = _ranked(bundle.files)
-    if files:
-        lines += [
-            "### Changed files",
-            "",
-            "| File | Score before | Score after | Risk | New | Fixed | Pre-existing | Gate |",
-            "|---|---:|---:|---:|---:|---:|---:|---|",
-        ]
-        lines += _file_rows(files[:cap])
-        if len(files) > cap:
-            hidden.append(f"{len(files) - cap} more file(s)")
-        lines.append("")
+    if not files:
+        return []
+    header = [
+        "### Changed files",
+        "",
+        "| File | Score before | Score after | Risk | New | Fixed | Pre-existing | Gate |",
+        "|---|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    return [*header, *_file_rows(capped.take(files, "file(s)")), ""]
+
+
+def _risk_section(bundle: Bundle, cap: int) -> list[str]:
     risky = [f for f in sorted(bundle.files, key=lambda f: -(f.risk or 0.0)) if f.factors][: min(cap, 5)]
-    if risky:
-        lines += ["### Top risk factors", ""]
-        for item in risky:
-            factors = "; ".join(escape(x, 120) for x in item.factors[:3])
-            lines.append(f"- {code(item.path)} (risk {_num(item.risk, 2)}): {factors}")
-        lines.append("")
+    if not risky:
+        return []
+    lines = ["### Top risk factors", ""]
+    for item in risky:
+        factors = "; ".join(escape(x, 120) for x in item.factors[:3])
+        lines.append(f"- {code(item.path)} (risk {_num(item.risk, 2)}): {factors}")
+    return [*lines, ""]
+
+
+def _improved_section(bundle: Bundle, capped: _Capped) -> list[str]:
     improved = [(f.path, i) for f in bundle.files for i in f.improvements]
-    if improved:
-        lines += ["### Improved", ""]
-        lines += [f"- {code(path)}: {escape(text)}" for path, text in improved[:cap]]
-        if len(improved) > cap:
-            hidden.append(f"{len(improved) - cap} more improvement(s)")
-        lines.append("")
+    if not improved:
+        return []
+    shown = capped.take(improved, "improvement(s)")
+    return ["### Improved", "", *(f"- {code(path)}: {escape(text)}" for path, text in shown), ""]
+
+
+def _errors_section(bundle: Bundle, cap: int) -> list[str]:
     errors = [(f.path, f.error) for f in bundle.files if f.error]
-    if errors:
-        lines += ["### Not analysed", ""] + [f"- {code(p)}: {escape(e or '')}" for p, e in errors[:cap]] + [""]
-    notes = [*bundle.notes, *extra_notes]
-    if notes:
-        lines += (
-            ["<details><summary>Notes</summary>", ""]
-            + [f"- {escape(n, 500)}" for n in notes[:cap]]
-            + ["", "</details>", ""]
-        )
-    if hidden:
-        lines.append(
-            f"_Shortened to fit GitHub's size limit: {', '.join(hidden)} not shown; "
-            "the SARIF file and the job log have everything._"
-        )
-    return "\n".join(lines).rstrip() + "\n"
+    if not errors:
+        return []
+    return ["### Not analysed", "", *(f"- {code(p)}: {escape(e or '')}" for p, e in errors[:cap]), ""]
+
+
+def _notes_section(notes: Sequence[str], cap: int) -> list[str]:
+    if not notes:
+        return []
+    return [
+        "<details><summary>Notes</summary>",
+        "",
+        *(f"- {escape(n, 500)}" for n in notes[:cap]),
+        "",
+        "</details>",
+        "",
+    ]
 
 
 def render_summary(bundle: Bundle, run_url: str = "", limit: int = COMMENT_LIMIT, notes: Sequence[str] = ()) -> str:
