@@ -45,56 +45,78 @@ def _fmt(value: float | None, digits: int = 1) -> str:
     return "-" if value is None else f"{value:.{digits}f}"
 
 
+INNER_W, INNER_H = CHART_W - PAD_L - PAD_R, CHART_H - PAD_T - PAD_B
+TOP_SCORE = 100.0
+
+
 def chart(runs: list[dict[str, Any]]) -> str:
     """Score over time as an SVG area + polyline, one point per run."""
     points = [(r["created_at"], r["score"], r) for r in runs if r["score"] is not None]
     if not points:
         return '<p class="empty">No scored runs on the default branch yet.</p>'
     scores = [p[1] for p in points]
-    low = max(0.0, (min(scores) // 10) * 10 - 10 if max(scores) - min(scores) < 40 else 0.0)
-    high = 100.0
-    inner_w, inner_h = CHART_W - PAD_L - PAD_R, CHART_H - PAD_T - PAD_B
-    step = inner_w / max(len(points) - 1, 1)
-
-    def y(v: float) -> float:
-        return PAD_T + inner_h * (1 - (v - low) / (high - low))
-
-    coords = [(PAD_L + (i * step if len(points) > 1 else inner_w / 2), y(s)) for i, s in enumerate(scores)]
+    low = _chart_floor(scores)
+    step = INNER_W / max(len(points) - 1, 1)
+    coords = [(PAD_L + (i * step if len(points) > 1 else INNER_W / 2), _chart_y(s, low)) for i, s in enumerate(scores)]
     line = " ".join(f"{x:.1f},{yy:.1f}" for x, yy in coords)
-    base = PAD_T + inner_h
+    base = PAD_T + INNER_H
     area = f"{coords[0][0]:.1f},{base:.1f} {line} {coords[-1][0]:.1f},{base:.1f}"
-    grid = []
-    tick = 10 if high - low <= 60 else 20
-    for v in range(int(low), int(high) + 1, tick):
-        grid.append(
-            f'<line x1="{PAD_L}" x2="{CHART_W - PAD_R}" y1="{y(v):.1f}" y2="{y(v):.1f}" stroke="#eef0f4"/>'
-            f'<text x="{PAD_L - 8}" y="{y(v) + 4:.1f}" font-size="11" fill="#6b7280" text-anchor="end">{v}</text>'
-        )
-    same_day = _when(points[0][0])[:10] == _when(points[-1][0])[:10]
-    labels = []
-    for i in sorted({0, len(points) // 2, len(points) - 1}):
-        anchor = "start" if i == 0 else "end" if i == len(points) - 1 and i else "middle"
-        when = _when(points[i][0])
-        labels.append(
-            f'<text x="{coords[i][0]:.1f}" y="{CHART_H - 8}" font-size="11" fill="#6b7280" '
-            f'text-anchor="{anchor}">{when[11:] if same_day else when[:10]}</text>'
-        )
-    dots = "".join(
-        f'<circle cx="{x:.1f}" cy="{yy:.1f}" r="{3 if len(points) <= 60 else 0}" fill="#fff" stroke="{LINE_COLOUR}" '
-        f'stroke-width="2"><title>{escape(p[2]["commit"][:10])}: {p[1]:.1f}</title></circle>'
-        for (x, yy), p in zip(coords, points, strict=True)
-    )
     return (
         f'<svg id="score-chart" viewBox="0 0 {CHART_W} {CHART_H}" width="100%" role="img" '
         f'aria-label="Score over the last {len(points)} runs">'
         '<defs><linearGradient id="fill" x1="0" x2="0" y1="0" y2="1">'
         f'<stop offset="0" stop-color="{LINE_COLOUR}" stop-opacity=".28"/>'
         f'<stop offset="1" stop-color="{LINE_COLOUR}" stop-opacity=".02"/></linearGradient></defs>'
-        + "".join(grid)
-        + "".join(labels)
+        + _chart_grid(low)
+        + _chart_time_labels([p[0] for p in points], [x for x, _ in coords])
         + f'<polygon class="area" points="{area}" fill="url(#fill)"/>'
         f'<polyline class="score" points="{line}" fill="none" stroke="{LINE_COLOUR}" stroke-width="2.5" '
-        'stroke-linejoin="round" stroke-linecap="round"/>' + dots + "</svg>"
+        'stroke-linejoin="round" stroke-linecap="round"/>' + _chart_dots(coords, points) + "</svg>"
+    )
+
+
+def _chart_floor(scores: list[float]) -> float:
+    """The y axis starts 10 below the lowest score's decade when the scores are close, else at 0."""
+    return max(0.0, (min(scores) // 10) * 10 - 10 if max(scores) - min(scores) < 40 else 0.0)
+
+
+def _chart_y(value: float, low: float) -> float:
+    return PAD_T + INNER_H * (1 - (value - low) / (TOP_SCORE - low))
+
+
+def _chart_grid(low: float) -> str:
+    tick = 10 if TOP_SCORE - low <= 60 else 20
+    return "".join(_grid_line(v, _chart_y(v, low)) for v in range(int(low), int(TOP_SCORE) + 1, tick))
+
+
+def _grid_line(value: int, y: float) -> str:
+    return (
+        f'<line x1="{PAD_L}" x2="{CHART_W - PAD_R}" y1="{y:.1f}" y2="{y:.1f}" stroke="#eef0f4"/>'
+        f'<text x="{PAD_L - 8}" y="{y + 4:.1f}" font-size="11" fill="#6b7280" text-anchor="end">{value}</text>'
+    )
+
+
+def _chart_time_labels(times: list[float], xs: list[float]) -> str:
+    """First, middle and last run's time: the hour when all runs are on one day, else the date."""
+    same_day = _when(times[0])[:10] == _when(times[-1])[:10]
+    last = len(times) - 1
+    labels = []
+    for i in sorted({0, len(times) // 2, last}):
+        anchor = "start" if i == 0 else "end" if i == last else "middle"
+        when = _when(times[i])
+        labels.append(
+            f'<text x="{xs[i]:.1f}" y="{CHART_H - 8}" font-size="11" fill="#6b7280" '
+            f'text-anchor="{anchor}">{when[11:] if same_day else when[:10]}</text>'
+        )
+    return "".join(labels)
+
+
+def _chart_dots(coords: list[tuple[float, float]], points: list[tuple[Any, float, dict[str, Any]]]) -> str:
+    radius = 3 if len(points) <= 60 else 0
+    return "".join(
+        f'<circle cx="{x:.1f}" cy="{yy:.1f}" r="{radius}" fill="#fff" stroke="{LINE_COLOUR}" '
+        f'stroke-width="2"><title>{escape(p[2]["commit"][:10])}: {p[1]:.1f}</title></circle>'
+        for (x, yy), p in zip(coords, points, strict=True)
     )
 
 

@@ -73,25 +73,34 @@ def context_from_env(env: Mapping[str, str] | None = None, cwd: str | Path | Non
     env = os.environ if env is None else env
     event = _event(env)
     pull = event.get("pull_request") if isinstance(event.get("pull_request"), dict) else {}
+    number = _pull_number(pull, env)
+    commit = (pull.get("head") or {}).get("sha") or env.get("GITHUB_SHA") or _git(["rev-parse", "HEAD"], cwd) or ""
+    run_id = env.get("GITHUB_RUN_ID")
+    return RunContext(
+        commit=commit,
+        run_id=f"{run_id}-{env.get('GITHUB_RUN_ATTEMPT', '1')}" if run_id else f"local-{commit[:12]}",
+        branch=_branch(env, cwd, on_pull_request=bool(number)),
+        pull_request=int(number) if number else None,
+        base_commit=(pull.get("base") or {}).get("sha"),
+    )
+
+
+def _pull_number(pull: dict[str, Any], env: Mapping[str, str]) -> Any:
+    """The event's PR number, else the one in a ``refs/pull/N/...`` ref (None when neither)."""
     number = pull.get("number")
     if number is None and (match := _PULL_REF.match(env.get("GITHUB_REF", ""))):
-        number = int(match.group(1))
-    commit = (pull.get("head") or {}).get("sha") or env.get("GITHUB_SHA") or _git(["rev-parse", "HEAD"], cwd) or ""
+        return int(match.group(1))
+    return number
+
+
+def _branch(env: Mapping[str, str], cwd: str | Path | None, *, on_pull_request: bool) -> str | None:
+    """The branch name; None for GitHub's PR merge ref and for a detached HEAD."""
     branch = (
         env.get("GITHUB_HEAD_REF") or env.get("GITHUB_REF_NAME") or _git(["rev-parse", "--abbrev-ref", "HEAD"], cwd)
     )
-    if branch and number and branch.endswith("/merge"):
-        branch = None
-    run_id = env.get("GITHUB_RUN_ID")
-    run_id = f"{run_id}-{env.get('GITHUB_RUN_ATTEMPT', '1')}" if run_id else f"local-{commit[:12]}"
-    base = (pull.get("base") or {}).get("sha")
-    return RunContext(
-        commit=commit,
-        run_id=run_id,
-        branch=branch if branch != "HEAD" else None,
-        pull_request=int(number) if number else None,
-        base_commit=base,
-    )
+    if branch and on_pull_request and branch.endswith("/merge"):
+        return None
+    return branch if branch != "HEAD" else None
 
 
 def _count_findings(findings: Iterable[Mapping[str, Any]]) -> tuple[dict[str, int], int]:

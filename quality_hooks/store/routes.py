@@ -1,0 +1,499 @@
+"""The store's HTTP routes: history, comparisons, badges, dashboard, alerts and webhooks.
+
+Handlers are module-level and find the shared database, settings and notifier
+on ``request.app.state`` (set by :func:`quality_hooks.store.app.create_app`),
+so the factory only wires things together.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from fastapi.responses import HTMLResponse, PlainTextResponse
+
+from quality_hooks import __version__
+from quality_hooks.store import alerts as alerting
+from quality_hooks.store import badge, dashboard, prometheus
+from quality_hooks.store import repository as repo
+from quality_hooks.store.comparison import comparison
+from quality_hooks.store.db import Connection, Database, Row
+from quality_hooks.store.errors import ApiError
+from quality_hooks.store.guard import presented_token
+from quality_hooks.store.migrations import current_version
+from quality_hooks.store.notify import delivery_view
+from quality_hooks.store.schemas import ChannelIn, ProjectSettingsIn, RuleIn, RunIn
+
+Owner = Annotated[str, Path(pattern=r"^[A-Za-z0-9_.-]{1,100}$", examples=["acme"])]
+Name = Annotated[str, Path(pattern=r"^[A-Za-z0-9_.-]{1,100}$", examples=["widgets"])]
+Id = Annotated[int, Path(ge=1, le=2**62)]
+BranchQuery = Annotated[str | None, Query(min_length=1, max_length=255, pattern=r"^[^\x00-\x1f]+$")]
+Label = Annotated[str, Query(min_length=1, max_length=40, pattern=r"^[\w .:-]+$")]
+PREFIX = "/api/v1/projects/{owner}/{name}"
+
+router = APIRouter()
+
+
+def _db(request: Request) -> Database:
+    database: Database = request.app.state.db
+    return database
+
+
+def _authorize(conn: Connection, request: Request, owner: str, name: str, *, write: bool, browser: bool = False) -> Row:
+    """The project if the request may read it (or write, with ``write``); else a 401/403/404."""
+    project = repo.find_project(conn, owner, name)
+    if project is None:
+        raise ApiError(404, "not_found", f"no project {owner}/{name}")
+    if not write and not project["private"]:
+        return project
+    token = presented_token({k.lower(): v for k, v in request.headers.items()})
+    challenge = {"WWW-Authenticate": 'Basic realm="quality-hooks store"' if browser else "Bearer"}
+    if token is None:
+        raise ApiError(401, "unauthorized", "this needs a token: send 'Authorization: Bearer TOKEN'", challenge)
+    grant = repo.token_grant(conn, token)
+    if grant is None:
+        raise ApiError(401, "unauthorized", "unknown or revoked token", challenge)
+    if grant["project_id"] != project["id"]:
+        raise ApiError(403, "forbidden", f"this token is not for {owner}/{name}")
+    if write and grant["kind"] != "write":
+        raise ApiError(403, "forbidden", "this is a read token; writing needs the project's write token")
+    return project
+
+
+def write_access(owner: Owner, name: Name, request: Request) -> None:
+    """Checked before the body is validated, so a stranger learns nothing about the schema."""
+    with _db(request).transaction() as conn:
+        _authorize(conn, request, owner, name, write=True)
+
+
+writer = [Depends(write_access)]
+
+
+def project_url(request: Request, project: Row) -> str:
+    base = request.app.state.settings.public_url or str(request.base_url).rstrip("/")
+    return f"{base.rstrip('/')}/api/v1/projects/{project['owner']}/{project['name']}"
+
+
+def run_out(request: Request, project: Row, row: Row) -> dict[str, Any]:
+    return repo.run_view(row) | {"url": f"{project_url(request, project)}/runs/{row['id']}"}
+
+
+# ---- service -----------------------------------------------------------------------------------------------
+@router.get("/healthz", tags=["service"], summary="Liveness and database check")
+def healthz(request: Request) -> dict[str, Any]:
+    db = _db(request)
+    return {"status": "ok", "database": db.dialect, "schema_version": current_version(db), "version": __version__}
+
+
+@router.get("/metrics", tags=["service"], summary="Prometheus text format", response_class=PlainTextResponse)
+def metrics(request: Request) -> PlainTextResponse:
+    with _db(request).transaction() as conn:
+        projects = conn.all(
+            "SELECT p.owner, p.name, p.private, "
+            "(SELECT r.score FROM runs r WHERE r.project_id = p.id AND r.branch = p.default_branch "
+            " AND r.pull_request IS NULL ORDER BY r.id DESC LIMIT 1) AS score, "
+            "(SELECT COUNT(*) FROM runs r WHERE r.project_id = p.id) AS runs, "
+            "(SELECT COUNT(*) FROM alerts a WHERE a.project_id = p.id AND a.status IN ('open', 'acknowledged')) "
+            "AS open_alerts FROM projects p ORDER BY p.owner, p.name"
+        )
+        pending = conn.value("SELECT COUNT(*) AS n FROM notifications WHERE status = 'pending'")
+        failed = conn.value("SELECT COUNT(*) AS n FROM notifications WHERE status = 'failed'")
+    public = [p for p in projects if not p["private"]]
+    label = lambda p: {"project": f"{p['owner']}/{p['name']}"}  # noqa: E731
+    lines = list(request.app.state.request_metrics.lines())
+    lines += prometheus.gauge("qh_store_projects", "Projects in the store.", [({}, len(projects))])
+    lines += prometheus.gauge(
+        "qh_store_runs", "Runs stored per public project.", [(label(p), p["runs"]) for p in public]
+    )
+    lines += prometheus.gauge(
+        "qh_store_score",
+        "Latest default-branch score per public project.",
+        [(label(p), p["score"]) for p in public],
+    )
+    lines += prometheus.gauge(
+        "qh_store_open_alerts",
+        "Open or acknowledged alerts per public project.",
+        [(label(p), p["open_alerts"]) for p in public],
+    )
+    lines += prometheus.gauge(
+        "qh_store_webhook_notifications",
+        "Webhook notifications by state.",
+        [({"status": "pending"}, pending), ({"status": "failed"}, failed)],
+    )
+    return PlainTextResponse("\n".join(lines) + "\n", media_type="text/plain; version=0.0.4; charset=utf-8")
+
+
+# ---- projects and runs -------------------------------------------------------------------------------------
+@router.get(PREFIX, tags=["projects"], summary="Project settings and latest default-branch run")
+def get_project(owner: Owner, name: Name, request: Request) -> dict[str, Any]:
+    with _db(request).transaction() as conn:
+        project = _authorize(conn, request, owner, name, write=False)
+        latest = repo.default_branch_runs(conn, project, 1)
+    return {
+        "owner": project["owner"],
+        "name": project["name"],
+        "private": bool(project["private"]),
+        "default_branch": project["default_branch"],
+        "latest": run_out(request, project, latest[0]) if latest else None,
+    }
+
+
+@router.patch(
+    PREFIX, dependencies=writer, tags=["projects"], summary="Change the default branch or visibility (write token)"
+)
+def patch_project(owner: Owner, name: Name, body: ProjectSettingsIn, request: Request) -> dict[str, Any]:
+    with _db(request).transaction(write=True) as conn:
+        project = _authorize(conn, request, owner, name, write=True)
+        repo.update_project(conn, project["id"], private=body.private, default_branch=body.default_branch)
+    return get_project(owner, name, request)
+
+
+@router.post(
+    f"{PREFIX}/runs",
+    dependencies=writer,
+    tags=["runs"],
+    status_code=201,
+    summary="Push a run (write token); idempotent on (commit, run_id)",
+    responses={
+        200: {"description": "This (commit, run_id) was already stored; nothing changed"},
+        201: {"description": "Stored"},
+    },
+)
+def push_run(owner: Owner, name: Name, run: RunIn, request: Request, response: Response) -> dict[str, Any]:
+    events: list[alerting.Event] = []
+    with _db(request).transaction(write=True) as conn:
+        project = _authorize(conn, request, owner, name, write=True)
+        run_pk, created = repo.add_run(conn, project["id"], run)
+        row = repo.get_run(conn, project["id"], run_pk)
+        assert row is not None
+        view = run_out(request, project, row)
+        if created and repo.is_default_branch_run(project, run):
+            events = alerting.evaluate(conn, project, run_pk)
+            if alerting.enqueue(conn, project, events, view):
+                request.app.state.notifier.wake()
+    response.status_code = 201 if created else 200
+    return view | {
+        "created": created,
+        "alerts": [{"event": e.kind, **alerting.alert_view(e.alert)} for e in events],
+    }
+
+
+@router.get(f"{PREFIX}/runs", tags=["runs"], summary="History, newest first, filtered by branch, PR or commit")
+def list_runs(
+    owner: Owner,
+    name: Name,
+    request: Request,
+    branch: BranchQuery = None,
+    pull_request: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
+    commit: Annotated[str | None, Query(pattern=r"^[0-9a-fA-F]{7,64}$")] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    cursor: Annotated[int | None, Query(ge=1, le=2**62, description="next_cursor of the previous page")] = None,
+) -> dict[str, Any]:
+    with _db(request).transaction() as conn:
+        project = _authorize(conn, request, owner, name, write=False)
+        rows = repo.list_runs(
+            conn,
+            project["id"],
+            branch=branch,
+            pull_request=pull_request,
+            commit=commit.lower() if commit else None,
+            before=cursor,
+            limit=limit + 1,
+        )
+    page = rows[:limit]
+    return {
+        "runs": [run_out(request, project, r) for r in page],
+        "next_cursor": page[-1]["id"] if len(rows) > limit else None,
+    }
+
+
+@router.get(f"{PREFIX}/runs/{{run_pk}}", tags=["runs"], summary="One run with its per-file metrics")
+def get_run(owner: Owner, name: Name, run_pk: Id, request: Request) -> dict[str, Any]:
+    with _db(request).transaction() as conn:
+        project = _authorize(conn, request, owner, name, write=False)
+        row = repo.get_run(conn, project["id"], run_pk)
+        if row is None:
+            raise ApiError(404, "not_found", f"no run {run_pk} in {owner}/{name}")
+        files = repo.run_files(conn, run_pk)
+    return run_out(request, project, row) | {"files": [repo.file_view(f) for f in files]}
+
+
+@router.get(
+    f"{PREFIX}/pulls/{{number}}/comparison",
+    tags=["runs"],
+    summary="A pull request's latest run against the run of its base commit",
+)
+def compare(
+    owner: Owner, name: Name, number: Annotated[int, Path(ge=1, le=2**31 - 1)], request: Request
+) -> dict[str, Any]:
+    with _db(request).transaction() as conn:
+        project = _authorize(conn, request, owner, name, write=False)
+        heads = repo.list_runs(conn, project["id"], pull_request=number, limit=1)
+        if not heads:
+            raise ApiError(404, "not_found", f"no run for pull request #{number}")
+        head = heads[0]
+        base = None
+        if head["base_commit"]:
+            base = conn.one(
+                f"SELECT {repo.RUN_COLUMNS} FROM runs WHERE project_id = ? AND commit_sha = ? "
+                "ORDER BY (pull_request IS NULL) DESC, id DESC LIMIT 1",
+                project["id"],
+                head["base_commit"],
+            )
+        head_files = {f["path"]: f for f in repo.run_files(conn, head["id"])}
+        base_files = {f["path"]: f for f in repo.run_files(conn, base["id"])} if base else {}
+    return comparison(
+        run_out(request, project, head),
+        run_out(request, project, base) if base else None,
+        head_files,
+        base_files,
+        head["base_commit"],
+    )
+
+
+# ---- badges and dashboard ----------------------------------------------------------------------------------
+def latest_score(request: Request, owner: str, name: str, branch: str | None, browser: bool = False) -> float | None:
+    with _db(request).transaction() as conn:
+        project = _authorize(conn, request, owner, name, write=False, browser=browser)
+        rows = (
+            repo.list_runs(conn, project["id"], branch=branch, limit=1)
+            if branch
+            else repo.default_branch_runs(conn, project, 1)
+        )
+    return rows[0]["score"] if rows else None
+
+
+@router.get(
+    f"{PREFIX}/badge.svg",
+    tags=["badges"],
+    summary="SVG badge of the latest score",
+    response_class=Response,
+    responses={200: {"content": {"image/svg+xml": {}}}},
+)
+def badge_svg(
+    owner: Owner, name: Name, request: Request, branch: BranchQuery = None, label: Label = "quality"
+) -> Response:
+    score = latest_score(request, owner, name, branch, browser=True)
+    return Response(badge.svg(label, score), media_type="image/svg+xml", headers={"Cache-Control": "max-age=300"})
+
+
+@router.get(f"{PREFIX}/badge.json", tags=["badges"], summary="shields.io endpoint badge JSON")
+def badge_json(
+    owner: Owner, name: Name, request: Request, branch: BranchQuery = None, label: Label = "quality"
+) -> dict[str, Any]:
+    return badge.shields(label, latest_score(request, owner, name, branch))
+
+
+@router.get("/p/{owner}/{name}", tags=["dashboard"], summary="HTML dashboard", response_class=HTMLResponse)
+def dashboard_page(owner: Owner, name: Name, request: Request) -> HTMLResponse:
+    with _db(request).transaction() as conn:
+        project = _authorize(conn, request, owner, name, write=False, browser=True)
+        history = repo.default_branch_runs(conn, project, 200)
+        latest = history[-1] if history else None
+        riskiest = repo.run_files(conn, latest["id"], order_by_risk=True, limit=15) if latest else []
+        open_alerts = conn.all(
+            "SELECT * FROM alerts WHERE project_id = ? AND status IN ('open', 'acknowledged') ORDER BY id DESC",
+            project["id"],
+        )
+    points = [{"created_at": r["created_at"], "score": r["score"], "commit": r["commit_sha"]} for r in history]
+    html = dashboard.render(
+        project,
+        points,
+        repo.run_view(latest) if latest else None,
+        [repo.file_view(f) for f in riskiest],
+        open_alerts,
+    )
+    return HTMLResponse(html)
+
+
+# ---- alerts, rules, channels -------------------------------------------------------------------------------
+@router.get(f"{PREFIX}/alerts", tags=["alerts"], summary="Alerts, newest first")
+def list_alerts(
+    owner: Owner,
+    name: Name,
+    request: Request,
+    status: Literal["active", "open", "acknowledged", "resolved", "all"] = "active",
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> dict[str, Any]:
+    wanted = {"active": ("open", "acknowledged"), "all": ("open", "acknowledged", "resolved")}.get(status, (status,))
+    with _db(request).transaction() as conn:
+        project = _authorize(conn, request, owner, name, write=False)
+        marks = ", ".join("?" for _ in wanted)
+        rows = conn.all(
+            f"SELECT * FROM alerts WHERE project_id = ? AND status IN ({marks}) ORDER BY id DESC LIMIT ?",
+            project["id"],
+            *wanted,
+            limit,
+        )
+    return {"alerts": [alerting.alert_view(r) for r in rows]}
+
+
+def change_alert(owner: str, name: str, alert_id: int, request: Request, status: str) -> dict[str, Any]:
+    with _db(request).transaction(write=True) as conn:
+        project = _authorize(conn, request, owner, name, write=True)
+        alert = conn.one("SELECT * FROM alerts WHERE id = ? AND project_id = ?", alert_id, project["id"])
+        if alert is None:
+            raise ApiError(404, "not_found", f"no alert {alert_id} in {owner}/{name}")
+        if alert["status"] == "resolved":
+            raise ApiError(409, "conflict", f"alert {alert_id} is already resolved")
+        column = "acknowledged_at" if status == "acknowledged" else "resolved_at"
+        conn.execute(
+            f"UPDATE alerts SET status = ?, {column} = ?, updated_at = ? WHERE id = ?",
+            status,
+            _now(),
+            _now(),
+            alert_id,
+        )
+        alert = conn.one("SELECT * FROM alerts WHERE id = ?", alert_id)
+    return alerting.alert_view(alert or {})
+
+
+@router.post(
+    f"{PREFIX}/alerts/{{alert_id}}/acknowledge",
+    dependencies=writer,
+    tags=["alerts"],
+    summary="Acknowledge (write token)",
+)
+def acknowledge(owner: Owner, name: Name, alert_id: Id, request: Request) -> dict[str, Any]:
+    return change_alert(owner, name, alert_id, request, "acknowledged")
+
+
+@router.post(
+    f"{PREFIX}/alerts/{{alert_id}}/resolve",
+    dependencies=writer,
+    tags=["alerts"],
+    summary="Resolve by hand (write token); a breach still present on the next run raises a new alert",
+)
+def resolve(owner: Owner, name: Name, alert_id: Id, request: Request) -> dict[str, Any]:
+    return change_alert(owner, name, alert_id, request, "resolved")
+
+
+@router.get(f"{PREFIX}/rules", tags=["alerts"], summary="Threshold and trend rules")
+def list_rules(owner: Owner, name: Name, request: Request) -> dict[str, Any]:
+    with _db(request).transaction() as conn:
+        project = _authorize(conn, request, owner, name, write=False)
+        rows = conn.all("SELECT * FROM rules WHERE project_id = ? ORDER BY id", project["id"])
+    return {"rules": [alerting.rule_view(r) for r in rows]}
+
+
+@router.post(
+    f"{PREFIX}/rules", dependencies=writer, tags=["alerts"], status_code=201, summary="Add a rule (write token)"
+)
+def add_rule(owner: Owner, name: Name, rule: RuleIn, request: Request) -> dict[str, Any]:
+    with _db(request).transaction(write=True) as conn:
+        project = _authorize(conn, request, owner, name, write=True)
+        if conn.value("SELECT COUNT(*) AS n FROM rules WHERE project_id = ?", project["id"]) >= 100:
+            raise ApiError(409, "conflict", "a project has at most 100 rules")
+        rule_id = conn.insert(
+            "INSERT INTO rules (project_id, kind, metric, warning, critical, window_runs, created_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            project["id"],
+            rule.kind,
+            rule.metric,
+            rule.warning,
+            rule.critical,
+            rule.window,
+            _now(),
+        )
+        row = conn.one("SELECT * FROM rules WHERE id = ?", rule_id)
+    return alerting.rule_view(row or {})
+
+
+@router.delete(
+    f"{PREFIX}/rules/{{rule_id}}",
+    dependencies=writer,
+    tags=["alerts"],
+    status_code=204,
+    summary="Delete a rule and resolve its alerts (write token)",
+)
+def delete_rule(owner: Owner, name: Name, rule_id: Id, request: Request) -> Response:
+    with _db(request).transaction(write=True) as conn:
+        project = _authorize(conn, request, owner, name, write=True)
+        _delete_owned(conn, "rules", rule_id, project)
+        conn.execute(
+            "UPDATE alerts SET status = 'resolved', resolved_at = ? WHERE rule_id = ? "
+            "AND status IN ('open', 'acknowledged')",
+            _now(),
+            rule_id,
+        )
+    return Response(status_code=204)
+
+
+@router.get(f"{PREFIX}/channels", tags=["alerts"], summary="Webhook channels (write token: URLs are secrets)")
+def list_channels(owner: Owner, name: Name, request: Request) -> dict[str, Any]:
+    with _db(request).transaction() as conn:
+        project = _authorize(conn, request, owner, name, write=True)
+        rows = conn.all(
+            "SELECT id, kind, url, created_at FROM channels WHERE project_id = ? ORDER BY id", project["id"]
+        )
+    return {"channels": rows}
+
+
+@router.post(
+    f"{PREFIX}/channels",
+    dependencies=writer,
+    tags=["alerts"],
+    status_code=201,
+    summary="Add a webhook: 'json' (generic) or 'slack' (incoming webhook) (write token)",
+)
+def add_channel(owner: Owner, name: Name, channel: ChannelIn, request: Request) -> dict[str, Any]:
+    with _db(request).transaction(write=True) as conn:
+        project = _authorize(conn, request, owner, name, write=True)
+        if conn.value("SELECT COUNT(*) AS n FROM channels WHERE project_id = ?", project["id"]) >= 20:
+            raise ApiError(409, "conflict", "a project has at most 20 channels")
+        channel_id = conn.insert(
+            "INSERT INTO channels (project_id, kind, url, created_at) VALUES (?, ?, ?, ?)",
+            project["id"],
+            channel.kind,
+            str(channel.url),
+            _now(),
+        )
+    return {"id": channel_id, "kind": channel.kind, "url": str(channel.url)}
+
+
+@router.delete(
+    f"{PREFIX}/channels/{{channel_id}}",
+    dependencies=writer,
+    tags=["alerts"],
+    status_code=204,
+    summary="Delete a channel (write token)",
+)
+def delete_channel(owner: Owner, name: Name, channel_id: Id, request: Request) -> Response:
+    with _db(request).transaction(write=True) as conn:
+        project = _authorize(conn, request, owner, name, write=True)
+        _delete_owned(conn, "channels", channel_id, project)
+    return Response(status_code=204)
+
+
+@router.get(f"{PREFIX}/deliveries", tags=["alerts"], summary="Webhook delivery log, newest first (write token)")
+def deliveries(
+    owner: Owner, name: Name, request: Request, limit: Annotated[int, Query(ge=1, le=200)] = 50
+) -> dict[str, Any]:
+    with _db(request).transaction() as conn:
+        project = _authorize(conn, request, owner, name, write=True)
+        rows = conn.all(
+            "SELECT * FROM notifications WHERE project_id = ? ORDER BY id DESC LIMIT ?", project["id"], limit
+        )
+        out = [
+            delivery_view(
+                r, conn.all("SELECT * FROM delivery_attempts WHERE notification_id = ? ORDER BY attempt", r["id"])
+            )
+            for r in rows
+        ]
+    return {"deliveries": out}
+
+
+def _delete_owned(conn: Connection, table: str, row_id: int, project: Row) -> None:
+    """Delete a project's row of ``table`` (a fixed name, never user input) or answer 404."""
+    if not conn.execute(f"DELETE FROM {table} WHERE id = ? AND project_id = ?", row_id, project["id"]):
+        noun = table.removesuffix("s")
+        raise ApiError(404, "not_found", f"no {noun} {row_id} in {project['owner']}/{project['name']}")
+
+
+def _now() -> float:
+    return time.time()
+
+
+def _now() -> float:
+    return time.time()
