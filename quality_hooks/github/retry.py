@@ -98,24 +98,13 @@ def call(
     delay = 1.0
     last = ""
     for attempt in range(1, attempts + 1):
-        ambiguous = False
         try:
             return action()
         except GithubException as exc:
-            last = describe(exc)
-            wait = rate_limit_wait(exc)
-            if wait is None and exc.status in (401, 403):
-                raise PermissionDenied(f"{what}: {last}") from None
-            if wait is None and exc.status < 500:
-                raise GiveUp(f"{what}: {last}") from None
-            ambiguous = wait is None  # a 5xx may have been applied; a rate limit was not
-            if wait is None:
-                wait = delay * (1 + random.random() / 4)
-                delay *= 2
+            last, wait, ambiguous = _retryable(what, exc, delay)
         except (requests.ConnectionError, requests.Timeout) as exc:
-            last = describe(exc)
-            ambiguous = True
-            wait = delay
+            last, wait, ambiguous = describe(exc), delay, True
+        if ambiguous:
             delay *= 2
         if attempt == attempts:
             break
@@ -127,3 +116,20 @@ def call(
             if found is not None:
                 return found
     raise GiveUp(f"{what}: gave up after {attempts} attempts: {last}")
+
+
+def _retryable(what: str, exc: GithubException, delay: float) -> tuple[str, float, bool]:
+    """(description, seconds to wait, whether the write may have happened) for an error worth retrying.
+
+    A rate limit waits as GitHub asks and was not applied; a 5xx backs off with
+    jitter and may have been applied. Anything else is final and raises.
+    """
+    last = describe(exc)
+    wait = rate_limit_wait(exc)
+    if wait is not None:
+        return last, wait, False
+    if exc.status in (401, 403):
+        raise PermissionDenied(f"{what}: {last}") from None
+    if exc.status < 500:
+        raise GiveUp(f"{what}: {last}") from None
+    return last, delay * (1 + random.random() / 4), True
