@@ -77,7 +77,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     deadline = time.time() + args.time_budget * 60 if args.time_budget else None
     jobs = run_static(ready, len(repos), args.jobs, deadline, log)
     rows = write_dataset(jobs, args.out)
-    write_summary(args.cache, [repo_name(r) for r in repos], summary_path(args.out))
+    write_summary([history for history, _ in jobs], summary_path(args.out))
     log(f"wrote {rows} rows to {args.out} and {summary_path(args.out)}")
     return 1 if failures or missing else 0
 
@@ -86,22 +86,17 @@ def summary_path(dataset: str) -> str:
     return os.path.join(os.path.dirname(os.path.abspath(dataset)), "mining-summary.json")
 
 
-def write_summary(cache: str, names: Sequence[str], out: str) -> None:
+def write_summary(histories: Sequence[dict], out: str) -> None:
     """Per repository: what pass 1 saw (commits, fixes, window, candidates, sampled rows)."""
-    import gzip
     import json
 
     summary = {}
-    for name in names:
-        path = os.path.join(cache, name.replace("/", "+"), "history.json.gz")
-        if not os.path.exists(path):
-            continue
-        with gzip.open(path, "rt") as handle:
-            data = json.load(handle)
-        summary[name] = {key: value for key, value in data.items() if key not in {"rows", "reformats", "repo"}}
-        summary[name]["reformats"] = len(data["reformats"])
-        summary[name]["sampled"] = len(data["rows"])
-        summary[name]["sampled_positives"] = sum(r["label"] for r in data["rows"])
+    for data in histories:
+        entry = {key: value for key, value in data.items() if key not in {"rows", "reformats", "repo"}}
+        entry["reformats"] = len(data["reformats"])
+        entry["sampled"] = len(data["rows"])
+        entry["sampled_positives"] = sum(r["label"] for r in data["rows"])
+        summary[data["repo"]] = entry
     with open(out, "w") as handle:
         json.dump(summary, handle, indent=1, sort_keys=True)
         handle.write("\n")
