@@ -103,7 +103,7 @@ def complexity_of(text: str | None) -> float:
         return NAN
 
 
-def _static(result: FileResult, ruff_ran: bool, rel_path: str | None) -> list[float]:
+def _static(result: FileResult, ruff_ran: bool, rel_path: str | None, qh_codes: frozenset[str] | None) -> list[float]:
     metrics = result.metrics
     assert metrics is not None, "extract() needs an analysed file"
     values = [float(getattr(metrics, name)) for name in _FILE_METRICS]
@@ -128,7 +128,7 @@ def _static(result: FileResult, ruff_ran: bool, rel_path: str | None) -> list[fl
         if finding.source == "ruff":
             prefix = next((g for g in sorted(RUFF_GROUPS, key=len, reverse=True) if finding.code.startswith(g)), None)
             ruff[prefix or "other"] += 1
-        elif finding.code in groups:
+        elif finding.code in groups and (qh_codes is None or finding.code in qh_codes):
             qh[groups[finding.code]] += 1
     values += [float(qh[g]) for g in QH_GROUPS] + [float(sum(qh.values()))]
     if ruff_ran:
@@ -173,17 +173,20 @@ def extract(
     *,
     rel_path: str | None = None,
     ruff_ran: bool = True,
+    qh_codes: frozenset[str] | None = None,
 ) -> list[float]:
     """The feature vector of one analysed file, ordered as :data:`FEATURE_NAMES`.
 
     ``rel_path`` is the file's path relative to the repository root (path
     features must not depend on where the checkout lives); it defaults to the
-    change's path, then to ``result.path``.
+    change's path, then to ``result.path``. ``qh_codes`` limits the QH
+    finding counts to the rules the model was trained with (rules added later
+    would otherwise shift those features); ``None`` counts every rule.
     """
     rel_path = rel_path or (change.file.path if change is not None else None)
     metrics = result.metrics
     # The engine's cyclomatic_total is radon's total on the parsed text: reuse it instead of measuring again.
     new_complexity = NAN if metrics is None or "ast" in metrics.degraded else float(metrics.cyclomatic_total)
-    values = _static(result, ruff_ran, rel_path) + _change(result, change, new_complexity) + _history(history)
+    values = _static(result, ruff_ran, rel_path, qh_codes) + _change(result, change, new_complexity) + _history(history)
     assert len(values) == len(FEATURE_NAMES)
     return [v if math.isfinite(v) else NAN for v in values]

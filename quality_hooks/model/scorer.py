@@ -52,6 +52,8 @@ class Model:
     names: list[str]
     medians: np.ndarray
     meta: dict
+    #: QH rule codes the training data counted; findings of newer rules are not counted.
+    qh_codes: frozenset[str] | None = None
 
     def predict(self, matrix: np.ndarray) -> np.ndarray:
         """Risk (probability of the defect class) per row."""
@@ -79,7 +81,8 @@ def load_model() -> Model:
     options.inter_op_num_threads = 1
     session = ort.InferenceSession(model_path.read_bytes(), options, providers=["CPUExecutionProvider"])
     medians = np.array([np.nan if m is None else m for m in meta["medians"]], dtype=np.float32)
-    return Model(session, session.get_inputs()[0].name, list(meta["features"]), medians, meta)
+    qh_codes = frozenset(meta["qh_rules"]) if meta.get("qh_rules") else None
+    return Model(session, session.get_inputs()[0].name, list(meta["features"]), medians, meta, qh_codes)
 
 
 def score_vectors(vectors: Sequence[Sequence[float]], *, factors: bool = True) -> list[Score]:
@@ -132,7 +135,11 @@ def score(
     histories = histories or {}
     scorable = [r for r in results if r.ok and r.metrics is not None]
     rel_paths = rel_paths or {}
-    vectors = [extract(r, changes.get(r.path), histories.get(r.path), rel_path=rel_paths.get(r.path)) for r in scorable]
+    model = load_model()
+    vectors = [
+        extract(r, changes.get(r.path), histories.get(r.path), rel_path=rel_paths.get(r.path), qh_codes=model.qh_codes)
+        for r in scorable
+    ]
     by_id = {id(r): s for r, s in zip(scorable, score_vectors(vectors, factors=factors), strict=True)}
     out: list[Score | None] = []
     for result in results:

@@ -38,6 +38,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--out", default="models", help="output directory (default: %(default)s)")
     parser.add_argument("--evaluation", help="evaluation JSON (from `quality-hooks evaluate --json`) for the card")
     args = parser.parse_args(argv)
+    # One OpenMP thread: deterministic, and far faster on a shared machine (spinning threads starve each other).
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
     from threadpoolctl import threadpool_limits
 
     from quality_hooks.train.card import write_card
@@ -57,11 +59,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         handle.write(onnx_bytes)
     with open(args.dataset, "rb") as handle:
         digest = hashlib.sha256(handle.read()).hexdigest()
+    from quality_hooks.rules import all_rules
+
+    qh_rules = sorted(all_rules())
+    mined_with = sorted(set(ds.engine_rules.tolist()))
+    if mined_with != [len(qh_rules)]:
+        print(f"quality-hooks train: warning: dataset mined with {mined_with} QH rules, {len(qh_rules)} "
+              "registered now; QH finding counts may not match", file=sys.stderr)  # fmt: skip
     meta = {
         "model_version": MODEL_VERSION,
         "feature_version": FEATURE_VERSION,
         "features": list(FEATURE_NAMES),
         "medians": medians(ds.X),
+        "qh_rules": qh_rules,
         "score_mapping": "score = round(100 * (1 - risk), 1)",
         "dataset_sha256": digest,
         "rows": len(ds.y),

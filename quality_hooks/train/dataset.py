@@ -25,10 +25,11 @@ class Dataset:
     time: np.ndarray
     commit: np.ndarray
     path: np.ndarray
+    engine_rules: np.ndarray  # how many QH rules the engine had when the row was mined
 
     def take(self, index: np.ndarray) -> Dataset:
         return Dataset(self.names, self.X[index], self.y[index], self.weight[index], self.repo[index],
-                       self.time[index], self.commit[index], self.path[index])  # fmt: skip
+                       self.time[index], self.commit[index], self.path[index], self.engine_rules[index])  # fmt: skip
 
     def column(self, name: str) -> np.ndarray:
         return self.X[:, self.names.index(name)].astype(np.float64)
@@ -74,4 +75,5 @@ def load_dataset(path: str, feature_names: list[str] | None = None) -> Dataset:
         time=np.array([int(r[at["time"]]) for r in rows]),
         commit=np.array([r[at["commit"]] for r in rows]),
         path=np.array([r[at["path"]] for r in rows]),
+        engine_rules=np.array([int(r[at["engine_rules"]] or 0) for r in rows]),
     )
