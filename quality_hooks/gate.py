@@ -207,14 +207,16 @@ def _file_metric_reasons(
             reason = check_threshold(name, value, config, "file")
             if reason is not None:
                 reasons.append(reason)
+        # Like with like: the new version's whole-file score when the model gave one.
+        now = result.extra.get("whole_file_score", result.score)
         if base is not None and base.score is not None:
-            drop = base.score.score - result.score.score
+            drop = base.score.score - now.score
             reason = check_threshold("max-score-drop", drop, config, "file")
             if reason is not None:
-                reason.message += f" ({_fmt(base.score.score)} -> {_fmt(result.score.score)})"
+                reason.message += f" ({_fmt(base.score.score)} -> {_fmt(now.score)})"
                 reasons.append(reason)
             elif drop < 0:
-                notes.improvements.append(f"quality score {_fmt(base.score.score)} -> {_fmt(result.score.score)}")
+                notes.improvements.append(f"quality score {_fmt(base.score.score)} -> {_fmt(now.score)}")
     return reasons
 
 

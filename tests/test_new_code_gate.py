@@ -165,3 +165,23 @@ def test_baseline_survives_lines_inserted_above(git_repo: GitRepo) -> None:
     code, report = check(git_repo, "--scope", "all", "mod.py")
     assert code == 0
     assert any("no longer found" in note for note in report["context"]["notes"])
+
+
+def test_score_drop_ratchet_compares_whole_file_scores(git_repo: GitRepo) -> None:
+    """Base and new version are both scored by the bundled model and compared like with like."""
+    setup_repo(git_repo)
+    config = CONFIG.replace(
+        "[tool.quality-hooks.gate]\n", "[tool.quality-hooks.gate]\nmax-score-drop = { critical = -100 }\n"
+    )
+    git_repo.write("pyproject.toml", config)
+    git_repo.commit("config")
+    git_repo.write("legacy.py", (git_repo.path / "legacy.py").read_text().replace("VALUE = 1", "VALUE = 2"))
+    git_repo.git("add", "legacy.py")
+    done = run_cli("check", "--staged", "--format", "json", cwd=git_repo.path)
+    report = json.loads(done.stdout)
+    legacy = file_report(report, "legacy.py")
+    assert legacy["base_score"] is not None and legacy["whole_file_score"] is not None
+    reasons = [r for r in legacy["gate"]["reasons"] if r["check"] == "max-score-drop"]
+    before, after = legacy["base_score"]["score"], legacy["whole_file_score"]["score"]
+    assert len(reasons) == 1 and f"-> {after:g}" in reasons[0]["message"].replace(".0)", ")"), (reasons, before, after)
+    assert done.returncode == 1

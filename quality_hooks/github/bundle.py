@@ -137,7 +137,8 @@ def file_summary(result: FileResult, rel_path: str) -> FileSummary:
         path=rel_path,
         status=str((result.extra.get("change") or {}).get("status", "modified")),
         score_before=base_score.get("score") if isinstance(base_score, dict) else None,
-        score_after=result.score.score if result.score else None,
+        # Before and after on the same footing: both versions scored as whole files.
+        score_after=(result.extra.get("whole_file_score") or result.score).score if result.score else None,
         risk=result.score.risk if result.score else None,
         level=gate.level.value,
         reasons=[r.message for r in gate.reasons],

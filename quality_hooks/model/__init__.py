@@ -6,6 +6,7 @@ call :func:`quality_hooks.model.scorer.gate_reasons`.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
@@ -99,8 +100,15 @@ def score_results(
     rel = {r.path: _relative(r.path, repo_root) for r in [*results, *base_results]} if repo_root else {}
     score(results, contexts, history, rel)
     if base_results:
-        # Base versions are scored for the score-drop ratchet only: no factor explanation needed.
+        # The score-drop ratchet compares like with like: the base and the new
+        # version both scored as whole files (no change features), without factors.
         score(base_results, {}, {b.path: history.get(b.path) for b in base_results}, rel, factors=False)
+        changed = {id(r) for r in results if getattr((changes or {}).get(r.path), "base", None) is not None}
+        copies = [dataclasses.replace(r, score=None) for r in results if id(r) in changed]
+        score(copies, {}, history, rel, factors=False)
+        for result, copy in zip([r for r in results if id(r) in changed], copies, strict=True):
+            if copy.score is not None:
+                result.extra["whole_file_score"] = copy.score
 
 
 def _relative(path: str, root: str) -> str:

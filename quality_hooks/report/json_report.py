@@ -42,6 +42,8 @@ def build(
             data["change"] = result.extra["change"]
         if "base_score" in result.extra:
             data["base_score"] = result.extra["base_score"]
+        if "whole_file_score" in result.extra:
+            data["whole_file_score"] = result.extra["whole_file_score"].to_dict()
         files.append(data)
     return {
         "schema_version": SCHEMA_VERSION,
