@@ -21,7 +21,7 @@ from quality_hooks.results import FileResult
 
 NAN = float("nan")
 #: Bump when a feature's meaning or order changes; the model records it.
-FEATURE_VERSION = 1
+FEATURE_VERSION = 2
 
 _FILE_METRICS = (
     "loc", "sloc", "lloc", "comments", "multi", "blank", "maintainability",
@@ -38,7 +38,14 @@ CHANGE_FEATURES = ("lines_added", "lines_deleted", "hunks", "is_new_file", "rela
            "change_files", "change_lines_added", "change_lines_deleted", "change_entropy", "change_dirs")  # fmt: skip
 _HISTORY = ("age_days", "prior_changes", "prior_fixes", "prior_authors", "days_since_last_change", "recent_changes")
 
-FEATURE_NAMES: tuple[str, ...] = _FILE_METRICS + _DERIVED + _FINDINGS + _RUFF + CHANGE_FEATURES + _HISTORY
+#: Measured features (what mining stores per row).
+BASE_FEATURE_NAMES: tuple[str, ...] = _FILE_METRICS + _DERIVED + _FINDINGS + _RUFF + CHANGE_FEATURES + _HISTORY
+#: Ratios computed from measured features by :func:`derive` (trees find ratios hard to learn from few rows).
+RATIO_FEATURES = ("fix_ratio", "share_of_change_added", "added_per_hunk", "loc_before", "added_over_loc_before",
+                  "net_added")  # fmt: skip
+FEATURE_NAMES: tuple[str, ...] = BASE_FEATURE_NAMES + RATIO_FEATURES
+#: Features that are unknown without a change context (a whole-tree check).
+NEEDS_CHANGE: tuple[str, ...] = CHANGE_FEATURES + RATIO_FEATURES[1:]
 
 
 @dataclass(frozen=True)
@@ -188,5 +195,28 @@ def extract(
     # The engine's cyclomatic_total is radon's total on the parsed text: reuse it instead of measuring again.
     new_complexity = NAN if metrics is None or "ast" in metrics.degraded else float(metrics.cyclomatic_total)
     values = _static(result, ruff_ran, rel_path, qh_codes) + _change(result, change, new_complexity) + _history(history)
-    assert len(values) == len(FEATURE_NAMES)
+    values = [v if math.isfinite(v) else NAN for v in values]
+    return values + derive(values)
+
+
+_AT = {name: index for index, name in enumerate(BASE_FEATURE_NAMES)}
+
+
+def derive(base: Sequence[float]) -> list[float]:
+    """The :data:`RATIO_FEATURES` of a measured vector (ordered as BASE_FEATURE_NAMES); NaN propagates."""
+    assert len(base) == len(BASE_FEATURE_NAMES)
+
+    def get(name: str) -> float:
+        return float(base[_AT[name]])
+
+    added, deleted, loc = get("lines_added"), get("lines_deleted"), get("loc")
+    loc_before = loc - added + deleted
+    values = [
+        get("prior_fixes") / max(get("prior_changes"), 1.0),
+        added / max(get("change_lines_added"), 1.0),
+        added / max(get("hunks"), 1.0),
+        loc_before,
+        added / max(loc_before, 1.0),
+        added - deleted,
+    ]
     return [v if math.isfinite(v) else NAN for v in values]

@@ -10,7 +10,7 @@ import pytest
 pytest.importorskip("sklearn")
 pytest.importorskip("skl2onnx")
 
-from quality_hooks.features import FEATURE_NAMES
+from quality_hooks.features import FEATURE_NAMES, NEEDS_CHANGE
 from quality_hooks.train.dataset import DatasetError, load_dataset
 from quality_hooks.train.metrics import popt, recall_at_effort
 
@@ -36,7 +36,8 @@ def test_onnx_agrees_with_sklearn_on_held_out_rows(dataset) -> None:
         again = to_onnx(fit(train.X, train.y, train.weight, train.time, train.repo, max_iter=40), len(FEATURE_NAMES))
     assert onnx_bytes == again, "training is not deterministic"
     X = dataset.X[held_out].copy()
-    X[::2, -17:] = np.nan  # whole-file scoring: change and history features unknown
+    unknown = [FEATURE_NAMES.index(n) for n in NEEDS_CHANGE if n in FEATURE_NAMES]
+    X[::2, unknown] = np.nan  # whole-file scoring: change features unknown
     expected = model.predict_proba(X)[:, 1]
     session = ort.InferenceSession(onnx_bytes, providers=["CPUExecutionProvider"])
     got = session.run(None, {"features": X})[1][:, 1]

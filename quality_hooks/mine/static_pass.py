@@ -21,7 +21,7 @@ import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 
-from quality_hooks.features import FEATURE_NAMES, ChangeContext, FileDelta
+from quality_hooks.features import BASE_FEATURE_NAMES, FEATURE_NAMES, ChangeContext, FileDelta, derive
 from quality_hooks.mine.gitio import BlobReader, git_dir_args
 
 CHUNK = 20
@@ -133,13 +133,14 @@ def static_chunk(repo: str, name: str, rows: Sequence[dict], out: str, pool: Pro
     os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
     with gzip.open(tmp, "wt", newline="") as handle:
         writer = csv.writer(handle)
-        writer.writerow([*PART_META, *FEATURE_NAMES])
+        writer.writerow([*PART_META, *BASE_FEATURE_NAMES])
         for key, values, error in pool.map(_features, tasks, chunksize=2):
             sha, path = key.split(":", 1)
             if values is None:
                 writer.writerow([name, sha, path, rules, (error or "failed").replace("\n", " ")[:200]])
                 continue
-            writer.writerow([name, sha, path, rules, "", *(_fmt(v) for v in values)])
+            measured = values[: len(BASE_FEATURE_NAMES)]  # ratios are re-derived when the dataset is written
+            writer.writerow([name, sha, path, rules, "", *(_fmt(v) for v in measured)])
             written += 1
     os.replace(tmp, out)
     return written
@@ -156,7 +157,7 @@ def read_parts(cache: str) -> dict[tuple[str, str], dict[str, str]]:
         with gzip.open(part, "rt", newline="") as handle:
             reader = csv.reader(handle)
             header = next(reader)
-            missing = [n for n in FEATURE_NAMES if n not in header]
+            missing = [n for n in BASE_FEATURE_NAMES if n not in header]
             if missing:
                 raise RuntimeError(f"{part}: made by another feature version (lacks {missing[0]}); delete the cache")
             for values in reader:
@@ -234,7 +235,9 @@ def write_dataset(jobs: Sequence[tuple[dict, str]], out: str) -> int:
             if found is None or found.get("error"):
                 continue
             meta = [history["repo"], sampled["sha"], sampled["path"], str(sampled["time"]), str(sampled["label"])]
-            rows.append([*meta, _fmt(sampled["weight"]), found["engine_rules"], *(found[n] for n in FEATURE_NAMES)])
+            measured = [found[n] for n in BASE_FEATURE_NAMES]
+            ratios = derive([float(v) if v != "" else float("nan") for v in measured])
+            rows.append([*meta, _fmt(sampled["weight"]), found["engine_rules"], *measured, *(_fmt(v) for v in ratios)])
     rows.sort(key=lambda r: (r[0], int(r[3]), r[1], r[2]))
     os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
     with gzip.GzipFile(out, "wb", mtime=0) as raw:

@@ -126,6 +126,10 @@ def write_card(path: str, ds: Dataset, meta: dict, evaluation: dict | None, data
         if "in_sample_model" in evaluation:
             m = evaluation["in_sample_model"]
             parts += [f"In-sample fit of the exported model (not a result): ROC-AUC {m['roc_auc']:.3f}.", ""]
+    notes = os.path.join(here, "model-notes.md")
+    if os.path.exists(notes):
+        with open(notes) as handle:
+            parts += [handle.read().rstrip(), ""]
     parts += ["## Reproduce", "", "```",
               "quality-hooks mine REPO_DIR... --cache .quality-mine-cache --out models/dataset.csv.gz",
               "quality-hooks evaluate models/dataset.csv.gz --json models/evaluation.json",

@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from quality_hooks.features import CHANGE_FEATURES, FEATURE_NAMES
+from quality_hooks.features import FEATURE_NAMES, NEEDS_CHANGE
 from quality_hooks.train.dataset import Dataset, DatasetError, load_dataset
 from quality_hooks.train.metrics import all_metrics
 
@@ -44,7 +44,7 @@ def _fit_model(train: Dataset) -> tuple[Callable[[Dataset], np.ndarray], Callabl
     from quality_hooks.train.model import fit_plain
 
     model = fit_plain(train.X, train.y, train.weight)
-    hidden = [train.names.index(n) for n in CHANGE_FEATURES]
+    hidden = [train.names.index(n) for n in NEEDS_CHANGE]
 
     def whole_file(ds: Dataset) -> np.ndarray:
         X = ds.X.copy()
