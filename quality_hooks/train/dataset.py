@@ -39,8 +39,7 @@ class Dataset:
         return sorted(set(self.repo.tolist()))
 
 
-def load_dataset(path: str, feature_names: list[str] | None = None) -> Dataset:
-    """Load ``path``; with ``feature_names`` the columns are reordered (and checked) to match a model."""
+def _read_rows(path: str) -> tuple[list[str], list[list[str]]]:
     try:
         with gzip.open(path, "rt", newline="") as handle:
             reader = csv.reader(handle)
@@ -48,32 +47,54 @@ def load_dataset(path: str, feature_names: list[str] | None = None) -> Dataset:
             rows = list(reader)
     except (OSError, StopIteration, EOFError) as exc:
         raise DatasetError(f"{path}: cannot read dataset: {exc}") from None
+    if not rows:
+        raise DatasetError(f"{path}: dataset has no rows")
+    return header, rows
+
+
+def _feature_names(path: str, header: list[str], wanted: list[str] | None) -> list[str]:
+    """The feature columns to use, in order; every meta column must be there too."""
     missing = [m for m in META if m not in header]
     if missing:
         raise DatasetError(f"{path}: not a mined dataset (missing columns: {', '.join(missing)})")
-    available = [h for h in header if h not in META]
-    names = feature_names or available
+    names = wanted or [h for h in header if h not in META]
     absent = [n for n in names if n not in header]
     if absent:
         raise DatasetError(f"{path}: dataset lacks features the model needs: {', '.join(absent)}")
-    if not rows:
-        raise DatasetError(f"{path}: dataset has no rows")
-    columns = [header.index(n) for n in names]
-    X = np.array([[float(r[c]) if r[c] != "" else np.nan for c in columns] for r in rows], dtype=np.float32)
-    at = {m: header.index(m) for m in META}
-    repo = np.array([r[at["repo"]] for r in rows])
-    weight = np.array([float(r[at["weight"]] or 1.0) for r in rows])
+    return names
+
+
+def _cell(value: str) -> float:
+    return float(value) if value != "" else np.nan
+
+
+def _per_repo_weights(repo: np.ndarray, weight: np.ndarray) -> np.ndarray:
+    """Rescale sampling weights so each repository keeps its row count as total weight."""
     for name in set(repo.tolist()):
         mask = repo == name
         weight[mask] *= mask.sum() / weight[mask].sum()
+    return weight
+
+
+def load_dataset(path: str, feature_names: list[str] | None = None) -> Dataset:
+    """Load ``path``; with ``feature_names`` the columns are reordered (and checked) to match a model."""
+    header, rows = _read_rows(path)
+    names = _feature_names(path, header, feature_names)
+    columns = [header.index(n) for n in names]
+    at = {m: header.index(m) for m in META}
+
+    def column(name: str, convert: type = str) -> np.ndarray:
+        return np.array([convert(r[at[name]]) for r in rows])
+
+    repo = column("repo")
     return Dataset(
         names=list(names),
-        X=X,
-        y=np.array([int(r[at["label"]]) for r in rows]),
-        weight=weight,
+        X=np.array([[_cell(r[c]) for c in columns] for r in rows], dtype=np.float32),
+        y=column("label", int),
+        weight=_per_repo_weights(repo, np.array([float(r[at["weight"]] or 1.0) for r in rows])),
         repo=repo,
-        time=np.array([int(r[at["time"]]) for r in rows]),
-        commit=np.array([r[at["commit"]] for r in rows]),
-        path=np.array([r[at["path"]] for r in rows]),
+        time=column("time", int),
+        commit=column("commit"),
+        path=column("path"),
         engine_rules=np.array([int(r[at["engine_rules"]] or 0) for r in rows]),
     )
