@@ -192,10 +192,10 @@ def history_for_paths(
     """History statistics of ``paths`` (repo-relative) up to ``rev``, from ONE ``git log`` call.
 
     In a shallow clone, or without git or a commit, every statistic is unknown
-    (``None``), never zero: the model treats them as missing.
+    (``None``), never zero: the model treats them as missing. Ages are measured
+    at ``rev``'s commit time (not the wall clock), so the same change gets the
+    same score whenever and wherever it is judged, in the hook and in CI.
     """
-    import time
-
     unknown = {path: HistoryStats.unknown() for path in paths}
     if not paths:
         return {}
@@ -207,9 +207,19 @@ def history_for_paths(
         return unknown
     if done.returncode != 0:
         return unknown
-    moment = int(time.time()) if at_time is None else at_time
+    moment = _commit_time(root, rev) if at_time is None else at_time
     found = timelines(parse_log(done.stdout.decode("utf-8", errors="replace")), paths)
     return {path: found.get(path, FileTimeline()).stats(moment) for path in paths}
+
+
+def _commit_time(root: str, rev: str) -> int:
+    done = subprocess.run(["git", "log", "-1", "--format=%ct", rev], cwd=root, capture_output=True, check=False)
+    text = done.stdout.decode().strip()
+    if done.returncode != 0 or not text.isdigit():
+        import time
+
+        return int(time.time())
+    return int(text)
 
 
 def change_entropy(changed_lines: Sequence[int]) -> float:
