@@ -24,9 +24,6 @@ complexity, which follows SonarSource and includes nested functions):
 
 from __future__ import annotations
 
-import ast
-from collections.abc import Iterator, Sequence
-
 import libcst as cst
 from libcst.metadata import PositionProvider
 
@@ -70,10 +67,8 @@ class FunctionCollector(CognitiveVisitor):
         # their parent's (empty) cache once CognitiveVisitor has been used alone.
         return frozenset(cls.METADATA_DEPENDENCIES)
 
-    def __init__(self, def_lines: Sequence[tuple[int, int]] | None = None) -> None:
+    def __init__(self) -> None:
         super().__init__()
-        #: (name line, end line) per ``def`` in source order, when known already.
-        self._def_lines = def_lines
         self.measured: list[MeasuredFunction] = []
         self.classes = 0
         #: Qualified-name parts; "" marks a function scope (for ``<locals>``).
@@ -94,10 +89,7 @@ class FunctionCollector(CognitiveVisitor):
         is_method = bool(self._scopes) and not self._scopes[-1][1]
         parts = [f"{name}.<locals>" if is_function else name for name, is_function in self._scopes]
         name = node.name.value
-        if self._def_lines is not None:
-            line, end_line = self._def_lines[len(self.measured)]
-        else:
-            line = end_line = self.get_metadata(PositionProvider, node.name).start.line
+        line = end_line = self.get_metadata(PositionProvider, node.name).start.line
         metrics = FunctionMetrics(
             name=name,
             qualname=".".join([*parts, name]),
@@ -115,8 +107,7 @@ class FunctionCollector(CognitiveVisitor):
         self._scopes.pop()
         stats = self._stats.pop()
         metrics = stats.measured.metrics
-        if self._def_lines is None:
-            metrics.end_line = self.get_metadata(PositionProvider, original_node).end.line
+        metrics.end_line = self.get_metadata(PositionProvider, original_node).end.line
         metrics.length = metrics.end_line - metrics.line + 1
         metrics.cognitive = self.scores[id(original_node)]
         metrics.cyclomatic = stats.cyclomatic
@@ -228,31 +219,3 @@ class FunctionCollector(CognitiveVisitor):
     def visit_Return(self, node: cst.Return) -> None:
         if self._stats:
             self._stats[-1].returns += 1
-
-
-class LineFedFunctionCollector(FunctionCollector):
-    """The same collector without PositionProvider, for callers that parsed with ``ast`` anyway.
-
-    Resolving positions costs more than the LibCST parse itself; ``ast`` gives
-    the same ``def`` lines for a tenth of it (see :func:`def_lines`).
-    """
-
-    METADATA_DEPENDENCIES = ()
-
-    def __init__(self, def_lines: Sequence[tuple[int, int]]) -> None:
-        super().__init__(def_lines)
-
-
-def _defs(body: Sequence[ast.AST]) -> Iterator[ast.FunctionDef | ast.AsyncFunctionDef]:
-    for statement in body:
-        if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            yield statement
-        for field in ("body", "handlers", "orelse", "finalbody", "cases"):
-            children = getattr(statement, field, None)
-            if children:
-                yield from _defs(children)
-
-
-def def_lines(tree: ast.Module) -> list[tuple[int, int]]:
-    """(name line, end line) of every function in ``tree``, in LibCST's visiting order."""
-    return [(node.lineno, node.end_lineno or node.lineno) for node in _defs(tree.body)]

@@ -133,12 +133,6 @@ def find_bindings(nodes: Iterable[cst.CSTNode]) -> _BindingFinder:
     return finder
 
 
-def may_rebind(module: cst.Module, *names: str) -> bool:
-    """Whether the module binds any of ``names`` (or star-imports), so a builtin may be shadowed."""
-    bound = find_bindings([module]).names
-    return "*" in bound or any(name in bound for name in names)
-
-
 def is_call_to(node: cst.BaseExpression, *names: str) -> bool:
     return isinstance(node, cst.Call) and isinstance(node.func, cst.Name) and node.func.value in names
 
