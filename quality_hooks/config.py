@@ -87,6 +87,9 @@ class Config:
     ruff: bool = True
     ruff_select: list[str] = field(default_factory=lambda: ["E9", "F", "B", "PLE", "UP", "SIM"])
     ruff_ignore: list[str] = field(default_factory=list)
+    #: ruff's ``--target-version`` (e.g. "py38"), from the project's ``requires-python``,
+    #: so pyupgrade-style findings never suggest syntax the project cannot use.
+    python_target: str | None = None
     baseline: str = ".quality-baseline.json"
     gate: GateConfig = field(default_factory=GateConfig)
 
@@ -159,8 +162,20 @@ def load_config(start: str = ".", explicit: str | None = None) -> Config:
         raise ConfigError(f"{path}: config file not found") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: invalid TOML: {exc}") from None
-    table = data.get("tool", {}).get("quality-hooks", {}) if os.path.basename(path) == "pyproject.toml" else data
-    return parse_config(table, path)
+    is_pyproject = os.path.basename(path) == "pyproject.toml"
+    table = data.get("tool", {}).get("quality-hooks", {}) if is_pyproject else data
+    config = parse_config(table, path)
+    if is_pyproject:
+        config.python_target = python_target(data.get("project", {}).get("requires-python"))
+    return config
+
+
+def python_target(requires: object) -> str | None:
+    """``">=3.8, <4"`` -> ``"py38"``: the lowest Python the project supports, if stated."""
+    if not isinstance(requires, str):
+        return None
+    match = re.search(r">=?\s*3\.(\d+)", requires)
+    return f"py3{match.group(1)}" if match else None
 
 
 def _git_root(directory: str) -> str | None:

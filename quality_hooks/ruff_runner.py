@@ -108,6 +108,8 @@ class RuffRun:
             command += ["--select", ",".join(config.ruff_select)]
         if config.ruff_ignore:
             command += ["--ignore", ",".join(config.ruff_ignore)]
+        if config.python_target:
+            command += ["--target-version", config.python_target]
         budget = command_budget() - sum(len(part) + 1 for part in command)
         for chunk in chunk_paths(run.paths, budget):
             try:

@@ -139,3 +139,22 @@ def test_severity_mapping() -> None:
     assert severity_for("F821") is Severity.ERROR
     assert severity_for("F401") is Severity.WARNING
     assert severity_for("E501") is Severity.WARNING
+
+
+def test_target_version_follows_requires_python(tmp_path: Path) -> None:
+    """A project that supports 3.8 is never told to write ``int | None``."""
+    from quality_hooks.config import load_config
+
+    source = tmp_path / "mod.py"
+    source.write_text("from typing import Optional\n\n\ndef f(x: Optional[int]) -> None:\n    return None\n")
+    codes = {}
+    for requires in (">=3.8", ">=3.10"):
+        (tmp_path / "pyproject.toml").write_text(
+            f'[project]\nname = "x"\nrequires-python = "{requires}"\n[tool.quality-hooks]\nruff-select = ["UP"]\n'
+        )
+        load_config.cache_clear()
+        config = load_config(str(tmp_path))
+        found = RuffRun.start([str(source)], config).results()
+        codes[requires] = {f.code for f in found.get(str(source), [])}
+    assert codes[">=3.8"] == set()
+    assert codes[">=3.10"] & {"UP007", "UP045"}
