@@ -18,6 +18,11 @@ EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
 _HUNK = re.compile(r"^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@")
 
 
+def repo_relative(path: str, root: str) -> str:
+    """``path`` relative to ``root`` with forward slashes: the form git and reports use."""
+    return os.path.relpath(os.path.abspath(path), root).replace(os.sep, "/")
+
+
 class GitError(Exception):
     """A git command failed; the message is one line for the user."""
 

@@ -33,10 +33,6 @@ class CheckRun:
     change: git.Change | None = None
 
 
-def _relative(path: str, root: str) -> str:
-    return os.path.relpath(os.path.abspath(path), root).replace(os.sep, "/")
-
-
 def _file_change(changed: git.ChangedFile | None) -> FileChange:
     if changed is None:
         return FileChange(status="unchanged", changed_lines=set())
@@ -96,11 +92,9 @@ def _score(
 ) -> None:
     try:
         from quality_hooks.model import score_results
-    except ImportError:
-        return
-    try:
+
         score_results(results, changes, change=change)
-    except Exception as exc:  # the gate must still run without a score
+    except Exception as exc:  # the gate must still run without a score (ImportError included)
         notes.append(f"quality model unavailable: {exc}")
 
 
@@ -173,13 +167,13 @@ def run_check(
     change, root, files = _change_and_files(paths, config, base, staged, cwd)
     scope = (scope or config.gate.scope) if change is not None else "all"
     notes: list[str] = []
-    rel = {path: _relative(path, root) for path in files}
+    rel = {path: git.repo_relative(path, root) for path in files}
     results, changes = _analyse(files, rel, change, config)
     if use_model:
         _score(results, changes or None, change, notes)
     baseline_path = os.path.join(config.root, config.baseline)
     if use_baseline and os.path.exists(baseline_path):
-        notes += Baseline.load(baseline_path).apply(results, {p: _relative(p, config.root) for p in files})
+        notes += Baseline.load(baseline_path).apply(results, {p: git.repo_relative(p, config.root) for p in files})
     for result in results:
         file_change = changes.get(result.path)
         judge(result, config, file_change, scope)

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 
 from quality_hooks.baseline import Baseline
 from quality_hooks.commands.common import add_config_argument, config_for, run_guarded
+from quality_hooks.git import repo_relative
 from quality_hooks.pipeline import run_check
 
 
@@ -15,7 +16,7 @@ def write_baseline(paths: Sequence[str], explicit: str | None, output: str | Non
     config = config_for(paths, explicit)
     run = run_check(paths, config, use_baseline=False, use_model=False)
     root = config.root
-    relpath = {r.path: os.path.relpath(os.path.abspath(r.path), root).replace(os.sep, "/") for r in run.results}
+    relpath = {r.path: repo_relative(r.path, root) for r in run.results}
     baseline = Baseline.from_results(run.results, relpath)
     target = output or os.path.join(root, config.baseline)
     baseline.save(target)

@@ -155,7 +155,7 @@ def analyse(context: RunnerContext, target: Target, inputs: Inputs) -> tuple[Bun
     notes += run.notes
     files, annotations, suggestions = [], [], []
     for result in run.results:
-        rel = os.path.relpath(os.path.abspath(result.path), root).replace(os.sep, "/")
+        rel = git.repo_relative(result.path, root)
         result.path = rel
         files.append(file_summary(result, rel))
         annotations += annotations_for(result, rel)

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from quality_hooks.config import _git_root
 from quality_hooks.features import ChangeContext, FileDelta
+from quality_hooks.git import repo_relative
 from quality_hooks.history import HistoryStats, history_for_paths
 from quality_hooks.model.scorer import gate_reasons, load_model, risk_to_score, score
 
@@ -40,7 +41,7 @@ def change_contexts(
     gate's base analysis); missing ones are read from git in one call.
     """
     deltas = deltas_from_change(change)
-    rel = {r.path: _relative(r.path, change.root) for r in results}
+    rel = {r.path: repo_relative(r.path, change.root) for r in results}
     touched = [r.path for r in results if rel[r.path] in change.files]
     bases = dict(bases or {})
     need = [rel[p] for p in touched if p not in bases]
@@ -59,7 +60,7 @@ def change_contexts(
 
 def histories(results: Sequence[FileResult], root: str, *, at_time: int | None = None) -> dict[str, HistoryStats]:
     """History stats per ``FileResult.path`` from one ``git log`` (unknown outside git or in shallow clones)."""
-    rel = {r.path: _relative(r.path, root) for r in results}
+    rel = {r.path: repo_relative(r.path, root) for r in results}
     stats = history_for_paths(root, sorted(set(rel.values())), at_time=at_time)
     return {path: stats.get(r, HistoryStats.unknown()) for path, r in rel.items()}
 
@@ -97,7 +98,7 @@ def score_results(
                 base_complexity[path] = float(base.metrics.cyclomatic_total)
     if change is not None:
         contexts = change_contexts(results, change, bases, base_complexity)
-    rel = {r.path: _relative(r.path, repo_root) for r in [*results, *base_results]} if repo_root else {}
+    rel = {r.path: repo_relative(r.path, repo_root) for r in [*results, *base_results]} if repo_root else {}
     score(results, contexts, history, rel)
     if base_results:
         # The score-drop ratchet compares like with like: the base and the new
@@ -109,7 +110,3 @@ def score_results(
         for result, copy in zip([r for r in results if id(r) in changed], copies, strict=True):
             if copy.score is not None:
                 result.extra["whole_file_score"] = copy.score
-
-
-def _relative(path: str, root: str) -> str:
-    return os.path.relpath(os.path.abspath(path), root).replace(os.sep, "/")

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from collections.abc import Sequence
 
@@ -28,27 +27,20 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     from quality_hooks import git
     from quality_hooks.config import ConfigError, load_config
-    from quality_hooks.discover import expand_paths
-    from quality_hooks.engine import analyse_paths
-    from quality_hooks.model import score_results
-    from quality_hooks.model.scorer import ModelError
+    from quality_hooks.pipeline import run_check
 
+    # The same pipeline as `check`: change context, staged content, base
+    # versions (reused for the change features) and ruff, then the model.
     try:
         config = load_config(args.paths[0] if args.paths else ".", args.config)
-        change = None
-        paths = list(args.paths)
-        if args.staged or args.base:
-            root = git.repo_root(".")
-            change = git.collect_change(root, base=args.base, staged=args.staged)
-            if not paths:
-                paths = [os.path.join(root, rel) for rel, f in sorted(change.files.items()) if f.status != "deleted"]
-        files = expand_paths(paths, config) if paths else []
-        results = analyse_paths(files, config)
-        if change is not None and args.staged:
-            _use_staged_content(results, change, config)
-        score_results(results, change=change)
-    except (ConfigError, git.GitError, ModelError) as exc:
+        run = run_check(args.paths, config, base=args.base, staged=args.staged, use_baseline=False)
+    except (ConfigError, git.GitError) as exc:
         print(f"quality-hooks score: {exc}", file=sys.stderr)
+        return 2
+    results = run.results
+    unavailable = [note for note in run.notes if note.startswith("quality model unavailable")]
+    if unavailable:
+        print(f"quality-hooks score: {unavailable[0]}", file=sys.stderr)
         return 2
     if args.format == "json":
         payload = [{"path": r.path, "error": r.error, "score": r.score.to_dict() if r.score else None} for r in results]
@@ -68,16 +60,3 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _num(value: float | None) -> str:
     return "n/a" if value is None else f"{value:g}"
-
-
-def _use_staged_content(results, change, config) -> None:
-    """A staged change is judged on the index content, not the working tree."""
-    from quality_hooks.engine import analyse_bytes
-    from quality_hooks.git import read_blobs
-
-    rel = {r.path: os.path.relpath(os.path.abspath(r.path), change.root).replace(os.sep, "/") for r in results}
-    staged = read_blobs(change.root, [f":{rel[r.path]}" for r in results if rel[r.path] in change.files])
-    for index, result in enumerate(results):
-        raw = staged.get(f":{rel[result.path]}")
-        if raw is not None and result.source is not None and raw != result.source.raw:
-            results[index] = analyse_bytes(result.path, raw, config)
