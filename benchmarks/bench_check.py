@@ -107,13 +107,13 @@ def measurements(files: list[str], timeout: float) -> dict[str, Callable[[], str
 
     def analyse() -> str:
         from quality_hooks.config import Config
-        from quality_hooks.engine import analyse_paths
+        from quality_hooks.analysis.engine import analyse_paths
 
         analyse_paths(files, Config(), with_ruff=False)
         return ""
 
     def metrics() -> str:
-        from quality_hooks.metrics.radon_metrics import measure_text
+        from quality_hooks.analysis.metrics.radon_metrics import measure_text
 
         for text in texts:
             measure_text(text)
@@ -146,7 +146,7 @@ DESCRIPTIONS = {
     "check": "quality-hooks check --format json --scope all (CLI, fresh process)",
     "check-no-model": "the same with --no-model",
     "analyse": "engine.analyse_paths in-process, without ruff",
-    "radon-metrics": "quality_hooks.metrics.radon_metrics.measure_text only",
+    "radon-metrics": "quality_hooks.analysis.metrics.radon_metrics.measure_text only",
     "ruff": "ruff check (CLI) alone",
     "radon cc": "radon cc (CLI)",
     "radon mi": "radon mi (CLI)",

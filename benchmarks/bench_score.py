@@ -58,7 +58,7 @@ def main() -> int:
     began = time.perf_counter()
     from quality_hooks import git
     from quality_hooks.config import Config
-    from quality_hooks.engine import analyse_bytes, analyse_paths
+    from quality_hooks.analysis.engine import analyse_bytes, analyse_paths
     from quality_hooks.gate import FileChange
     from quality_hooks.model import score_results
 

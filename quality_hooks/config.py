@@ -241,8 +241,8 @@ def _positive_int(value: Any, key: str, where: str) -> int:
 
 
 def _known_selector(selector: str) -> bool:
-    from quality_hooks.rules import all_rules
-    from quality_hooks.rules.base import GROUPS
+    from quality_hooks.analysis.rules import all_rules
+    from quality_hooks.analysis.rules.base import GROUPS
 
     if selector in GROUPS or selector == "ALL":
         return True
@@ -258,7 +258,7 @@ def _codes(value: Any, key: str, where: str) -> list[str]:
 
 
 def _rules(value: Any, key: str, where: str) -> dict[str, dict[str, Any]]:
-    from quality_hooks.rules import all_rules
+    from quality_hooks.analysis.rules import all_rules
 
     if not isinstance(value, dict):
         raise _fail(where, key, "expected a table of rule codes")

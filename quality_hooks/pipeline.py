@@ -17,7 +17,7 @@ from quality_hooks import git
 from quality_hooks.baseline import Baseline
 from quality_hooks.config import Config
 from quality_hooks.discover import expand_paths
-from quality_hooks.engine import analyse_many, merge_ruff
+from quality_hooks.analysis.engine import analyse_many, merge_ruff
 from quality_hooks.gate import FileChange, judge, overall
 from quality_hooks.results import FileResult, GateVerdict
 
@@ -50,7 +50,7 @@ class _Ruff:
     """
 
     def __init__(self, items: Sequence[tuple[str, bytes | None]], config: Config) -> None:
-        from quality_hooks.ruff_runner import RuffRun
+        from quality_hooks.analysis.ruff_runner import RuffRun
 
         self.tmpdir: str | None = None
         self.back: dict[str, str] = {}

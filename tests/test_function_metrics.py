@@ -11,8 +11,8 @@ import pytest
 from libcst.metadata import MetadataWrapper
 from radon.complexity import cc_visit
 
-from quality_hooks.metrics.cognitive import cognitive_complexity
-from quality_hooks.metrics.functions import FunctionCollector
+from quality_hooks.analysis.metrics.cognitive import cognitive_complexity
+from quality_hooks.analysis.metrics.functions import FunctionCollector
 from quality_hooks.results import FunctionMetrics
 
 STDLIB = Path(ast.__file__).parent

@@ -9,7 +9,7 @@ import libcst as cst
 import pytest
 from libcst.metadata import MetadataWrapper, PositionProvider
 
-from quality_hooks.positions import FastPositions
+from quality_hooks.analysis.positions import FastPositions
 
 LIB = Path(sysconfig.get_paths()["stdlib"])
 

@@ -8,7 +8,7 @@ import subprocess
 
 import pytest
 
-from quality_hooks.history import change_entropy, history_for_paths, is_fix_message, is_test_path
+from quality_hooks.model.history import change_entropy, history_for_paths, is_fix_message, is_test_path
 
 DAY = 86400
 T0 = 1_600_000_000
@@ -144,8 +144,8 @@ def test_mining_and_scoring_give_identical_features(repo: dict[str, str], tmp_pa
     """The row for (C, pkg/mod.py) from the miner equals the hook's vector for the same change staged."""
     from quality_hooks import git as qgit
     from quality_hooks.config import load_config
-    from quality_hooks.engine import analyse_paths
-    from quality_hooks.features import FEATURE_NAMES, extract
+    from quality_hooks.analysis.engine import analyse_paths
+    from quality_hooks.model.features import FEATURE_NAMES, extract
     from quality_hooks.mine.static_pass import _chunk_tasks, _features
     from quality_hooks.model import change_contexts, histories
 

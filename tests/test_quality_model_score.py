@@ -11,7 +11,7 @@ import sys
 import pytest
 
 from quality_hooks.config import Threshold
-from quality_hooks.features import FEATURE_NAMES
+from quality_hooks.model.features import FEATURE_NAMES
 from quality_hooks.model.scorer import gate_reasons, load_model, risk_to_score, score_vectors
 from quality_hooks.results import Level, Score
 

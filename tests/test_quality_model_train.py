@@ -10,7 +10,7 @@ import pytest
 pytest.importorskip("sklearn")
 pytest.importorskip("skl2onnx")
 
-from quality_hooks.features import FEATURE_NAMES, NEEDS_CHANGE
+from quality_hooks.model.features import FEATURE_NAMES, NEEDS_CHANGE
 from quality_hooks.train.dataset import DatasetError, load_dataset
 from quality_hooks.train.metrics import popt, recall_at_effort
 

@@ -14,8 +14,8 @@ from radon.metrics import h_visit, mi_visit
 from radon.raw import analyze
 from radon.visitors import Class
 
-from quality_hooks.metrics import radon_metrics
-from quality_hooks.metrics.radon_metrics import measure_text, raw_counts
+from quality_hooks.analysis.metrics import radon_metrics
+from quality_hooks.analysis.metrics.radon_metrics import measure_text, raw_counts
 
 TRICKY = {
     "empty": "",

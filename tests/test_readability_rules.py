@@ -15,8 +15,8 @@ from libcst.metadata import MetadataWrapper
 
 from quality_hooks.config import Config
 from quality_hooks.fix import fix_text
-from quality_hooks.rules import all_rules
-from quality_hooks.rules.testing import findings, fix
+from quality_hooks.analysis.rules import all_rules
+from quality_hooks.analysis.rules.testing import findings, fix
 
 RULES = all_rules()
 READABILITY = Config(select=["QH3"], ruff=False)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from quality_hooks.rules import all_rules
-from quality_hooks.rules.base import GROUPS, Invalid, Rule, Valid
-from quality_hooks.rules.testing import example_source, findings, fix
+from quality_hooks.analysis.rules import all_rules
+from quality_hooks.analysis.rules.base import GROUPS, Invalid, Rule, Valid
+from quality_hooks.analysis.rules.testing import example_source, findings, fix
 
 RULES = all_rules()
 

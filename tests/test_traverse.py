@@ -9,8 +9,8 @@ import libcst as cst
 import pytest
 from libcst.metadata import MetadataWrapper
 
-from quality_hooks import traverse
-from quality_hooks.rules.base import CachedBatchableVisitor
+from quality_hooks.analysis import traverse
+from quality_hooks.analysis.rules.base import CachedBatchableVisitor
 
 LIB = Path(sysconfig.get_paths()["stdlib"])
 WHITESPACE = (cst.SimpleWhitespace, cst.ParenthesizedWhitespace, cst.TrailingWhitespace, cst.Newline)

@@ -6,7 +6,7 @@ import argparse
 import json
 from collections.abc import Sequence
 
-from quality_hooks.rules import all_rules
+from quality_hooks.analysis.rules import all_rules
 
 
 def main(argv: Sequence[str] | None = None) -> int:

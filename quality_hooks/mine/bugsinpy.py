@@ -4,7 +4,7 @@
 reads ``projects/*/project.info`` (GitHub URL) and ``projects/*/bugs/*/bug.info``
 (``fixed_commit_id``) from a BugsInPy checkout or bare clone, finds each fixed
 commit in the given repositories and reports the share whose message
-:func:`quality_hooks.history.is_fix_message` flags.
+:func:`quality_hooks.model.history.is_fix_message` flags.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import re
 import sys
 from collections.abc import Sequence
 
-from quality_hooks.history import is_fix_message
+from quality_hooks.model.history import is_fix_message
 from quality_hooks.mine.cli import repo_name
 from quality_hooks.mine.gitio import run_git
 

@@ -1,8 +1,8 @@
 """Pass 2 (CPU-heavy, cached per chunk): engine features of each sampled file version.
 
-Each row's new file version is analysed by :func:`quality_hooks.engine.analyse_bytes`
+Each row's new file version is analysed by :func:`quality_hooks.analysis.engine.analyse_bytes`
 (the hook's own engine) plus one ruff run per chunk, and turned into a vector by
-:func:`quality_hooks.features.extract` with the commit's change context (the
+:func:`quality_hooks.model.features.extract` with the commit's change context (the
 same ``git diff -M`` parsing the hook uses) and the history stats of pass 1.
 """
 
@@ -21,7 +21,7 @@ import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 
-from quality_hooks.features import BASE_FEATURE_NAMES, FEATURE_NAMES, ChangeContext, FileDelta, derive
+from quality_hooks.model.features import BASE_FEATURE_NAMES, FEATURE_NAMES, ChangeContext, FileDelta, derive
 from quality_hooks.mine.gitio import BlobReader, git_dir_args
 
 CHUNK = 20
@@ -53,7 +53,7 @@ def deltas_of(files) -> list[FileDelta]:
 def ruff_findings(blobs: dict[str, bytes]) -> dict[str, list]:
     """One run of the hook's own ruff runner over a chunk of file versions written to a temp dir."""
     from quality_hooks.config import Config
-    from quality_hooks.ruff_runner import RuffRun
+    from quality_hooks.analysis.ruff_runner import RuffRun
 
     result: dict[str, list] = {key: [] for key in blobs}
     with tempfile.TemporaryDirectory() as tmp:
@@ -74,9 +74,9 @@ def ruff_findings(blobs: dict[str, bytes]) -> dict[str, list]:
 def _features(task: tuple) -> tuple[str, list[float] | None, str | None]:
     """Worker: analyse one file version and extract its feature vector."""
     from quality_hooks.config import Config
-    from quality_hooks.engine import analyse_bytes
-    from quality_hooks.features import extract
-    from quality_hooks.history import HistoryStats
+    from quality_hooks.analysis.engine import analyse_bytes
+    from quality_hooks.model.features import extract
+    from quality_hooks.model.history import HistoryStats
 
     key, path, raw, base_text, deltas, history, ruff = task
     result = analyse_bytes(path, raw, Config())
@@ -125,7 +125,7 @@ def static_chunk(repo: str, name: str, rows: Sequence[dict], out: str, pool: Pro
     analyse are kept with their error so they are not retried.
     """
     tasks = _chunk_tasks(repo, rows)
-    from quality_hooks.rules import all_rules
+    from quality_hooks.analysis.rules import all_rules
 
     rules = len(all_rules())  # rules land over time: recorded so training can check consistency
     written = 0

@@ -13,7 +13,7 @@ import hashlib
 import re
 from dataclasses import dataclass
 
-from quality_hooks.history import FileTimeline, LogCommit, is_test_path, log_args, parse_log
+from quality_hooks.model.history import FileTimeline, LogCommit, is_test_path, log_args, parse_log
 from quality_hooks.mine.gitio import run_git
 
 DAY = 86400

@@ -12,9 +12,9 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from quality_hooks.config import _git_root
-from quality_hooks.features import ChangeContext, FileDelta
+from quality_hooks.model.features import ChangeContext, FileDelta
 from quality_hooks.git import repo_relative
-from quality_hooks.history import HistoryStats, history_for_paths
+from quality_hooks.model.history import HistoryStats, history_for_paths
 from quality_hooks.model.scorer import gate_reasons, load_model, risk_to_score, score
 
 if TYPE_CHECKING:

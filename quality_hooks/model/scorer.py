@@ -19,8 +19,8 @@ from pathlib import Path
 
 import numpy as np
 
-from quality_hooks.features import FEATURE_NAMES, ChangeContext, extract
-from quality_hooks.history import HistoryStats
+from quality_hooks.model.features import FEATURE_NAMES, ChangeContext, extract
+from quality_hooks.model.history import HistoryStats
 from quality_hooks.results import FileResult, GateReason, Level, Score
 
 MODEL_FILE = "quality-model.onnx"

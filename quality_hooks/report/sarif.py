@@ -16,7 +16,7 @@ _LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "
 
 
 def _rule_descriptors(results: Sequence[FileResult]) -> list[dict[str, Any]]:
-    from quality_hooks.rules import all_rules
+    from quality_hooks.analysis.rules import all_rules
 
     known = all_rules()
     codes = sorted({f.code for r in results for f in r.findings} | {"QH000"})

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from quality_hooks.features import FEATURE_NAMES, FEATURE_VERSION
+from quality_hooks.model.features import FEATURE_NAMES, FEATURE_VERSION
 from quality_hooks.train.dataset import DatasetError, load_dataset
 
 MODEL_VERSION = 1
@@ -59,7 +59,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         handle.write(onnx_bytes)
     with open(args.dataset, "rb") as handle:
         digest = hashlib.sha256(handle.read()).hexdigest()
-    from quality_hooks.rules import all_rules
+    from quality_hooks.analysis.rules import all_rules
 
     qh_rules = sorted(all_rules())
     mined_with = sorted(set(ds.engine_rules.tolist()))

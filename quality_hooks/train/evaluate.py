@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from quality_hooks.features import FEATURE_NAMES, NEEDS_CHANGE
+from quality_hooks.model.features import FEATURE_NAMES, NEEDS_CHANGE
 from quality_hooks.train.dataset import Dataset, DatasetError, load_dataset
 from quality_hooks.train.metrics import all_metrics
 

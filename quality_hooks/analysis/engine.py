@@ -1,0 +1,156 @@
+"""Analyse files: one read, one parse, one batched visit, then metrics.
+
+This is the only place that reads and parses; everything downstream gets a
+:class:`~quality_hooks.results.FileResult`.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Sequence
+
+from libcst.metadata import MetadataWrapper
+
+from quality_hooks.analysis import traverse
+from quality_hooks.config import Config
+from quality_hooks.analysis.metrics.functions import FunctionCollector
+from quality_hooks.analysis.metrics.radon_metrics import measure_text
+from quality_hooks.analysis.parse import parse_module
+from quality_hooks.results import FileResult
+from quality_hooks.analysis.rules.base import MetricRule
+from quality_hooks.analysis.rules.runner import RuleRun, collect, instantiate
+from quality_hooks.analysis.selection import enabled_rules
+from quality_hooks.source import SourceError, SourceFile, decode_source, read_source
+
+
+def analyse_source(source: SourceFile, config: Config, display_path: str | None = None) -> FileResult:
+    """Analyse decoded source (from disk or from git) into a FileResult."""
+    path = display_path or source.path
+    result = FileResult(path=path, source=source)
+    try:
+        module = parse_module(path, source.text)
+    except SourceError as exc:
+        result.error = str(exc)
+        return result
+    result.module = module
+    try:
+        run = run_analysis(module, source.text, config, source.path, result)
+    except RecursionError:
+        result.error = f"{path}: too deeply nested to analyse"
+        return result
+    except Exception as exc:  # one file's analysis bug must not stop the others
+        if os.environ.get("QUALITY_HOOKS_DEBUG"):
+            raise
+        result.error = f"{path}: internal error while analysing: {type(exc).__name__}: {exc}"
+        return result
+    result.extra["fixes"] = run.fixes
+    return result
+
+
+def run_analysis(module: object, text: str, config: Config, path: str, result: FileResult) -> RuleRun:
+    """The single batched visit: rules + function metrics, then radon, then metric rules."""
+    wrapper = MetadataWrapper(module, unsafe_skip_copy=True)  # type: ignore[arg-type]
+    rules, severities = enabled_rules(config, path)
+    visitors = instantiate(rules, path)
+    collector = FunctionCollector()
+    tree_visitors = [v for v in visitors if not isinstance(v, MetricRule)]
+    traverse.visit_batched(wrapper, [*tree_visitors, collector])
+    metrics, cyclomatic = measure_text(text)
+    for measured in collector.measured:
+        measured.metrics.cyclomatic = cyclomatic.get(measured.metrics.line, measured.metrics.cyclomatic)
+    functions = [m.metrics for m in collector.measured]
+    metrics.functions = len(functions)
+    metrics.classes = collector.classes
+    metrics.cognitive_total = sum(f.cognitive for f in functions)
+    metrics.cognitive_max = max((f.cognitive for f in functions), default=0)
+    metrics.cyclomatic_max = max((f.cyclomatic for f in functions), default=metrics.cyclomatic_max)
+    for visitor in visitors:
+        if isinstance(visitor, MetricRule):
+            visitor.check(collector.measured)
+    run = collect(wrapper, visitors, text, severities)
+    result.metrics = metrics
+    result.functions = functions
+    result.findings = run.findings
+    return run
+
+
+def analyse_file(path: str, config: Config) -> FileResult:
+    """Read and analyse one file; problems become ``FileResult.error``."""
+    try:
+        source = read_source(path, config.max_file_size)
+    except SourceError as exc:
+        return FileResult(path=path, error=str(exc))
+    return analyse_source(source, config)
+
+
+def analyse_bytes(path: str, raw: bytes, config: Config) -> FileResult:
+    """Analyse content that is not on disk (a git blob, a staged version)."""
+    try:
+        source = decode_source(path, raw)
+    except SourceError as exc:
+        return FileResult(path=path, error=str(exc))
+    return analyse_source(source, config)
+
+
+#: Below this many files a process pool costs more than it saves.
+PARALLEL_MIN_FILES = 6
+
+
+def _job(job: tuple[str, bytes | None, Config]) -> FileResult:
+    """Analyse in a worker; drop the tree, which is costly to send back."""
+    path, raw, config = job
+    result = analyse_file(path, config) if raw is None else analyse_bytes(path, raw, config)
+    result.module = None
+    result.extra.pop("fixes", None)
+    return result
+
+
+def worker_count(jobs: int) -> int:
+    setting = os.environ.get("QUALITY_HOOKS_JOBS")
+    if setting and setting.isdigit():
+        return max(1, int(setting))
+    if jobs < PARALLEL_MIN_FILES:
+        return 1
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        cpus = os.cpu_count() or 1
+    return max(1, min(cpus, jobs // 2))
+
+
+def analyse_many(items: Sequence[tuple[str, bytes | None]], config: Config) -> list[FileResult]:
+    """Analyse files (from disk, or given bytes) across CPU cores, results in input order.
+
+    Each file is independent, so a pool of processes scales with cores the way
+    ruff does; results come back without their LibCST trees.
+    """
+    workers = worker_count(len(items))
+    jobs = [(path, raw, config) for path, raw in items]
+    if workers <= 1:
+        return [analyse_file(p, c) if r is None else analyse_bytes(p, r, c) for p, r, c in jobs]
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context(method)) as pool:
+        return list(pool.map(_job, jobs, chunksize=1))
+
+
+def analyse_paths(paths: Sequence[str], config: Config, *, with_ruff: bool | None = None) -> list[FileResult]:
+    """Analyse many files; ruff runs once for all of them, alongside."""
+    from quality_hooks.analysis.ruff_runner import RuffRun
+
+    use_ruff = config.ruff if with_ruff is None else with_ruff
+    ruff = RuffRun.start(paths, config) if use_ruff and paths else None
+    results = analyse_many([(path, None) for path in paths], config)
+    if ruff is not None:
+        merge_ruff(results, ruff.results())
+    return results
+
+
+def merge_ruff(results: Iterable[FileResult], by_path: dict[str, list]) -> None:
+    """Fold ruff's diagnostics into each file's findings, keeping line order."""
+    for result in results:
+        extra = by_path.get(os.path.abspath(result.path), [])
+        if extra and result.ok:
+            result.findings = sorted([*result.findings, *extra], key=lambda f: (f.line, f.column, f.code))

@@ -1,0 +1,229 @@
+"""One ``ruff check`` subprocess for all files, running while we analyse.
+
+ruff runs with ``--isolated``: what it reports is decided by
+``[tool.quality-hooks] ruff-select / ruff-ignore`` alone, so a project's own
+``[tool.ruff]`` settings cannot silently change (or empty) the findings the
+gates see, and the result is the same wherever the hook runs. We never apply
+ruff's fixes; ``fixable`` only says that ruff has one.
+
+If ruff is missing or fails, a one-line warning goes to stderr and the run
+continues without ruff findings.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from quality_hooks.config import Config
+from quality_hooks.results import Finding, Severity
+from quality_hooks.analysis.rules.runner import fingerprint, is_suppressed, suppressions
+from quality_hooks.source import SourceError, read_source
+
+#: Set to a ruff executable to use instead of the one installed with ours.
+RUFF_ENV = "QUALITY_HOOKS_RUFF"
+#: Codes that mean the code cannot run or is certainly broken.
+ERROR_PREFIXES = ("E9", "F63", "F7", "F82")
+#: Diagnostics we leave to our own reader and parser (which name the problem once).
+SKIPPED_CODES = frozenset({"invalid-syntax", "E902"})
+TIMEOUT_SECONDS = 600
+
+
+def find_ruff() -> str | None:
+    """The ruff binary: $QUALITY_HOOKS_RUFF, the ``ruff`` package's, or next to Python."""
+    override = os.environ.get(RUFF_ENV)
+    if override:
+        return override
+    try:
+        from ruff import find_ruff_bin
+
+        return os.fsdecode(find_ruff_bin())
+    except (ImportError, FileNotFoundError):
+        pass
+    beside = os.path.join(os.path.dirname(sys.executable), "ruff" + (".exe" if os.name == "nt" else ""))
+    return beside if os.path.isfile(beside) else shutil.which("ruff")
+
+
+def command_budget() -> int:
+    """Bytes of file arguments one command line may carry on this system."""
+    if os.name == "nt":
+        return 30_000
+    try:
+        limit = os.sysconf("SC_ARG_MAX")
+    except (AttributeError, ValueError, OSError):
+        limit = 128 * 1024
+    environment = sum(len(k) + len(v) + 2 for k, v in os.environ.items())
+    return max(16 * 1024, min(limit // 2, limit - environment - 16 * 1024))
+
+
+def chunk_paths(paths: Sequence[str], budget: int) -> list[list[str]]:
+    """Split paths into as few argument lists as fit ``budget`` bytes (one when they fit)."""
+    chunks: list[list[str]] = [[]]
+    used = 0
+    for path in paths:
+        size = len(os.fsencode(path)) + 1
+        if chunks[-1] and used + size > budget:
+            chunks.append([])
+            used = 0
+        chunks[-1].append(path)
+        used += size
+    return chunks
+
+
+def severity_for(code: str) -> Severity:
+    return Severity.ERROR if code.startswith(ERROR_PREFIXES) else Severity.WARNING
+
+
+def warn(message: str) -> None:
+    print(f"quality-hooks: warning: {message}; ruff findings skipped", file=sys.stderr)
+
+
+@dataclass
+class RuffRun:
+    """ruff processes started by :meth:`start`; :meth:`results` waits for them."""
+
+    paths: list[str]
+    processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
+    failed: bool = False
+
+    @classmethod
+    def start(cls, paths: Sequence[str], config: Config, executable: str | None = None) -> RuffRun:
+        """Launch ruff now (normally one process) and return without waiting."""
+        run = cls(paths=list(paths))
+        binary = executable or find_ruff()
+        if not run.paths:
+            return run
+        if binary is None:
+            warn("ruff not found (install the 'ruff' package)")
+            run.failed = True
+            return run
+        command = [binary, "check", "--output-format", "json", "--no-cache", "--exit-zero", "--isolated"]
+        if config.ruff_select:
+            command += ["--select", ",".join(config.ruff_select)]
+        if config.ruff_ignore:
+            command += ["--ignore", ",".join(config.ruff_ignore)]
+        if config.python_target:
+            command += ["--target-version", config.python_target]
+        budget = command_budget() - sum(len(part) + 1 for part in command)
+        for chunk in chunk_paths(run.paths, budget):
+            try:
+                process = subprocess.Popen(
+                    [*command, "--", *chunk],
+                    stdin=subprocess.DEVNULL,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.PIPE,
+                )
+            except OSError as exc:
+                warn(f"cannot run ruff {binary!r}: {exc.strerror or exc}")
+                run.stop()
+                run.failed = True
+                return run
+            run.processes.append(process)
+        return run
+
+    def stop(self) -> None:
+        for process in self.processes:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+        self.processes = []
+
+    def results(self, texts: Mapping[str, str] | None = None) -> dict[str, list[Finding]]:
+        """Findings by absolute path, suppression comments honoured.
+
+        ``texts`` maps absolute paths to already-decoded source (the engine
+        has it); files missing from it are read again for fingerprints and
+        ``# quality: ignore[...]`` comments.
+        """
+        diagnostics: list[dict[str, Any]] = []
+        for process in self.processes:
+            batch = self._collect(process)
+            if batch is None:
+                self.stop()
+                self.failed = True
+                return {}
+            diagnostics += batch
+        self.processes = []
+        return self._findings(diagnostics, texts or {})
+
+    def _collect(self, process: subprocess.Popen[bytes]) -> list[dict[str, Any]] | None:
+        try:
+            out, err = process.communicate(timeout=TIMEOUT_SECONDS)
+        except subprocess.TimeoutExpired:
+            warn(f"ruff did not finish within {TIMEOUT_SECONDS}s")
+            return None
+        if process.returncode != 0:
+            detail = err.decode(errors="replace").strip().splitlines()
+            warn(f"ruff exited with status {process.returncode}" + (f": {detail[0]}" if detail else ""))
+            return None
+        try:
+            data = json.loads(out or b"[]")
+        except ValueError:
+            warn("ruff printed output that is not JSON")
+            return None
+        if not isinstance(data, list):
+            warn("ruff printed unexpected JSON")
+            return None
+        return [item for item in data if isinstance(item, dict)]
+
+    def _findings(self, diagnostics: list[dict[str, Any]], texts: Mapping[str, str]) -> dict[str, list[Finding]]:
+        canonical = {}
+        for path in self.paths:
+            absolute = os.path.abspath(path)
+            canonical[absolute] = absolute
+            canonical.setdefault(os.path.realpath(path), absolute)
+        by_path: dict[str, list[Finding]] = {}
+        for item in diagnostics:
+            code = item.get("code")
+            if not code or code in SKIPPED_CODES:
+                continue
+            filename = os.path.abspath(str(item.get("filename", "")))
+            path = canonical.get(filename) or canonical.get(os.path.realpath(filename), filename)
+            finding = _finding(item, code)
+            if finding is not None:
+                by_path.setdefault(path, []).append(finding)
+        for path, findings in by_path.items():
+            text = texts.get(path)
+            if text is None:
+                text = _read(path)
+            table = suppressions(text)
+            lines = text.splitlines()
+            kept = [f for f in findings if not is_suppressed(table, f.code, f.line)]
+            for finding in kept:
+                finding.fingerprint = fingerprint(finding.code, lines, finding.line, finding.end_line)
+            kept.sort(key=lambda f: (f.line, f.column, f.code))
+            by_path[path] = kept
+        return {path: findings for path, findings in by_path.items() if findings}
+
+
+def _finding(item: Mapping[str, Any], code: str) -> Finding | None:
+    start, end = item.get("location") or {}, item.get("end_location") or {}
+    try:
+        line, column = int(start["row"]), int(start["column"])
+        end_line, end_column = int(end.get("row", line)), int(end.get("column", column))
+    except (KeyError, TypeError, ValueError):
+        return None
+    return Finding(
+        code=code,
+        message=str(item.get("message", "")),
+        line=line,
+        column=column,
+        end_line=end_line,
+        end_column=end_column,
+        severity=severity_for(code),
+        fixable=bool(item.get("fix")),
+        source="ruff",
+    )
+
+
+def _read(path: str) -> str:
+    try:
+        return read_source(path).text
+    except SourceError:
+        return ""

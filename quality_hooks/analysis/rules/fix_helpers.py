@@ -1,0 +1,179 @@
+"""Shared pieces for rules whose fixes must provably keep behaviour.
+
+:class:`BuiltinAwareRule` answers "does ``list`` here still mean the builtin?"
+without ScopeProvider (which costs several parses on big files): it watches every
+``Name`` spelled like a guarded builtin during the shared visit and trusts the
+builtin only if each occurrence sits in a position that cannot bind it (a call,
+an argument, an attribute or subscript base). Rules collect candidates while
+visiting and decide at ``leave_Module``, when the whole module has been seen.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, ClassVar
+
+import libcst as cst
+import libcst.matchers as m
+
+from quality_hooks.analysis.rules.base import Rule
+
+JUMPS = (cst.Return, cst.Raise, cst.Continue, cst.Break)
+
+
+class BuiltinAwareRule(Rule):
+    """A rule that may only fix when some builtins are not shadowed in the module."""
+
+    #: Builtin names the rule relies on.
+    GUARDED: ClassVar[frozenset[str]] = frozenset()
+
+    def __init__(self, options: dict[str, Any] | None = None, path: str = "<string>") -> None:
+        super().__init__(options, path)
+        self._loads: set[int] = set()
+        self._rebound: set[str] = set()
+        self._star_import = False
+
+    def is_builtin(self, name: str) -> bool:
+        """True when ``name`` cannot have been rebound anywhere in this module."""
+        return not self._star_import and name not in self._rebound
+
+    def _mark_load(self, node: cst.CSTNode) -> None:
+        if isinstance(node, cst.Name) and node.value in self.GUARDED:
+            self._loads.add(id(node))
+
+    def visit_Call(self, node: cst.Call) -> None:
+        self._mark_load(node.func)
+        self.check_call(node)
+
+    def check_call(self, node: cst.Call) -> None:
+        """Hook for subclasses that look at calls."""
+
+    def visit_Arg(self, node: cst.Arg) -> None:
+        value = node.value
+        self._mark_load(value)
+        if node.keyword is not None:  # f(list=...) names a parameter, binds nothing here
+            self._loads.add(id(node.keyword))
+        if isinstance(value, cst.Tuple):  # isinstance(x, (list, tuple))
+            for element in value.elements:
+                self._mark_load(element.value)
+
+    def visit_Attribute(self, node: cst.Attribute) -> None:
+        self._mark_load(node.value)
+        self._loads.add(id(node.attr))
+
+    def visit_Subscript(self, node: cst.Subscript) -> None:
+        self._mark_load(node.value)
+
+    def visit_ImportStar(self, node: cst.ImportStar) -> None:
+        self._star_import = True
+
+    def visit_Name(self, node: cst.Name) -> None:
+        if node.value in self.GUARDED and id(node) not in self._loads:
+            self._rebound.add(node.value)
+
+
+def has_comment(node: cst.CSTNode) -> bool:
+    """Whether a fix that rebuilds ``node`` could drop a comment inside it."""
+    return bool(m.findall(node, m.Comment()))
+
+
+def suite_statements(suite: cst.BaseSuite) -> list[cst.BaseStatement]:
+    """The statements of a block, turning ``x: a; b`` suites into a line."""
+    if isinstance(suite, cst.IndentedBlock):
+        return list(suite.body)
+    assert isinstance(suite, cst.SimpleStatementSuite)
+    body = list(suite.body)
+    if body:
+        body[-1] = body[-1].with_changes(semicolon=cst.MaybeSentinel.DEFAULT)
+    return [cst.SimpleStatementLine(body=body, trailing_whitespace=suite.trailing_whitespace)]
+
+
+def ends_with_jump(suite: cst.BaseSuite) -> bool:
+    """Whether control never falls off the end of ``suite``."""
+    if isinstance(suite, cst.IndentedBlock):
+        if not suite.body:
+            return False
+        last = suite.body[-1]
+        if not isinstance(last, cst.SimpleStatementLine):
+            return False
+        small = last.body
+    else:
+        small = suite.body  # type: ignore[attr-defined]
+    return bool(small) and isinstance(small[-1], JUMPS)
+
+
+def dedented_body(leading: Sequence[cst.EmptyLine], suite: cst.BaseSuite) -> list[cst.BaseStatement] | None:
+    """The statements of an ``else:`` block moved one level out, keeping comments.
+
+    ``leading`` are the lines above ``else:``. Returns ``None`` when a comment
+    could not be kept (one trailing the block, after its last statement).
+    """
+    if isinstance(suite, cst.IndentedBlock) and any(line.comment for line in suite.footer):
+        return None
+    statements = suite_statements(suite)
+    if not statements:
+        return None
+    moved: list[cst.EmptyLine] = list(leading)
+    header = suite.header if isinstance(suite, cst.IndentedBlock) else None
+    if header is not None and header.comment is not None:
+        moved.append(cst.EmptyLine(comment=header.comment))
+    first = statements[0]
+    if moved:
+        statements[0] = first.with_changes(leading_lines=[*moved, *first.leading_lines])
+    return statements
+
+
+def loop_breaks(body: cst.BaseSuite) -> bool:
+    """Whether a ``break`` in ``body`` belongs to this loop (not a nested one)."""
+    finder = _BreakFinder()
+    body.visit(finder)
+    return finder.found
+
+
+class _BreakFinder(cst.CSTVisitor):
+    def __init__(self) -> None:
+        super().__init__()
+        self.found = False
+
+    def visit_Break(self, node: cst.Break) -> bool:
+        self.found = True
+        return False
+
+    def visit_For(self, node: cst.For) -> bool:
+        # A break in a nested loop's body is that loop's; its else may still break ours.
+        if node.orelse is not None:
+            node.orelse.visit(self)
+        return False
+
+    def visit_While(self, node: cst.While) -> bool:
+        if node.orelse is not None:
+            node.orelse.visit(self)
+        return False
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        return False
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
+        return False
+
+
+def returned_bool(suite: cst.BaseSuite) -> bool | None:
+    """True/False when ``suite`` is only ``return True``/``return False``."""
+    statements = suite_statements(suite)
+    if len(statements) != 1 or not isinstance(statements[0], cst.SimpleStatementLine):
+        return None
+    small = statements[0].body
+    if len(small) != 1 or not isinstance(small[0], cst.Return):
+        return None
+    value = small[0].value
+    if isinstance(value, cst.Name) and value.value in ("True", "False"):
+        return value.value == "True"
+    return None
+
+
+def is_bool_if_else(node: cst.If) -> bool:
+    """``if c: return True else: return False`` (either way round): QH310's case, not QH307's."""
+    if not isinstance(node.orelse, cst.Else):
+        return False
+    then, otherwise = returned_bool(node.body), returned_bool(node.orelse.body)
+    return then is not None and otherwise is not None and then != otherwise

@@ -1,0 +1,82 @@
+"""QH307: ``else``/``elif`` after a branch that always jumps away."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import libcst as cst
+
+from quality_hooks.analysis.rules.base import Invalid, Rule, Valid
+from quality_hooks.analysis.rules.fix_helpers import dedented_body, ends_with_jump, is_bool_if_else
+
+
+class NeedlessElse(Rule):
+    """When the ``if`` branch ends in ``return``/``raise``/``continue``/``break``, the
+    ``else`` adds a level of nesting for nothing.
+
+    The fix moves the ``else`` body (or turns the ``elif`` into an ``if``) after
+    the statement, keeping comments; it is skipped when a comment trails the
+    ``else`` block and would have nowhere to go. ``if c: return True else:
+    return False`` is left to QH310, which returns the condition.
+    """
+
+    CODE = "QH307"
+    NAME = "needless-else"
+    GROUP = "readability"
+    DESCRIPTION = "Needless else/elif after return, raise, continue or break"
+    FIXABLE = True
+    VALID = [
+        Valid("def f(x):\n    if x:\n        y = 1\n    else:\n        y = 2\n    return y\n"),
+        Valid("def f(x):\n    if x:\n        return 1\n    return 2\n"),
+        Valid(
+            "def f(x):\n    if x:\n        y = 1\n    elif x is None:\n        return 2\n    else:\n        return 3\n"
+        ),
+        Valid("for x in y:\n    if x:\n        continue\n    print(x)\n"),
+    ]
+    INVALID = [
+        Invalid(
+            "def f(x):\n    if x:\n        return 1\n    else:\n        return 2\n",
+            expected_fix="def f(x):\n    if x:\n        return 1\n    return 2\n",
+            line=2,
+        ),
+        Invalid(
+            "def f(x):\n    if x:\n        raise ValueError(x)\n    # the usual case\n    else:  # keep me\n"
+            "        y = x\n        return y\n",
+            expected_fix="def f(x):\n    if x:\n        raise ValueError(x)\n    # the usual case\n    # keep me\n"
+            "    y = x\n    return y\n",
+        ),
+        Invalid(
+            "def f(x):\n    if x == 1:\n        return 'a'\n    elif x == 2:\n        return 'b'\n    else:\n"
+            "        return 'c'\n",
+            expected_fix="def f(x):\n    if x == 1:\n        return 'a'\n    if x == 2:\n        return 'b'\n"
+            "    return 'c'\n",
+        ),
+        Invalid(
+            "for x in y:\n    if x: break\n    else: print(x)  # odd\n",
+            expected_fix="for x in y:\n    if x: break\n    print(x)  # odd\n",
+        ),
+        Invalid(
+            "def f(x):\n    if x:\n        return 1\n    else:\n        y = 2\n        # trailing note\n    return y\n",
+            expected_fix=None,
+        ),
+    ]
+
+    def __init__(self, options: dict[str, Any] | None = None, path: str = "<string>") -> None:
+        super().__init__(options, path)
+        self._elifs: set[int] = set()
+
+    def visit_If(self, node: cst.If) -> None:
+        orelse = node.orelse
+        if isinstance(orelse, cst.If):
+            self._elifs.add(id(orelse))
+        if orelse is None or id(node) in self._elifs or not ends_with_jump(node.body) or is_bool_if_else(node):
+            return
+        if isinstance(orelse, cst.If):
+            moved: list[cst.BaseStatement] | None = [orelse]
+        else:
+            moved = dedented_body(orelse.leading_lines, orelse.body)
+        if moved is None:
+            self.report(node)
+            return
+        head = node.with_changes(orelse=None)
+        self.report(node, replacement=cst.FlattenSentinel([head, *moved]))
