@@ -1,0 +1,237 @@
+"""Fast static facts of Python file versions: one ``ast`` parse each, one ruff process per batch.
+
+The quality models need static metrics for every mined file version (tens of
+thousands of them), where the full LibCST engine costs about a second each.
+This module is the fast path, shared by mining and scoring (and by the
+change-risk and the file-score models):
+
+* :func:`static_facts` parses a text once with :mod:`ast` and returns
+  :class:`StaticFacts`: radon's raw counts and total cyclomatic complexity (the
+  same code the engine uses, :mod:`quality_hooks.analysis.metrics.radon_metrics`),
+  and one :class:`FunctionFacts` per ``def`` (qualified name as the engine
+  writes it, ``def`` line, end line, radon's cyclomatic complexity, and a
+  whitespace-insensitive digest of its lines, to tell which functions a change
+  touched). A few milliseconds per file; never raises (``parsed`` is False
+  when the text does not parse).
+* :func:`ruff_counts` runs ONE ``ruff check`` over many texts (written to a
+  temp dir under their own base names) with a fixed rule selection
+  (:data:`RUFF_SELECT`, ``--isolated``), so counts do not depend on any
+  project's configuration, and returns ``{key: {code: count}}``.
+* :func:`touched_functions` and :func:`new_findings` compare two versions of a
+  file (the change's static delta); :func:`family` maps a ruff code to its
+  family (``"PL"``, ``"B"``, ``"E"``...).
+
+Facts are plain data (JSON-friendly through :meth:`StaticFacts.to_dict`), so
+callers can cache them per blob id.
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import json
+import os
+import re
+import subprocess
+import tempfile
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any, TypeVar
+
+from radon.visitors import Class, ComplexityVisitor, Function  # type: ignore[import-untyped]  # radon ships no types
+
+from quality_hooks.analysis.metrics.radon_metrics import raw_counts
+
+K = TypeVar("K")
+
+#: The fixed ruff selection the models count (never the project's configuration).
+RUFF_SELECT = ("F", "E", "W", "B", "BLE", "PL", "SIM", "RET", "ARG", "C4", "UP", "PERF", "TRY")
+#: Line length is a project's choice, not a defect signal.
+RUFF_IGNORE = ("E501", "W505")
+RUFF_TARGET = "py38"
+_FAMILY = re.compile(r"^[A-Z]+")
+_SPACE = re.compile(rb"\s+")
+
+
+@dataclass(frozen=True)
+class FunctionFacts:
+    """One ``def``: where it is, how complex it is, and a digest of its text."""
+
+    qualname: str
+    line: int  # the ``def`` line (never a decorator's), as the engine reports it
+    end_line: int
+    cyclomatic: int
+    digest: str  # whitespace-insensitive hash of lines ``line..end_line``
+
+
+@dataclass
+class StaticFacts:
+    """What the fast path knows about one file version."""
+
+    parsed: bool
+    loc: int = 0
+    sloc: int = 0
+    lloc: int = 0
+    comments: int = 0
+    blank: int = 0
+    cyclomatic_total: int = 0
+    classes: int = 0
+    functions: list[FunctionFacts] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> StaticFacts:
+        values = dict(data)
+        values["functions"] = [FunctionFacts(**f) for f in values.get("functions", [])]
+        return cls(**values)
+
+
+def line_digest(lines: Sequence[bytes], line: int, end_line: int) -> str:
+    """Whitespace-insensitive digest of ``lines[line-1:end_line]`` (like ``git diff -w``)."""
+    body = b"\n".join(_SPACE.sub(b"", text) for text in lines[line - 1 : end_line])
+    return hashlib.blake2b(body, digest_size=8).hexdigest()
+
+
+def _outline(tree: ast.AST) -> tuple[dict[int, tuple[str, int]], int]:
+    """One walk: ``def`` line -> (qualified name in the engine's form, end line), and the class count.
+
+    Names as the engine writes them: ``Class.method``, ``outer.<locals>.inner``.
+    """
+    functions: dict[int, tuple[str, int]] = {}
+    classes = 0
+    pending: list[tuple[ast.AST, str]] = [(tree, "")]
+    while pending:
+        node, prefix = pending.pop()
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                functions.setdefault(child.lineno, (prefix + child.name, child.end_lineno or child.lineno))
+                pending.append((child, f"{prefix}{child.name}.<locals>."))
+            elif isinstance(child, ast.ClassDef):
+                classes += 1
+                pending.append((child, f"{prefix}{child.name}."))
+            elif not isinstance(child, (ast.expr_context, ast.operator, ast.cmpop, ast.unaryop, ast.boolop)):
+                pending.append((child, prefix))
+    return functions, classes
+
+
+def _radon_functions(visitor: ComplexityVisitor) -> list[Function]:
+    found: list[Function] = []
+    pending: list[Function | Class] = [*visitor.functions, *visitor.classes]
+    while pending:
+        block = pending.pop()
+        if isinstance(block, Class):
+            pending += [*block.methods, *block.inner_classes]
+        else:
+            found.append(block)
+            pending += block.closures
+    return found
+
+
+def static_facts(text: str) -> StaticFacts:
+    """Raw counts, complexity and functions of one file version (see the module docstring)."""
+    raw = raw_counts(text)
+    try:
+        tree = ast.parse(text)
+        visitor = ComplexityVisitor.from_ast(tree)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return StaticFacts(parsed=False, loc=len(text.splitlines()))
+    facts = StaticFacts(parsed=True, cyclomatic_total=int(visitor.total_complexity))
+    if raw is not None:
+        facts.loc, facts.lloc, facts.sloc, facts.comments = raw.loc, raw.lloc, raw.sloc, raw.comments
+        facts.blank = raw.blank
+    else:
+        facts.loc = len(text.splitlines())
+    outline, facts.classes = _outline(tree)
+    lines = text.encode("utf-8", errors="surrogateescape").splitlines()
+    functions: dict[int, FunctionFacts] = {}
+    for function in _radon_functions(visitor):
+        line = int(function.lineno)
+        name, end = outline.get(line, (function.name, int(function.endline)))
+        functions.setdefault(line, FunctionFacts(name, line, end,
+                                                 int(function.complexity), line_digest(lines, line, end)))  # fmt: skip
+    facts.functions = [functions[line] for line in sorted(functions)]
+    return facts
+
+
+def touched_functions(old: StaticFacts | None, new: StaticFacts) -> list[FunctionFacts]:
+    """Functions of ``new`` that are new or whose text changed (ignoring whitespace) since ``old``."""
+    before = {f.qualname: f.digest for f in (old.functions if old is not None else [])}
+    return [f for f in new.functions if before.get(f.qualname) != f.digest]
+
+
+def complexity_added(old: StaticFacts | None, new: StaticFacts) -> int:
+    """Cyclomatic complexity the change added inside the functions it touched (never negative per function)."""
+    before = {f.qualname: f.cyclomatic for f in (old.functions if old is not None else [])}
+    return sum(max(0, f.cyclomatic - before.get(f.qualname, 0)) for f in touched_functions(old, new))
+
+
+def family(code: str) -> str:
+    """A ruff code's family: its leading letters (``PLR0913`` -> ``PL``, ``E722`` -> ``E``)."""
+    match = _FAMILY.match(code)
+    letters = match.group(0) if match else code
+    return "PL" if letters.startswith("PL") else letters
+
+
+def new_findings(old: Mapping[str, int] | None, new: Mapping[str, int]) -> dict[str, int]:
+    """Findings per family that the new version has beyond the old one (per code, never negative)."""
+    result: dict[str, int] = {}
+    for code, count in new.items():
+        extra = count - (old or {}).get(code, 0)
+        if extra > 0:
+            result[family(code)] = result.get(family(code), 0) + extra
+    return result
+
+
+def _ruff_binary() -> str | None:
+    from quality_hooks.analysis.ruff_runner import find_ruff
+
+    return find_ruff()
+
+
+def ruff_counts(texts: Mapping[K, bytes], names: Mapping[K, str] | None = None) -> dict[K, dict[str, int]]:
+    """``{key: {ruff code: count}}`` for every text, from ONE ruff process (fixed selection).
+
+    ``names`` gives each text's file name (its base name matters to a few
+    rules, e.g. ``__init__.py``); default ``module.py``. Texts ruff cannot
+    parse get ``{}``. Raises ``RuntimeError`` when ruff is missing or fails.
+    """
+    result: dict[K, dict[str, int]] = {key: {} for key in texts}
+    if not texts:
+        return result
+    binary = _ruff_binary()
+    if binary is None:
+        raise RuntimeError("ruff not found (install the 'ruff' package)")
+    with tempfile.TemporaryDirectory(prefix="qh-static-") as tmp:
+        where: dict[str, K] = {}
+        for index, (key, data) in enumerate(texts.items()):
+            folder = os.path.join(tmp, str(index))
+            os.mkdir(folder)
+            target = os.path.join(folder, os.path.basename((names or {}).get(key) or "module.py"))
+            with open(target, "wb") as handle:
+                handle.write(data)
+            where[os.path.realpath(target)] = key
+        command = [binary, "check", "--isolated", "--no-cache", "--exit-zero", "--output-format", "json",
+                   "--select", ",".join(RUFF_SELECT), "--ignore", ",".join(RUFF_IGNORE),
+                   "--target-version", RUFF_TARGET, tmp]  # fmt: skip
+        done = subprocess.run(command, capture_output=True, check=False, stdin=subprocess.DEVNULL)
+        if done.returncode != 0:
+            detail = done.stderr.decode(errors="replace").strip().splitlines()
+            raise RuntimeError(f"ruff exited with status {done.returncode}: {detail[:1]}")
+        for item in json.loads(done.stdout or b"[]"):
+            code = item.get("code")
+            filename = os.path.realpath(str(item.get("filename", "")))
+            if not code or code == "invalid-syntax" or filename not in where:
+                continue
+            counts = result[where[filename]]
+            counts[code] = counts.get(code, 0) + 1
+    return result
+
+
+def family_counts(counts: Iterable[tuple[str, int]]) -> dict[str, int]:
+    """Sum per-code counts into families."""
+    result: dict[str, int] = {}
+    for code, count in counts:
+        result[family(code)] = result.get(family(code), 0) + count
+    return result
