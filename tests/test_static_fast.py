@@ -7,6 +7,7 @@ from pathlib import Path
 from quality_hooks.analysis.engine import analyse_paths
 from quality_hooks.config import Config
 from quality_hooks.model.static import (
+    changed_functions,
     complexity_added,
     family,
     new_findings,
@@ -67,10 +68,15 @@ def test_functions_and_totals_match_the_engine() -> None:
 
 
 def test_delta_between_two_versions() -> None:
-    old, new = static_facts(BEFORE), static_facts(AFTER)
+    old, new = static_facts(BEFORE).functions, static_facts(AFTER).functions
     touched = [f.qualname for f in touched_functions(old, new)]
     assert touched == ["Box.put", "extra"]  # whitespace-only edits (take) do not count
     assert complexity_added(old, new) == 2 + 2  # put: 1 -> 3 (+if +except); extra: new, cyclomatic 2
+    # The cheap path (radon on touched functions only) gives the same delta.
+    cheap_old, cheap_new = changed_functions(BEFORE, AFTER)
+    assert cheap_old is not None and cheap_new is not None
+    assert [f.qualname for f in touched_functions(cheap_old, cheap_new)] == touched
+    assert complexity_added(cheap_old, cheap_new) == 4
     counts = ruff_counts({"old": BEFORE.encode(), "new": AFTER.encode()})
     assert counts["new"].get("E722") == 1 and "E722" not in counts["old"]
     assert new_findings(counts["old"], counts["new"]).get("E", 0) >= 1
@@ -80,4 +86,5 @@ def test_delta_between_two_versions() -> None:
 def test_unparsable_text_is_reported_not_raised() -> None:
     facts = static_facts("def broken(:\n    pass\n")
     assert not facts.parsed and facts.functions == []
+    assert changed_functions(None, "def broken(:\n") == ([], None)
     assert ruff_counts({1: b"def broken(:\n"}) == {1: {}}

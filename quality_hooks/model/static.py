@@ -17,8 +17,10 @@ change-risk and the file-score models):
   temp dir under their own base names) with a fixed rule selection
   (:data:`RUFF_SELECT`, ``--isolated``), so counts do not depend on any
   project's configuration, and returns ``{key: {code: count}}``.
-* :func:`touched_functions` and :func:`new_findings` compare two versions of a
-  file (the change's static delta); :func:`family` maps a ruff code to its
+* :func:`changed_functions` is the cheaper path for two versions of a file
+  (one parse each, radon only on the functions that changed);
+  :func:`touched_functions`, :func:`complexity_added` and :func:`new_findings`
+  compare two versions (the change's static delta); :func:`family` maps a ruff code to its
   family (``"PL"``, ``"B"``, ``"E"``...).
 
 Facts are plain data (JSON-friendly through :meth:`StaticFacts.to_dict`), so
@@ -34,8 +36,8 @@ import os
 import re
 import subprocess
 import tempfile
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any, TypeVar
 
 from radon.visitors import Class, ComplexityVisitor, Function  # type: ignore[import-untyped]  # radon ships no types
@@ -94,26 +96,102 @@ def line_digest(lines: Sequence[bytes], line: int, end_line: int) -> str:
     return hashlib.blake2b(body, digest_size=8).hexdigest()
 
 
-def _outline(tree: ast.AST) -> tuple[dict[int, tuple[str, int]], int]:
-    """One walk: ``def`` line -> (qualified name in the engine's form, end line), and the class count.
+_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+_BLOCKS = ("body", "orelse", "finalbody", "handlers", "cases")
+
+
+def _definitions(tree: ast.Module) -> Iterator[tuple[ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef, str]]:
+    """Every ``def`` and ``class`` with its qualified-name prefix, walking statements only (never expressions).
 
     Names as the engine writes them: ``Class.method``, ``outer.<locals>.inner``.
     """
-    functions: dict[int, tuple[str, int]] = {}
-    classes = 0
     pending: list[tuple[ast.AST, str]] = [(tree, "")]
     while pending:
         node, prefix = pending.pop()
-        for child in ast.iter_child_nodes(node):
-            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                functions.setdefault(child.lineno, (prefix + child.name, child.end_lineno or child.lineno))
-                pending.append((child, f"{prefix}{child.name}.<locals>."))
-            elif isinstance(child, ast.ClassDef):
-                classes += 1
-                pending.append((child, f"{prefix}{child.name}."))
-            elif not isinstance(child, (ast.expr_context, ast.operator, ast.cmpop, ast.unaryop, ast.boolop)):
-                pending.append((child, prefix))
+        for block in _BLOCKS:
+            for child in getattr(node, block, ()):
+                if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                    yield child, prefix
+                    pending.append((child, f"{prefix}{child.name}.<locals>."))
+                elif isinstance(child, ast.ClassDef):
+                    yield child, prefix
+                    pending.append((child, f"{prefix}{child.name}."))
+                elif isinstance(child, (ast.stmt, ast.excepthandler, ast.match_case)):
+                    pending.append((child, prefix))
+
+
+def _outline(tree: ast.Module) -> tuple[dict[int, tuple[str, int]], int]:
+    """``def`` line -> (qualified name, end line), and the number of classes."""
+    functions: dict[int, tuple[str, int]] = {}
+    classes = 0
+    for node, prefix in _definitions(tree):
+        if isinstance(node, ast.ClassDef):
+            classes += 1
+        else:
+            functions.setdefault(node.lineno, (prefix + node.name, node.end_lineno or node.lineno))
     return functions, classes
+
+
+@dataclass
+class Outline:
+    """A file's functions with digests; ``cyclomatic`` is -1 until :meth:`measure` fills it in."""
+
+    functions: list[FunctionFacts]
+    nodes: dict[int, ast.FunctionDef | ast.AsyncFunctionDef]
+
+    def measure(self, qualnames: Iterable[str]) -> list[FunctionFacts]:
+        """The functions, with radon's cyclomatic complexity measured for those named (the others keep -1)."""
+        wanted = set(qualnames)
+        result = []
+        for facts in self.functions:
+            if facts.qualname in wanted:
+                node = self.nodes[facts.line]
+                visitor = ComplexityVisitor.from_ast(ast.Module(body=[node], type_ignores=[]))
+                facts = replace(facts, cyclomatic=int(visitor.functions[0].complexity))
+            result.append(facts)
+        return result
+
+
+def function_outline(text: str) -> Outline | None:
+    """Every ``def`` with its digest, without complexity: one parse, no radon; ``None`` if it does not parse."""
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+    lines = text.encode("utf-8", errors="surrogateescape").splitlines()
+    found: dict[int, FunctionFacts] = {}
+    nodes: dict[int, ast.FunctionDef | ast.AsyncFunctionDef] = {}
+    for node, prefix in _definitions(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.lineno not in found:
+            end = node.end_lineno or node.lineno
+            found[node.lineno] = FunctionFacts(prefix + node.name, node.lineno, end, -1,
+                                               line_digest(lines, node.lineno, end))  # fmt: skip
+            nodes[node.lineno] = node
+    return Outline([found[line] for line in sorted(found)], nodes)
+
+
+def changed_functions(
+    old_text: str | None, new_text: str
+) -> tuple[list[FunctionFacts] | None, list[FunctionFacts] | None]:
+    """Both versions' functions, complexity measured only where :func:`complexity_added` needs it.
+
+    The fast path for mining: radon runs on the touched functions (and their
+    old versions) instead of on whole files. ``None`` for a version that does
+    not parse; an added file has an empty old list.
+    """
+    old = function_outline(old_text) if old_text is not None else Outline([], {})
+    return compare_outlines(old, function_outline(new_text))
+
+
+def compare_outlines(
+    old: Outline | None, new: Outline | None
+) -> tuple[list[FunctionFacts] | None, list[FunctionFacts] | None]:
+    """:func:`changed_functions` for outlines already made (a blob's outline serves two rows)."""
+    if new is None or old is None:
+        return (old.functions if old is not None else None), (new.functions if new is not None else None)
+    before = {f.qualname: f.digest for f in old.functions}
+    touched = {f.qualname for f in new.functions if before.get(f.qualname) != f.digest}
+    return old.measure(touched), new.measure(touched)
 
 
 def _radon_functions(visitor: ComplexityVisitor) -> list[Function]:
@@ -155,15 +233,15 @@ def static_facts(text: str) -> StaticFacts:
     return facts
 
 
-def touched_functions(old: StaticFacts | None, new: StaticFacts) -> list[FunctionFacts]:
+def touched_functions(old: Sequence[FunctionFacts] | None, new: Sequence[FunctionFacts]) -> list[FunctionFacts]:
     """Functions of ``new`` that are new or whose text changed (ignoring whitespace) since ``old``."""
-    before = {f.qualname: f.digest for f in (old.functions if old is not None else [])}
-    return [f for f in new.functions if before.get(f.qualname) != f.digest]
+    before = {f.qualname: f.digest for f in (old or [])}
+    return [f for f in new if before.get(f.qualname) != f.digest]
 
 
-def complexity_added(old: StaticFacts | None, new: StaticFacts) -> int:
+def complexity_added(old: Sequence[FunctionFacts] | None, new: Sequence[FunctionFacts]) -> int:
     """Cyclomatic complexity the change added inside the functions it touched (never negative per function)."""
-    before = {f.qualname: f.cyclomatic for f in (old.functions if old is not None else [])}
+    before = {f.qualname: f.cyclomatic for f in (old or [])}
     return sum(max(0, f.cyclomatic - before.get(f.qualname, 0)) for f in touched_functions(old, new))
 
 
