@@ -40,9 +40,9 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any, TypeVar
 
-from radon.visitors import Class, ComplexityVisitor, Function  # type: ignore[import-untyped]  # radon ships no types
+from radon.visitors import ComplexityVisitor  # type: ignore[import-untyped]  # radon ships no types
 
-from quality_hooks.analysis.metrics.radon_metrics import raw_counts
+from quality_hooks.analysis.metrics.radon_metrics import function_complexities, raw_counts
 
 K = TypeVar("K")
 
@@ -194,19 +194,6 @@ def compare_outlines(
     return old.measure(touched), new.measure(touched)
 
 
-def _radon_functions(visitor: ComplexityVisitor) -> list[Function]:
-    found: list[Function] = []
-    pending: list[Function | Class] = [*visitor.functions, *visitor.classes]
-    while pending:
-        block = pending.pop()
-        if isinstance(block, Class):
-            pending += [*block.methods, *block.inner_classes]
-        else:
-            found.append(block)
-            pending += block.closures
-    return found
-
-
 def static_facts(text: str) -> StaticFacts:
     """Raw counts, complexity and functions of one file version (see the module docstring)."""
     raw = raw_counts(text)
@@ -223,13 +210,9 @@ def static_facts(text: str) -> StaticFacts:
         facts.loc = len(text.splitlines())
     outline, facts.classes = _outline(tree)
     lines = text.encode("utf-8", errors="surrogateescape").splitlines()
-    functions: dict[int, FunctionFacts] = {}
-    for function in _radon_functions(visitor):
-        line = int(function.lineno)
-        name, end = outline.get(line, (function.name, int(function.endline)))
-        functions.setdefault(line, FunctionFacts(name, line, end,
-                                                 int(function.complexity), line_digest(lines, line, end)))  # fmt: skip
-    facts.functions = [functions[line] for line in sorted(functions)]
+    for line, cyclomatic in sorted(function_complexities(visitor).items()):
+        name, end = outline[line]
+        facts.functions.append(FunctionFacts(name, line, end, cyclomatic, line_digest(lines, line, end)))
     return facts
 
 
