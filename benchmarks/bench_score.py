@@ -57,9 +57,8 @@ def main() -> int:
     args = parser.parse_args()
     began = time.perf_counter()
     from quality_hooks import git
-    from quality_hooks.config import Config
     from quality_hooks.analysis.engine import analyse_bytes, analyse_paths
-    from quality_hooks.gate import FileChange
+    from quality_hooks.config import Config
     from quality_hooks.model import score_results
 
     imports = time.perf_counter() - began
@@ -70,23 +69,21 @@ def main() -> int:
         # The gate analyses base versions for its ratchets anyway; the model reuses them (as in run_check).
         rel = {p: os.path.relpath(p, root) for p in paths}
         raw = change.read_base(list(rel.values()))
-        changes = {
-            p: FileChange(status="modified", base=analyse_bytes(p, raw[rel[p]], Config(root=root))) for p in paths
-        }
+        bases = {p: analyse_bytes(p, raw[rel[p]], Config(root=root)) for p in paths}
         cold_start = time.perf_counter()
-        score_results(results, changes, change=change)
+        scores = score_results(results, bases, change=change)
         cold = time.perf_counter() - cold_start
         warm = []
         for _ in range(args.repeat):
             start = time.perf_counter()
-            score_results(results, changes, change=change)
+            score_results(results, bases, change=change)
             warm.append(time.perf_counter() - start)
         alone = []
         for _ in range(max(3, args.repeat // 4)):
             start = time.perf_counter()
             score_results(results, change=change)  # no base analyses: radon measures the base versions itself
             alone.append(time.perf_counter() - start)
-    scored = sum(1 for r in results if r.score is not None)
+    scored = sum(1 for s in scores.values() if s.score is not None)
     print(f"files scored: {scored}/{len(results)}")
     print(f"imports (quality_hooks.model + engine + git): {imports * 1000:.1f} ms")
     print(f"first score_results call (loads the ONNX model once): {cold * 1000:.1f} ms")

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from quality_hooks.config import GATE_THRESHOLDS, Config, Threshold
-from quality_hooks.results import FileResult, FunctionMetrics, GateReason, GateVerdict, Level, Severity
+from quality_hooks.results import BaseVersion, FileResult, FunctionMetrics, GateReason, GateVerdict, Level, Severity
 
 
 @dataclass
@@ -25,7 +25,6 @@ class FileChange:
     #: Lines after which the change only deleted code: a function spanning
     #: one was touched even though it has no added line.
     deleted_after: set[int] = field(default_factory=set)
-    base: FileResult | None = None
 
     def touches(self, start: int, end: int) -> bool:
         if self.changed_lines is None:
@@ -48,9 +47,10 @@ def _in_scope(change: FileChange | None, start: int, end: int, scope: str) -> bo
 
 
 @dataclass
-class FileJudgement:
-    """What the report needs beyond the verdict: improvements and counts."""
+class Judgement:
+    """The gate's answer for one file: its verdict, and what the change made better."""
 
+    verdict: GateVerdict
     improvements: list[str] = field(default_factory=list)
 
 
@@ -104,13 +104,13 @@ def assign_scope(result: FileResult, change: FileChange | None, scope: str) -> N
 
 
 def _ratchet(
-    name: str, value: float, base_value: float | None, reason: GateReason | None, subject: str, notes: FileJudgement
+    name: str, value: float, base_value: float | None, reason: GateReason | None, subject: str, improvements: list[str]
 ) -> GateReason | None:
     """No-worse: a touched function already over a limit may stay there, not get worse."""
     if base_value is None:
         return reason
     if value < base_value:
-        notes.improvements.append(f"{subject}: {name[4:]} {_fmt(base_value)} -> {_fmt(value)}")
+        improvements.append(f"{subject}: {name[4:]} {_fmt(base_value)} -> {_fmt(value)}")
     if reason is None or value <= base_value:
         return None
     reason.message += f" (was {_fmt(base_value)})"
@@ -118,7 +118,7 @@ def _ratchet(
 
 
 def _judge_function(
-    function: FunctionMetrics, before: FunctionMetrics | None, config: Config, ratchet: bool, notes: FileJudgement
+    function: FunctionMetrics, before: FunctionMetrics | None, config: Config, ratchet: bool, improvements: list[str]
 ) -> list[GateReason]:
     subject = f"{function.qualname}()"
     reasons = []
@@ -128,7 +128,7 @@ def _judge_function(
     ):
         reason = check_threshold(name, value, config, subject, function.line)
         if ratchet:
-            reason = _ratchet(name, value, base_value, reason, subject, notes)
+            reason = _ratchet(name, value, base_value, reason, subject, improvements)
         if reason is not None:
             reasons.append(reason)
     if before is not None:
@@ -140,16 +140,16 @@ def _judge_function(
 
 
 def _function_reasons(
-    result: FileResult, change: FileChange | None, config: Config, scope: str, notes: FileJudgement
+    result: FileResult, change: FileChange | None, config: Config, scope: str, improvements: list[str]
 ) -> list[GateReason]:
-    base = change.base if change is not None else None
+    base = result.base if change is not None else None
     base_functions = {f.qualname: f for f in base.functions} if base is not None else {}
     ratchet = change is not None and scope != "all"
     reasons: list[GateReason] = []
     for function in result.functions:
         if _in_scope(change, function.line, function.end_line, scope):
             before = base_functions.get(function.qualname)
-            reasons += _judge_function(function, before, config, ratchet, notes)
+            reasons += _judge_function(function, before, config, ratchet, improvements)
     return reasons
 
 
@@ -166,32 +166,32 @@ def _finding_reasons(result: FileResult, config: Config) -> list[GateReason]:
     return [*reasons, reason] if reason is not None else reasons
 
 
-def judge(
-    result: FileResult, config: Config, change: FileChange | None = None, scope: str | None = None
-) -> FileJudgement:
-    """Fill ``result.gate``; return the improvements worth reporting."""
+def judge(result: FileResult, config: Config, change: FileChange | None = None, scope: str | None = None) -> Judgement:
+    """The verdict on one file and the improvements worth reporting.
+
+    Reads the file's analysis, its model scores and its base version (``result.base``); marks
+    each finding new or existing by the scope (see :func:`assign_scope`).
+    """
     scope = scope or config.gate.scope
-    notes = FileJudgement()
+    improvements: list[str] = []
     reasons: list[GateReason] = []
     if result.error is not None:
         reasons.append(GateReason(Level.CRITICAL, "analysis", result.error))
     else:
         assign_scope(result, change, scope)
-        reasons += _function_reasons(result, change, config, scope, notes)
+        reasons += _function_reasons(result, change, config, scope, improvements)
         reasons += _finding_reasons(result, config)
-        reasons += _file_metric_reasons(result, change, config, scope, notes)
+        reasons += _file_metric_reasons(result, change, config, scope, improvements)
     level = max((r.level for r in reasons), key=lambda lv: lv.rank, default=Level.OK)
     fail_rank = Level(config.gate.fail_on).rank
-    result.gate = GateVerdict(level=level, passed=level.rank < fail_rank, reasons=reasons)
-    result.extra["improvements"] = notes.improvements
-    return notes
+    return Judgement(GateVerdict(level=level, passed=level.rank < fail_rank, reasons=reasons), improvements)
 
 
 def _file_metric_reasons(
-    result: FileResult, change: FileChange | None, config: Config, scope: str, notes: FileJudgement
+    result: FileResult, change: FileChange | None, config: Config, scope: str, improvements: list[str]
 ) -> list[GateReason]:
     reasons: list[GateReason] = []
-    base = change.base if change is not None else None
+    base: BaseVersion | None = result.base if change is not None else None
     if result.metrics is not None:
         mi = result.metrics.maintainability
         reason = check_threshold("min-maintainability", mi, config, "file")
@@ -208,7 +208,7 @@ def _file_metric_reasons(
             if reason is not None:
                 reasons.append(reason)
         # Like with like: the new version's whole-file score when the model gave one.
-        now = result.extra.get("whole_file_score", result.score)
+        now = result.whole_file_score or result.score
         if base is not None and base.score is not None:
             drop = base.score.score - now.score
             reason = check_threshold("max-score-drop", drop, config, "file")
@@ -216,7 +216,7 @@ def _file_metric_reasons(
                 reason.message += f" ({_fmt(base.score.score)} -> {_fmt(now.score)})"
                 reasons.append(reason)
             elif drop < 0:
-                notes.improvements.append(f"quality score {_fmt(base.score.score)} -> {_fmt(now.score)}")
+                improvements.append(f"quality score {_fmt(base.score.score)} -> {_fmt(now.score)}")
     return reasons
 
 

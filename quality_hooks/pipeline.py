@@ -14,12 +14,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from quality_hooks import git
+from quality_hooks.analysis.engine import analyse_many, merge_ruff
 from quality_hooks.baseline import Baseline
 from quality_hooks.config import Config
 from quality_hooks.discover import expand_paths
-from quality_hooks.analysis.engine import analyse_many, merge_ruff
 from quality_hooks.gate import FileChange, judge, overall
-from quality_hooks.results import FileResult, GateVerdict
+from quality_hooks.results import BaseVersion, ChangeSummary, FileResult, GateVerdict, ModelScores
 
 
 @dataclass
@@ -88,14 +88,15 @@ def _disk_bytes(path: str) -> bytes | None:
 
 
 def _score(
-    results: list[FileResult], changes: dict[str, FileChange] | None, change: git.Change | None, notes: list[str]
-) -> None:
+    results: list[FileResult], bases: dict[str, FileResult], change: git.Change | None, notes: list[str]
+) -> dict[str, ModelScores]:
     try:
         from quality_hooks.model import score_results
 
-        score_results(results, changes, change=change)
+        return score_results(results, bases, change=change)
     except Exception as exc:  # the gate must still run without a score (ImportError included)
         notes.append(f"quality model unavailable: {exc}")
+        return {}
 
 
 def _change_and_files(
@@ -114,42 +115,36 @@ def _change_and_files(
 
 def _analyse(
     files: list[str], rel: dict[str, str], change: git.Change | None, config: Config
-) -> tuple[list[FileResult], dict[str, FileChange]]:
-    """New versions (staged blobs or disk), base versions from git, ruff alongside."""
-    changes: dict[str, FileChange] = {}
+) -> tuple[list[FileResult], dict[str, FileResult]]:
+    """New versions (staged blobs or disk), base versions from git (by path), ruff alongside."""
     staged_blobs = {}
-    if change is not None:
-        changes = {path: _file_change(change.files.get(rel[path])) for path in files}
-        if change.staged:
-            staged_blobs = git.read_blobs(change.root, [f":{rel[p]}" for p in files])
+    if change is not None and change.staged:
+        staged_blobs = git.read_blobs(change.root, [f":{rel[p]}" for p in files])
     # The index holds what will be committed; files not in it are read from disk.
     items = [(path, staged_blobs.get(f":{rel[path]}")) for path in files]
     bases = change.read_base([rel[p] for p in files]) if change is not None else {}
-    base_items = [(path, bases[rel[path]]) for path in files if rel[path] in bases]
+    base_items: list[tuple[str, bytes | None]] = [(path, bases[rel[path]]) for path in files if rel[path] in bases]
     ruff = _Ruff([(p, r) for p, r in items if os.path.isfile(p)], config) if config.ruff and items else None
     analysed = analyse_many(items + base_items, config)
     results = analysed[: len(items)]
-    for (path, _), base_result in zip(base_items, analysed[len(items) :], strict=True):
-        if base_result.ok:
-            changes[path].base = base_result
+    base_results = {path: base for (path, _), base in zip(base_items, analysed[len(items) :], strict=True) if base.ok}
     for result in results:
         if result.source is not None:
             result.source.path = result.path
     if ruff is not None:
         ruff.merge(results)
-    return results, changes
+    return results, base_results
 
 
-def _record_change(result: FileResult, file_change: FileChange) -> None:
-    result.extra["change"] = {
-        "status": file_change.status,
-        "old_path": file_change.old_path,
-        "changed_lines": None if file_change.changed_lines is None else len(file_change.changed_lines),
-    }
-    if file_change.base is not None:
-        result.extra["base_findings"] = [f.to_dict() for f in file_change.base.findings]
-        if file_change.base.score is not None:
-            result.extra["base_score"] = file_change.base.score.to_dict()
+def _change_summary(file_change: FileChange) -> ChangeSummary:
+    lines = None if file_change.changed_lines is None else len(file_change.changed_lines)
+    return ChangeSummary(status=file_change.status, old_path=file_change.old_path, changed_lines=lines)
+
+
+def _base_version(base: FileResult, score: ModelScores | None) -> BaseVersion:
+    return BaseVersion(
+        findings=base.findings, functions=base.functions, metrics=base.metrics, score=score.base if score else None
+    )
 
 
 def run_check(
@@ -168,16 +163,23 @@ def run_check(
     scope = (scope or config.gate.scope) if change is not None else "all"
     notes: list[str] = []
     rel = {path: git.repo_relative(path, root) for path in files}
-    results, changes = _analyse(files, rel, change, config)
-    if use_model:
-        _score(results, changes or None, change, notes)
+    results, bases = _analyse(files, rel, change, config)
+    scores = _score(results, bases, change, notes) if use_model else {}
+    for result in results:
+        scored = scores.get(result.path)
+        if scored is not None:
+            result.score, result.whole_file_score = scored.score, scored.whole_file
+        if result.path in bases:
+            result.base = _base_version(bases[result.path], scored)
     baseline_path = os.path.join(config.root, config.baseline)
     if use_baseline and os.path.exists(baseline_path):
         notes += Baseline.load(baseline_path).apply(results, {p: git.repo_relative(p, config.root) for p in files})
+    changes = {path: _file_change(change.files.get(rel[path])) for path in files} if change is not None else {}
     for result in results:
         file_change = changes.get(result.path)
-        judge(result, config, file_change, scope)
+        judgement = judge(result, config, file_change, scope)
+        result.gate, result.improvements = judgement.verdict, judgement.improvements
         if file_change is not None:
-            _record_change(result, file_change)
+            result.change = _change_summary(file_change)
     context = {"scope": scope, "base": base, "base_commit": change.base_commit if change else None, "staged": staged}
     return CheckRun(results=results, verdict=overall(results), scope=scope, context=context, notes=notes, change=change)

@@ -11,8 +11,6 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    import libcst as cst
-
     from quality_hooks.source import SourceFile
 
 SCHEMA_VERSION = 1
@@ -171,12 +169,57 @@ class Score:
 
 
 @dataclass
+class ModelScores:
+    """What the model computed for one file; the pipeline assigns each part to the FileResult.
+
+    ``score`` judges the new version with its change context (a whole-tree check has none, so
+    there it is the file as a whole); ``whole_file`` judges the new version and ``base`` the
+    base version as whole files, so the score-drop ratchet compares like with like.
+    """
+
+    score: Score | None = None
+    whole_file: Score | None = None
+    base: Score | None = None
+
+
+@dataclass
+class ChangeSummary:
+    """How the judged change touched a file: its status and how many lines it added or modified."""
+
+    status: str
+    old_path: str | None = None
+    #: Added or modified lines; ``None`` when the whole file is new.
+    changed_lines: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"status": self.status, "old_path": self.old_path, "changed_lines": self.changed_lines}
+
+
+@dataclass
+class BaseVersion:
+    """The file as it was before the change, analysed like the new version.
+
+    The gate's no-worse ratchets compare against its functions, metrics and score; the
+    Action counts the findings the change fixed from its findings.
+    """
+
+    findings: list[Finding] = field(default_factory=list)
+    functions: list[FunctionMetrics] = field(default_factory=list)
+    metrics: FileMetrics | None = None
+    #: The base version scored as a whole file (no change features); ``None`` without the model.
+    score: Score | None = None
+
+
+@dataclass
 class FileResult:
-    """Everything known about one file after one read and one parse."""
+    """Everything known about one file after one read and one parse.
+
+    Analysis fills the first fields; the pipeline assigns the rest from what each later
+    stage returns (model scores, the base version, the gate's verdict and improvements).
+    """
 
     path: str
     source: SourceFile | None = None
-    module: cst.Module | None = None
     metrics: FileMetrics | None = None
     functions: list[FunctionMetrics] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
@@ -184,8 +227,14 @@ class FileResult:
     error: str | None = None
     gate: GateVerdict | None = None
     score: Score | None = None
-    #: Free-form extras filled by later stages (change stats, base metrics...).
-    extra: dict[str, Any] = field(default_factory=dict)
+    #: The new version scored as a whole file, when ``score`` had a change context.
+    whole_file_score: Score | None = None
+    #: How the judged change touched the file (``None`` for a whole-tree check).
+    change: ChangeSummary | None = None
+    #: The base version of a changed file, when there is one that could be analysed.
+    base: BaseVersion | None = None
+    #: What the change made better (a simpler function, a higher score), for the report.
+    improvements: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:

@@ -8,12 +8,13 @@ import os
 import subprocess
 import sys
 
-import pytest
-
-from quality_hooks.config import Threshold
+from quality_hooks.analysis.engine import analyse_paths
+from quality_hooks.config import Config, parse_config
+from quality_hooks.gate import judge
+from quality_hooks.model import score_results
 from quality_hooks.model.features import FEATURE_NAMES
-from quality_hooks.model.scorer import gate_reasons, load_model, risk_to_score, score_vectors
-from quality_hooks.results import Level, Score
+from quality_hooks.model.scorer import load_model, risk_to_score, score_vectors
+from quality_hooks.results import FileResult, Level
 
 RISKY = '''"""Parser."""
 
@@ -115,15 +116,38 @@ def test_score_cli_on_a_staged_change(tmp_path, capsys) -> None:
     assert entry["path"].endswith("mod.py") and 0 <= entry["score"]["risk"] <= 1
 
 
-@pytest.mark.parametrize(
-    ("risk", "expected"),
-    [
-        (0.1, []),
-        (0.5, [("max-risk", Level.WARNING)]),
-        (0.9, [("max-risk", Level.CRITICAL), ("min-score", Level.WARNING)]),
-    ],
-)
-def test_gate_reasons_use_warning_and_critical_levels(risk: float, expected: list) -> None:
-    thresholds = {"max-risk": Threshold(0.4, 0.8), "min-score": Threshold(20, None)}
-    reasons = gate_reasons(Score(risk=risk, score=risk_to_score(risk)), thresholds)
-    assert [(r.check, r.level) for r in reasons] == expected
+def scored_risky_file(tmp_path) -> FileResult:
+    """RISKY analysed and scored by the bundled model, as ``check`` does it (a whole-tree check)."""
+    target = tmp_path / "risky.py"
+    target.write_text(RISKY)
+    (result,) = analyse_paths([str(target)], Config(root=str(tmp_path)), with_ruff=False)
+    result.score = score_results([result])[result.path].score
+    assert result.score is not None and 0.02 < result.score.risk < 0.98, result.score
+    return result
+
+
+def model_gate(risk: dict[str, float], score: dict[str, float]) -> Config:
+    return parse_config({"gate": {"max-risk": risk, "min-score": score}})
+
+
+def test_gate_judges_max_risk_and_min_score_at_both_levels(tmp_path) -> None:
+    result = scored_risky_file(tmp_path)
+    assert result.score is not None
+    risk, value = result.score.risk, result.score.score
+
+    def reasons(config: Config) -> list[tuple[str, Level]]:
+        verdict = judge(result, config).verdict
+        return [(r.check, r.level) for r in verdict.reasons if r.check in ("max-risk", "min-score")]
+
+    under = model_gate({"warning": risk + 0.01, "critical": risk + 0.02}, {"warning": value - 1, "critical": value - 2})
+    assert reasons(under) == []
+    warning = model_gate({"warning": risk - 0.01, "critical": risk + 0.01}, {"warning": value + 1})
+    assert reasons(warning) == [("max-risk", Level.WARNING), ("min-score", Level.WARNING)]
+    critical = model_gate(
+        {"warning": risk - 0.02, "critical": risk - 0.01}, {"warning": value + 2, "critical": value + 1}
+    )
+    verdict = judge(result, critical).verdict
+    assert reasons(critical) == [("max-risk", Level.CRITICAL), ("min-score", Level.CRITICAL)]
+    assert (verdict.level, verdict.passed) == (Level.CRITICAL, False)
+    message = next(r.message for r in verdict.reasons if r.check == "max-risk")
+    assert message.startswith(f"file: model defect risk of a file (0..1) {risk:.2f} is above the critical limit")

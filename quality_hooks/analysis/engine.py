@@ -32,9 +32,8 @@ def analyse_source(source: SourceFile, config: Config, display_path: str | None 
     except SourceError as exc:
         result.error = str(exc)
         return result
-    result.module = module
     try:
-        run = run_analysis(module, source.text, config, source.path, result)
+        run_analysis(module, source.text, config, source.path, result)
     except RecursionError:
         result.error = f"{path}: too deeply nested to analyse"
         return result
@@ -42,8 +41,6 @@ def analyse_source(source: SourceFile, config: Config, display_path: str | None 
         if os.environ.get("QUALITY_HOOKS_DEBUG"):
             raise
         result.error = f"{path}: internal error while analysing: {type(exc).__name__}: {exc}"
-        return result
-    result.extra["fixes"] = run.fixes
     return result
 
 
@@ -97,12 +94,9 @@ PARALLEL_MIN_FILES = 6
 
 
 def _job(job: tuple[str, bytes | None, Config]) -> FileResult:
-    """Analyse in a worker; drop the tree, which is costly to send back."""
+    """Analyse in a worker; the result holds no LibCST tree, which would be costly to send back."""
     path, raw, config = job
-    result = analyse_file(path, config) if raw is None else analyse_bytes(path, raw, config)
-    result.module = None
-    result.extra.pop("fixes", None)
-    return result
+    return analyse_file(path, config) if raw is None else analyse_bytes(path, raw, config)
 
 
 def worker_count(jobs: int) -> int:

@@ -122,23 +122,22 @@ def _factor_text(factor: Any) -> str:
 
 def _fixed_count(result: FileResult) -> int | None:
     """Base findings that no longer appear, matched by rule and fingerprint; None if unknown."""
-    base = result.extra.get("base_findings")
-    if not isinstance(base, list):
+    if result.base is None:
         return None
     now = {(f.code, f.fingerprint) for f in result.findings}
-    return sum(1 for f in base if isinstance(f, dict) and (f.get("code"), f.get("fingerprint")) not in now)
+    return sum(1 for f in result.base.findings if (f.code, f.fingerprint) not in now)
 
 
 def file_summary(result: FileResult, rel_path: str) -> FileSummary:
-    base_score = result.extra.get("base_score") or {}
+    base_score = result.base.score if result.base is not None else None
     gate = result.gate or GateVerdict()
     statuses = [f.status for f in result.findings]
     return FileSummary(
         path=rel_path,
-        status=str((result.extra.get("change") or {}).get("status", "modified")),
-        score_before=base_score.get("score") if isinstance(base_score, dict) else None,
+        status=result.change.status if result.change is not None else "modified",
+        score_before=base_score.score if base_score is not None else None,
         # Before and after on the same footing: both versions scored as whole files.
-        score_after=(result.extra.get("whole_file_score") or result.score).score if result.score else None,
+        score_after=(result.whole_file_score or result.score).score if result.score else None,
         risk=result.score.risk if result.score else None,
         level=gate.level.value,
         reasons=[r.message for r in gate.reasons],
@@ -146,7 +145,7 @@ def file_summary(result: FileResult, rel_path: str) -> FileSummary:
         existing=statuses.count("existing"),
         baseline=statuses.count("baseline"),
         fixed=_fixed_count(result),
-        improvements=[str(i) for i in result.extra.get("improvements", [])],
+        improvements=list(result.improvements),
         factors=[_factor_text(f) for f in (result.score.factors if result.score else [])][:5],
         error=result.error,
     )

@@ -1,27 +1,27 @@
 """The defect-risk model on the hook path: change context + history -> ONNX -> Score.
 
-Never imports scikit-learn. The pipeline calls :func:`score_results`; gates
-call :func:`quality_hooks.model.scorer.gate_reasons`.
+Never imports scikit-learn. The pipeline calls :func:`score_results` and assigns what it
+returns; the gate judges ``max-risk`` and ``min-score`` like every other threshold.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import os
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from quality_hooks.config import _git_root
-from quality_hooks.model.features import ChangeContext, FileDelta
+from quality_hooks import git
 from quality_hooks.git import repo_relative
+from quality_hooks.model.features import ChangeContext, FileDelta
 from quality_hooks.model.history import HistoryStats, history_for_paths
-from quality_hooks.model.scorer import gate_reasons, load_model, risk_to_score, score
+from quality_hooks.model.scorer import load_model, risk_to_score, score
+from quality_hooks.results import ModelScores
 
 if TYPE_CHECKING:
     from quality_hooks.git import Change
     from quality_hooks.results import FileResult
 
-__all__ = ["change_contexts", "gate_reasons", "histories", "load_model", "risk_to_score", "score", "score_results"]
+__all__ = ["change_contexts", "histories", "load_model", "risk_to_score", "score", "score_results"]
 
 
 def deltas_from_change(change: Change) -> list[FileDelta]:
@@ -65,48 +65,51 @@ def histories(results: Sequence[FileResult], root: str, *, at_time: int | None =
     return {path: stats.get(r, HistoryStats.unknown()) for path, r in rel.items()}
 
 
+def _repo_root_of(path: str) -> str | None:
+    try:
+        return git.repo_root(os.path.dirname(os.path.abspath(path)))
+    except git.GitError:
+        return None
+
+
 def score_results(
     results: Sequence[FileResult],
-    changes: Mapping[str, Any] | None = None,
+    bases: Mapping[str, FileResult] | None = None,
     *,
     change: Change | None = None,
     root: str | None = None,
-) -> None:
-    """Attach ``result.score`` to each analysed file (the pipeline's entry point).
+) -> dict[str, ModelScores]:
+    """The model's scores per ``FileResult.path``: the pipeline's entry point, which assigns them.
 
-    ``change`` (a :class:`quality_hooks.git.Change`) gives the change features;
-    ``changes`` (path -> gate FileChange) supplies already-read base versions,
-    which are also scored (as whole files) into ``FileChange.base.score``.
+    ``change`` (a :class:`quality_hooks.git.Change`) gives the change features. ``bases``
+    (result path -> the base version's analysis, which the gate needs anyway) supplies base
+    texts and complexities; each base is also scored as a whole file, and so is the new
+    version of a file that has one, so that the score-drop ratchet compares like with like.
     Without ``change`` the files are scored as a whole-tree check.
     """
     if not results:
-        return
-    repo_root = root or (
-        change.root if change is not None else _git_root(os.path.dirname(os.path.abspath(results[0].path)))
-    )
+        return {}
+    repo_root = root or (change.root if change is not None else _repo_root_of(results[0].path))
     history = histories(results, repo_root) if repo_root else {}
-    contexts: dict[str, ChangeContext | None] = {}
-    bases: dict[str, str | None] = {}
-    base_complexity: dict[str, float] = {}
-    base_results = []
-    for path, file_change in (changes or {}).items():
-        base = getattr(file_change, "base", None)
-        if base is not None and base.source is not None:
-            bases[path] = base.source.text
-            base_results.append(base)
-            if base.metrics is not None and "ast" not in base.metrics.degraded:
-                base_complexity[path] = float(base.metrics.cyclomatic_total)
-    if change is not None:
-        contexts = change_contexts(results, change, bases, base_complexity)
+    bases = {path: base for path, base in (bases or {}).items() if base.source is not None}
+    texts = {path: base.source.text for path, base in bases.items() if base.source is not None}
+    base_complexity = {
+        path: float(base.metrics.cyclomatic_total)
+        for path, base in bases.items()
+        if base.metrics is not None and "ast" not in base.metrics.degraded
+    }
+    contexts = change_contexts(results, change, texts, base_complexity) if change is not None else {}
+    base_results = list(bases.values())
     rel = {r.path: repo_relative(r.path, repo_root) for r in [*results, *base_results]} if repo_root else {}
-    score(results, contexts, history, rel)
+    scored = {
+        r.path: ModelScores(score=s) for r, s in zip(results, score(results, contexts, history, rel), strict=True)
+    }
     if base_results:
-        # The score-drop ratchet compares like with like: the base and the new
-        # version both scored as whole files (no change features), without factors.
-        score(base_results, {}, {b.path: history.get(b.path) for b in base_results}, rel, factors=False)
-        changed = {id(r) for r in results if getattr((changes or {}).get(r.path), "base", None) is not None}
-        copies = [dataclasses.replace(r, score=None) for r in results if id(r) in changed]
-        score(copies, {}, history, rel, factors=False)
-        for result, copy in zip([r for r in results if id(r) in changed], copies, strict=True):
-            if copy.score is not None:
-                result.extra["whole_file_score"] = copy.score
+        # Both versions scored as whole files (no change features), without factors.
+        base_history = {b.path: history.get(b.path) for b in base_results}
+        for base, found in zip(base_results, score(base_results, {}, base_history, rel, factors=False), strict=True):
+            scored[base.path].base = found
+        with_base = [r for r in results if r.path in bases]
+        for result, found in zip(with_base, score(with_base, {}, history, rel, factors=False), strict=True):
+            scored[result.path].whole_file = found
+    return scored

@@ -21,7 +21,7 @@ import numpy as np
 
 from quality_hooks.model.features import FEATURE_NAMES, ChangeContext, extract
 from quality_hooks.model.history import HistoryStats
-from quality_hooks.results import FileResult, GateReason, Level, Score
+from quality_hooks.results import FileResult, Score
 
 MODEL_FILE = "quality-model.onnx"
 FEATURES_FILE = "features.json"
@@ -125,7 +125,7 @@ def score(
     *,
     factors: bool = True,
 ) -> list[Score | None]:
-    """Score analysed files (``None`` for files that could not be analysed) and attach ``result.score``.
+    """Scores of analysed files, in order (``None`` for files that could not be analysed).
 
     ``changes`` and ``histories`` are keyed by ``FileResult.path``; a file
     without a change context (whole-tree check) or history gets NaN for those
@@ -141,27 +141,4 @@ def score(
         for r in scorable
     ]
     by_id = {id(r): s for r, s in zip(scorable, score_vectors(vectors, factors=factors), strict=True)}
-    out: list[Score | None] = []
-    for result in results:
-        found = by_id.get(id(result))
-        if found is not None:
-            result.score = found
-        out.append(found)
-    return out
-
-
-def gate_reasons(score_: Score, thresholds: Mapping[str, object]) -> list[GateReason]:
-    """Gate reasons for ``max-risk`` / ``min-score`` (config Thresholds with warning/critical levels)."""
-    reasons = []
-    checks = (("max-risk", score_.risk, lambda v, t: v > t, "defect risk {v:.2f} above {t:g}"),
-              ("min-score", score_.score, lambda v, t: v < t, "quality score {v:.1f} below {t:g}"))  # fmt: skip
-    for name, value, fails, text in checks:
-        threshold = thresholds.get(name)
-        if threshold is None:
-            continue
-        for level in (Level.CRITICAL, Level.WARNING):
-            limit = getattr(threshold, level.value)
-            if limit is not None and fails(value, limit):
-                reasons.append(GateReason(level, name, text.format(v=value, t=limit)))
-                break
-    return reasons
+    return [by_id.get(id(result)) for result in results]

@@ -37,13 +37,13 @@ def build(
     files = []
     for result in results:
         data = result.to_dict()
-        data["improvements"] = result.extra.get("improvements", [])
-        if "change" in result.extra:
-            data["change"] = result.extra["change"]
-        if "base_score" in result.extra:
-            data["base_score"] = result.extra["base_score"]
-        if "whole_file_score" in result.extra:
-            data["whole_file_score"] = result.extra["whole_file_score"].to_dict()
+        data["improvements"] = list(result.improvements)
+        if result.change is not None:
+            data["change"] = result.change.to_dict()
+        if result.base is not None and result.base.score is not None:
+            data["base_score"] = result.base.score.to_dict()
+        if result.whole_file_score is not None:
+            data["whole_file_score"] = result.whole_file_score.to_dict()
         files.append(data)
     return {
         "schema_version": SCHEMA_VERSION,

@@ -56,10 +56,7 @@ def render(results: Sequence[FileResult], verdict: GateVerdict, show_existing: b
             for reason in result.gate.reasons:
                 if reason.check not in ("finding", "analysis"):
                     out.append(f"  {reason.level.value}: {reason.message}")
-        for improvement in result.extra.get("improvements", []):
-            out.append(f"  improved: {improvement}")
-        for note in result.extra.get("notes", []):
-            out.append(f"  note: {note}")
+        out += [f"  improved: {improvement}" for improvement in result.improvements]
     status = "passed" if verdict.passed else "failed"
     out.append(
         f"quality gate {status} ({len(results)} file{'s' if len(results) != 1 else ''}, level {verdict.level.value})"
