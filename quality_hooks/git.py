@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
-_HUNK = re.compile(r"^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@")
+_HUNK_HEADER = re.compile(r"^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@")
 
 
 def repo_relative(path: str, root: str) -> str:
@@ -27,7 +27,14 @@ class GitError(Exception):
     """A git command failed; the message is one line for the user."""
 
 
-def git(args: Sequence[str], cwd: str, input_bytes: bytes | None = None) -> bytes:
+def git(args: Sequence[str], cwd: str, input_bytes: bytes | None = None, timeout: float | None = None) -> bytes:
+    """Run ``git args`` in ``cwd`` and return its stdout; every git call of the package goes through here.
+
+    ``LC_ALL=C`` keeps messages and output parseable whatever the user's locale;
+    ``GIT_OPTIONAL_LOCKS=0`` keeps a read-only command from taking the index lock
+    (and failing next to an editor's or another hook's git). Any failure, a
+    missing git or a timeout included, is a :class:`GitError` with one line.
+    """
     try:
         done = subprocess.run(
             ["git", *args],
@@ -35,10 +42,15 @@ def git(args: Sequence[str], cwd: str, input_bytes: bytes | None = None) -> byte
             input=input_bytes,
             capture_output=True,
             check=False,
+            timeout=timeout,
             env={**os.environ, "GIT_OPTIONAL_LOCKS": "0", "LC_ALL": "C"},
         )
-    except FileNotFoundError:
-        raise GitError("git is not installed") from None
+    except OSError as exc:  # no git, or a working directory that is missing or not ours to enter
+        if isinstance(exc, FileNotFoundError) and exc.filename != cwd:
+            raise GitError("git is not installed") from None
+        raise GitError(f"git {' '.join(args[:2])}: {exc.strerror}: {exc.filename}") from None
+    except subprocess.TimeoutExpired:
+        raise GitError(f"git {' '.join(args[:2])}: no answer within {timeout:g}s") from None
     if done.returncode != 0:
         message = done.stderr.decode(errors="replace").strip().splitlines()
         raise GitError(f"git {' '.join(args[:2])}: {message[-1] if message else 'failed'}")
@@ -49,12 +61,20 @@ def repo_root(path: str = ".") -> str:
     return git(["rev-parse", "--show-toplevel"], path).decode().strip()
 
 
-def has_head(root: str) -> bool:
+def head_commit(root: str) -> str | None:
+    """The commit id of HEAD, or None when there is none (no commit yet, or not a repository)."""
     try:
-        git(["rev-parse", "--verify", "-q", "HEAD"], root)
+        return git(["rev-parse", "--verify", "-q", "HEAD"], root).decode().strip() or None
     except GitError:
-        return False
-    return True
+        return None
+
+
+def hunk_header(line: str) -> tuple[int, int] | None:
+    """New-side ``(start, count)`` of a unified-diff hunk header ``@@ -a,b +c,d @@``; None for other lines."""
+    match = _HUNK_HEADER.match(line)
+    if match is None:
+        return None
+    return int(match.group(1)), int(match.group(2) or "1")
 
 
 def merge_base(root: str, base: str, head: str = "HEAD") -> str:
@@ -148,9 +168,9 @@ def _parse_hunks(raw: bytes, files: dict[str, ChangedFile]) -> None:
             name = line[4:]
             current = files.get(name[2:]) if name.startswith("b/") else None
         elif line.startswith("@@") and current is not None:
-            match = _HUNK.match(line)
-            if match:
-                start, count = int(match.group(1)), int(match.group(2) or "1")
+            header = hunk_header(line)
+            if header is not None:
+                start, count = header
                 current.lines.update(range(start, start + count))
                 if count == 0:
                     current.deleted_after.add(start)
@@ -171,7 +191,7 @@ def _diff_args(change: Change) -> list[str]:
 def collect_change(root: str, *, base: str | None = None, staged: bool = False) -> Change:
     """Files and lines changed: staged vs HEAD, or working tree vs merge-base(base, HEAD)."""
     if staged:
-        base_commit = git(["rev-parse", "HEAD"], root).decode().strip() if has_head(root) else None
+        base_commit = head_commit(root)
     elif base is not None:
         base_commit = merge_base(root, base)
     else:
@@ -191,9 +211,3 @@ def collect_change(root: str, *, base: str | None = None, staged: bool = False) 
             files.setdefault(rel, ChangedFile(path=rel, status="added"))
     change.files = files
     return change
-
-
-def partially_staged(root: str) -> set[str]:
-    """Paths with unstaged edits on top of staged ones."""
-    raw = git(["diff", "--name-only", "-z", "--no-ext-diff"], root)
-    return set(filter(None, raw.decode("utf-8", errors="surrogateescape").split("\0")))

@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import os
-import subprocess
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -126,11 +125,6 @@ def say(message: str) -> None:
 # --------------------------------------------------------------------------- analysis
 
 
-def _git_out(root: str, *args: str) -> str:
-    done = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, check=False)
-    return done.stdout.strip() if done.returncode == 0 else ""
-
-
 def analyse(context: RunnerContext, target: Target, inputs: Inputs) -> tuple[Bundle, list]:
     """Run the check on base...head; return the bundle and the FileResults (paths made relative)."""
     from quality_hooks import git
@@ -141,7 +135,7 @@ def analyse(context: RunnerContext, target: Target, inputs: Inputs) -> tuple[Bun
 
     root = git.repo_root(context.workspace)
     notes: list[str] = []
-    head = _git_out(root, "rev-parse", "HEAD")
+    head = git.head_commit(root) or ""
     if head != target.head_sha:
         notes.append(
             f"checked-out commit {head[:12] or '?'} is not the head {target.head_sha[:12]}; use actions/checkout with "

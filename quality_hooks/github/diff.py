@@ -7,11 +7,9 @@ on the new ("RIGHT") side of each file's patch.
 
 from __future__ import annotations
 
-import re
-import subprocess
 from collections.abc import Iterable
 
-HUNK_HEADER = re.compile(r"^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@")
+from quality_hooks.git import GitError, git, hunk_header
 
 
 def commentable_lines(patch: str) -> set[int]:
@@ -20,9 +18,9 @@ def commentable_lines(patch: str) -> set[int]:
     current = 0
     in_hunk = False
     for text in patch.splitlines():
-        header = HUNK_HEADER.match(text)
-        if header:
-            current, in_hunk = int(header.group(1)), True
+        header = hunk_header(text)
+        if header is not None:
+            current, in_hunk = header[0], True
             continue
         if not in_hunk or text.startswith(("-", "\\")):
             continue
@@ -38,14 +36,11 @@ def git_patches(root: str, base: str, head: str, paths: Iterable[str]) -> dict[s
     """Commentable lines per path from the local repository (when the API gives no patch)."""
     result: dict[str, set[int]] = {}
     for path in paths:
-        done = subprocess.run(
-            ["git", "diff", "--no-color", "--no-ext-diff", "-U3", f"{base}...{head}", "--", path],
-            cwd=root,
-            capture_output=True,
-            check=False,
-        )
-        if done.returncode == 0:
-            result[path] = commentable_lines(done.stdout.decode("utf-8", errors="replace"))
+        try:
+            patch = git(["diff", "--no-color", "--no-ext-diff", "-U3", f"{base}...{head}", "--", path], root)
+        except GitError:
+            continue  # not in the local history: the caller treats the path as having no commentable lines
+        result[path] = commentable_lines(patch.decode("utf-8", errors="replace"))
     return result
 
 

@@ -10,11 +10,12 @@ from __future__ import annotations
 import json
 import os
 import re
-import subprocess
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from quality_hooks.git import GitError, git
 
 PAYLOAD_VERSION = 1
 SEVERITIES = ("info", "warning", "error")
@@ -45,12 +46,12 @@ class RunContext:
 
 
 def _git(args: list[str], cwd: str | Path | None) -> str | None:
+    """One line of git output, or None: git is only a fallback for what the CI variables did not say."""
     try:
-        done = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, timeout=10, check=False)
-    except (OSError, subprocess.SubprocessError):
+        out = git(args, str(cwd or "."), timeout=10).decode(errors="replace").strip()
+    except GitError:
         return None
-    out = done.stdout.strip()
-    return out if done.returncode == 0 and out else None
+    return out or None
 
 
 def _event(env: Mapping[str, str]) -> dict[str, Any]:
