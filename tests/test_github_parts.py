@@ -13,8 +13,8 @@ from quality_hooks.github.bundle import Annotation, Bundle, BundleError, FileSum
 from quality_hooks.github.diff import commentable_lines
 from quality_hooks.github.publish import suggestion_body
 from quality_hooks.github.suggestions import hunks
+from quality_hooks.github.summary import COMMENT_LIMIT, MARKER, escape, render_summary
 from quality_hooks.github.workflow import CommandAnnotation, annotation_lines, select_visible, write_outputs
-from quality_hooks.report.markdown import COMMENT_LIMIT, MARKER, escape, render_summary
 
 SHA_A, SHA_B = "a" * 40, "b" * 40
 

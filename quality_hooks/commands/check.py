@@ -8,9 +8,8 @@ from collections.abc import Sequence
 
 from quality_hooks.commands.common import add_config_argument, config_for, run_guarded
 from quality_hooks.config import SCOPES
-from quality_hooks.pipeline import CheckRun, run_check
-
-FORMATS = ("text", "json", "sarif")
+from quality_hooks.pipeline import run_check
+from quality_hooks.report import FORMATS, ReportOptions, render
 
 
 def build_parser(prog: str = "quality-hooks check") -> argparse.ArgumentParser:
@@ -32,21 +31,6 @@ def build_parser(prog: str = "quality-hooks check") -> argparse.ArgumentParser:
     return parser
 
 
-def render(run: CheckRun, fmt: str, show_existing: bool = False) -> str:
-    if fmt == "json":
-        from quality_hooks.report import json_report
-
-        return json_report.render(run.results, run.verdict, {**run.context, "notes": run.notes})
-    if fmt == "sarif":
-        from quality_hooks.report import sarif
-
-        return sarif.render(run.results)
-    from quality_hooks.report import text
-
-    body = text.render(run.results, run.verdict, show_existing)
-    return "\n".join([*(f"note: {n}" for n in run.notes), body])
-
-
 def execute(args: argparse.Namespace) -> int:
     paths = list(args.paths)
     if not paths and args.base is None and not args.staged:
@@ -61,7 +45,7 @@ def execute(args: argparse.Namespace) -> int:
         use_baseline=not args.no_baseline,
         use_model=not args.no_model,
     )
-    output = render(run, args.format, args.show_existing)
+    output = render(run, args.format, ReportOptions(show_existing=args.show_existing))
     if args.output:
         with open(args.output, "w", encoding="utf-8") as handle:
             handle.write(output + "\n")

@@ -15,6 +15,7 @@ import os
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from quality_hooks.github import retry
 from quality_hooks.github.bundle import Bundle, BundleError, annotations_for, file_summary, load_bundle
@@ -28,6 +29,7 @@ from quality_hooks.github.context import (
     target_for,
 )
 from quality_hooks.github.publish import Outcome, Publisher
+from quality_hooks.github.summary import COMMENT_LIMIT, render_summary
 from quality_hooks.github.workflow import (
     CommandAnnotation,
     annotation_lines,
@@ -36,7 +38,10 @@ from quality_hooks.github.workflow import (
     write_outputs,
     write_step_summary,
 )
-from quality_hooks.report.markdown import COMMENT_LIMIT, render_summary
+
+if TYPE_CHECKING:
+    from quality_hooks.pipeline import CheckRun
+    from quality_hooks.results import FileResult
 
 PROG = "quality-hooks action"
 MODES = ("full", "analyse", "publish")
@@ -125,8 +130,8 @@ def say(message: str) -> None:
 # --------------------------------------------------------------------------- analysis
 
 
-def analyse(context: RunnerContext, target: Target, inputs: Inputs) -> tuple[Bundle, list]:
-    """Run the check on base...head; return the bundle and the FileResults (paths made relative)."""
+def analyse(context: RunnerContext, target: Target, inputs: Inputs) -> tuple[Bundle, CheckRun]:
+    """Run the check on base...head; return the bundle and the run (its results' paths made relative)."""
     from quality_hooks import git
     from quality_hooks.config import load_config
     from quality_hooks.github.suggestions import suggestions_for
@@ -178,7 +183,7 @@ def analyse(context: RunnerContext, target: Target, inputs: Inputs) -> tuple[Bun
         suggestions=suggestions,
         notes=notes,
     )
-    return bundle, run.results
+    return bundle, run
 
 
 def error_bundle(context: RunnerContext, target: Target, message: str) -> Bundle:
@@ -235,19 +240,21 @@ def emit_command_annotations(bundle: Bundle, notes: list[str]) -> None:
         )
 
 
-def write_sarif(path: str, results: list, bundle: Bundle) -> str:
-    from quality_hooks.report import sarif
+def write_sarif(path: str, run: CheckRun, bundle: Bundle) -> str:
+    from quality_hooks.report import render
 
     try:
         with open(path, "w", encoding="utf-8") as handle:
-            handle.write(sarif.render(results) + "\n")
+            handle.write(render(run, "sarif") + "\n")
     except OSError as exc:
         bundle.notes.append(f"SARIF not written to {path}: {exc.strerror}")
         return ""
     return path
 
 
-def push_to_store(inputs: Inputs, context: RunnerContext, target: Target, results: list, notes: list[str]) -> None:
+def push_to_store(
+    inputs: Inputs, context: RunnerContext, target: Target, results: Sequence[FileResult], notes: list[str]
+) -> None:
     from quality_hooks.store.client import push_report
     from quality_hooks.store.payload import RunContext, build_run_payload
 
@@ -402,9 +409,9 @@ def run(env: Mapping[str, str], argv: Sequence[str] | None) -> int:
         write_step_summary(context.summary_file, f"quality-hooks: {why}\n")
         return 0
     say(f"checking {target.kind} {target.base_sha[:12]}...{target.head_sha[:12]} of {context.repository}")
-    results: list = []
+    run: CheckRun | None = None
     try:
-        bundle, results = analyse(context, target, inputs)
+        bundle, run = analyse(context, target, inputs)
     except Exception as exc:  # user errors (config, git) and crashes alike: report, set the status, exit 2
         from quality_hooks.commands.common import USER_ERRORS
 
@@ -412,9 +419,9 @@ def run(env: Mapping[str, str], argv: Sequence[str] | None) -> int:
         print(f"::error::{PROG}: {message}", flush=True)
         bundle = error_bundle(context, target, message)
     notes: list[str] = []
-    sarif_path = write_sarif(inputs.sarif_file, results, bundle) if bundle.gate != "error" else ""
-    if inputs.store_url and bundle.gate != "error":
-        push_to_store(inputs, context, target, results, notes)
+    sarif_path = write_sarif(inputs.sarif_file, run, bundle) if run is not None else ""
+    if inputs.store_url and run is not None:
+        push_to_store(inputs, context, target, run.results, notes)
     if inputs.mode == "analyse":
         with open(inputs.bundle, "w", encoding="utf-8") as handle:
             handle.write(bundle.to_json())

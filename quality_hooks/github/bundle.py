@@ -297,12 +297,7 @@ def parse_bundle(data: Any, source: str = "bundle") -> Bundle:
     data = reader.obj(data, "<root>", set(Bundle.__dataclass_fields__))
     if data.get("version") != BUNDLE_VERSION:
         raise reader.fail("version", f"expected {BUNDLE_VERSION}, got {data.get('version')!r}")
-    shas = {}
-    for key in ("base_sha", "head_sha"):
-        value = data.get(key)
-        if not isinstance(value, str) or not SHA.match(value):
-            raise reader.fail(key, "expected a 40-character commit SHA")
-        shas[key] = value
+    base_sha, head_sha = (_commit_sha(reader, data.get(key), key) for key in ("base_sha", "head_sha"))
     pr_number = data.get("pr_number")
     return Bundle(
         repository=reader.text(data.get("repository"), "repository", 200, empty=False),
@@ -329,8 +324,15 @@ def parse_bundle(data: Any, source: str = "bundle") -> Bundle:
             for i, v in enumerate(reader.items(data.get("suggestions", []), "suggestions", MAX_SUGGESTIONS))
         ],
         notes=reader.texts(data.get("notes", []), "notes", 100),
-        **shas,
+        base_sha=base_sha,
+        head_sha=head_sha,
     )
+
+
+def _commit_sha(reader: _Reader, value: Any, key: str) -> str:
+    if not isinstance(value, str) or not SHA.match(value):
+        raise reader.fail(key, "expected a 40-character commit SHA")
+    return value
 
 
 def load_bundle(path: str) -> Bundle:

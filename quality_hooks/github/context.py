@@ -50,7 +50,6 @@ class Target:
     base_sha: str
     head_sha: str
     pr_number: int | None = None
-    base_ref: str = ""
     head_ref: str = ""
 
 
@@ -131,7 +130,6 @@ def target_for(context: RunnerContext) -> tuple[Target | None, str]:
                 base_sha=_sha(base.get("sha"), "pull_request.base.sha"),
                 head_sha=_sha(head.get("sha"), "pull_request.head.sha"),
                 pr_number=number,
-                base_ref=str(base.get("ref", "")),
                 head_ref=str(head.get("ref", "")),
             ),
             "",

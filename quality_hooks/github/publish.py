@@ -14,11 +14,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from github import Auth, Github
+from github.IssueComment import IssueComment
+from github.PullRequest import ReviewComment
 
 from quality_hooks.github import retry
 from quality_hooks.github.bundle import Annotation, Suggestion
 from quality_hooks.github.diff import commentable_lines, fits
-from quality_hooks.report.markdown import MARKER, code
+from quality_hooks.github.summary import MARKER, code
 
 SUGGESTION_MARKER = "<!-- quality-hooks:suggestion -->"
 REVIEW_MARKER = "<!-- quality-hooks:review -->"
@@ -99,11 +101,13 @@ class Publisher:
 
     # -- summary comment ----------------------------------------------------------
 
-    def _find_summary(self, number: int) -> Any:
+    def _find_summary(self, number: int) -> IssueComment | None:
+        """Our summary comment: one a bot posted first (a person may have quoted the marker), else any."""
         pull = self.repo.get_pull(number)
         mine = [c for c in pull.get_issue_comments() if (c.body or "").startswith(MARKER)]
         bots = [c for c in mine if getattr(c.user, "type", "") == "Bot"]
-        return (bots or mine or [None])[0]
+        found = bots or mine
+        return found[0] if found else None
 
     def upsert_summary(self, number: int, body: str) -> Outcome:
         def run() -> str:
@@ -139,7 +143,7 @@ class Publisher:
     ) -> Outcome:
         def run() -> str:
             posted = self._call("list review comments", lambda: self._posted(number))
-            comments: list[dict[str, Any]] = []
+            comments: list[ReviewComment] = []
             outside = repeated = 0
             for suggestion in suggestions:
                 lines = commentable.get(suggestion.path, set())
@@ -152,14 +156,15 @@ class Publisher:
                 if (suggestion.path, suggestion.line, body) in posted:
                     repeated += 1
                     continue
-                comment: dict[str, Any] = {
+                comment: ReviewComment = {
                     "path": suggestion.path,
                     "line": suggestion.line,
                     "side": "RIGHT",
                     "body": body,
                 }
                 if suggestion.start_line < suggestion.line:
-                    comment.update(start_line=suggestion.start_line, start_side="RIGHT")
+                    comment["start_line"] = suggestion.start_line
+                    comment["start_side"] = "RIGHT"
                 comments.append(comment)
             skipped = f"{repeated} already posted, {outside} outside the diff"
             if not comments:
@@ -210,7 +215,11 @@ class Publisher:
 
         def run() -> str:
             first = batches[0] if batches else []
-            output = {"title": title, "summary": summary, "annotations": first}
+            output: dict[str, str | list[dict[str, str | int]]] = {
+                "title": title,
+                "summary": summary,
+                "annotations": first,
+            }
             check = self._call(
                 "create the check run",
                 lambda: self.repo.create_check_run(
@@ -225,19 +234,18 @@ class Publisher:
                     fresh = self.repo.get_check_run(check.id)
                     return "sent" if fresh.output.annotations_count >= expected else None
 
-                self._call(
-                    "add annotations to the check run",
-                    lambda batch=batch: check.edit(output={"title": title, "summary": summary, "annotations": batch}),
-                    recheck=landed,
-                )
+                def send(batch: list[dict[str, str | int]] = batch) -> None:
+                    check.edit(output={"title": title, "summary": summary, "annotations": batch})
+
+                self._call("add annotations to the check run", send, recheck=landed)
                 sent = expected
             return f"check run {check.id} with {sent} annotation(s) in {max(1, len(batches))} request(s)"
 
         return guarded("check run", run)
 
 
-def _annotation_payload(annotation: Annotation) -> dict[str, Any]:
-    payload: dict[str, Any] = {
+def _annotation_payload(annotation: Annotation) -> dict[str, str | int]:
+    payload: dict[str, str | int] = {
         "path": annotation.path,
         "start_line": annotation.line,
         "end_line": annotation.end_line,

@@ -12,10 +12,11 @@ import os
 import sys
 from collections.abc import Sequence
 
-from quality_hooks.commands.check import build_parser, render
+from quality_hooks.commands.check import build_parser
 from quality_hooks.commands.common import config_for, run_guarded
 from quality_hooks.git import GitError, repo_root
 from quality_hooks.pipeline import run_check
+from quality_hooks.report import ReportOptions, render
 
 
 def execute(args: argparse.Namespace) -> int:
@@ -39,7 +40,7 @@ def execute(args: argparse.Namespace) -> int:
         use_baseline=not args.no_baseline,
         use_model=not args.no_model,
     )
-    sys.stdout.write(render(run, args.format, args.show_existing) + "\n")
+    sys.stdout.write(render(run, args.format, ReportOptions(show_existing=args.show_existing)) + "\n")
     return 0 if run.verdict.passed else 1
 
 

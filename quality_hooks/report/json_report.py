@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from quality_hooks import __version__
 from quality_hooks.results import SCHEMA_VERSION, FileResult, GateVerdict
+
+if TYPE_CHECKING:
+    from quality_hooks.pipeline import CheckRun
+    from quality_hooks.report import ReportOptions
 
 
 def summary(results: Sequence[FileResult]) -> dict[str, Any]:
@@ -55,5 +59,6 @@ def build(
     }
 
 
-def render(results: Sequence[FileResult], verdict: GateVerdict, context: Mapping[str, Any] | None = None) -> str:
-    return json.dumps(build(results, verdict, context), indent=2, sort_keys=False)
+def render(run: CheckRun, options: ReportOptions) -> str:
+    """The report of ``run``; its context carries the run's notes."""
+    return json.dumps(build(run.results, run.verdict, {**run.context, "notes": run.notes}), indent=2, sort_keys=False)

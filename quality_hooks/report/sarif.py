@@ -5,10 +5,14 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from quality_hooks import __version__
 from quality_hooks.results import FileResult, Severity
+
+if TYPE_CHECKING:
+    from quality_hooks.pipeline import CheckRun
+    from quality_hooks.report import ReportOptions
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 HELP_URI = "https://github.com/quality-hooks/quality-hooks#rules"
@@ -55,7 +59,8 @@ def _rule_descriptors(results: Sequence[FileResult]) -> list[dict[str, Any]]:
     return descriptors
 
 
-def build(results: Sequence[FileResult], new_only: bool = False) -> dict[str, Any]:
+def build(results: Sequence[FileResult]) -> dict[str, Any]:
+    """Every finding (with its status: new, existing or baseline) and every analysis error as a result."""
     rules = _rule_descriptors(results)
     index = {rule["id"]: i for i, rule in enumerate(rules)}
     sarif_results = []
@@ -74,8 +79,6 @@ def build(results: Sequence[FileResult], new_only: bool = False) -> dict[str, An
             )
             continue
         for finding in result.findings:
-            if new_only and finding.status != "new":
-                continue
             region = {
                 "startLine": finding.line,
                 "startColumn": finding.column,
@@ -116,5 +119,5 @@ def build(results: Sequence[FileResult], new_only: bool = False) -> dict[str, An
     }
 
 
-def render(results: Sequence[FileResult], new_only: bool = False) -> str:
-    return json.dumps(build(results, new_only), indent=2)
+def render(run: CheckRun, options: ReportOptions) -> str:
+    return json.dumps(build(run.results), indent=2)

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from quality_hooks.results import FileResult, GateVerdict
+from quality_hooks.results import FileResult
+
+if TYPE_CHECKING:
+    from quality_hooks.pipeline import CheckRun
+    from quality_hooks.report import ReportOptions
 
 
 def render_file(result: FileResult, show_existing: bool = False) -> list[str]:
@@ -44,10 +48,12 @@ def summary_line(result: FileResult) -> str:
     return f"{result.path}: {verdict}: " + ", ".join(parts)
 
 
-def render(results: Sequence[FileResult], verdict: GateVerdict, show_existing: bool = False) -> str:
+def render(run: CheckRun, options: ReportOptions) -> str:
+    """The run's notes, the findings, then one summary line per file and the verdict."""
+    results, verdict = run.results, run.verdict
     out: list[str] = []
     for result in results:
-        out += render_file(result, show_existing)
+        out += render_file(result, options.show_existing)
     if out:
         out.append("")
     for result in results:
@@ -61,4 +67,4 @@ def render(results: Sequence[FileResult], verdict: GateVerdict, show_existing: b
     out.append(
         f"quality gate {status} ({len(results)} file{'s' if len(results) != 1 else ''}, level {verdict.level.value})"
     )
-    return "\n".join(out)
+    return "\n".join([*(f"note: {note}" for note in run.notes), *out])
