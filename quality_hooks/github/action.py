@@ -13,7 +13,7 @@ import argparse
 import dataclasses
 import os
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -318,7 +318,8 @@ def publish(context: RunnerContext, bundle: Bundle, inputs: Inputs, local_root: 
     return outcomes
 
 
-def _local_lines(root: str | None, bundle: Bundle):  # type: ignore[no-untyped-def]
+def _local_lines(root: str | None, bundle: Bundle) -> Callable[[str], set[int]] | None:
+    """Commentable lines from the local clone, for files whose patch the API left out (None: no clone)."""
     if root is None:
         return None
     from quality_hooks.github.diff import git_patches
