@@ -106,8 +106,8 @@ def measurements(files: list[str], timeout: float) -> dict[str, Callable[[], str
         return ""
 
     def analyse() -> str:
-        from quality_hooks.config import Config
         from quality_hooks.analysis.engine import analyse_paths
+        from quality_hooks.config import Config
 
         analyse_paths(files, Config(), with_ruff=False)
         return ""

@@ -8,8 +8,8 @@
 Two corpora are checked: the standard library's top-level modules and this repository's own
 ``quality_hooks``, ``tests`` and ``benchmarks`` as they stood at a fixed commit (``--self-rev``,
 exported with ``git archive``), so the tool before and after the change judges the same source.
-Paths are made relative to each corpus, so two checkouts in different folders compare equal. Exit status 1 when any report differs, with the
-first differences printed as JSON paths.
+Paths are made relative to each corpus, so two checkouts in different folders compare equal.
+Exit status 1 when any report differs, with the first differences printed as JSON paths.
 """
 
 from __future__ import annotations
@@ -78,7 +78,7 @@ def differences(a: Any, b: Any, where: str = "$") -> Iterator[str]:
     elif isinstance(a, list) and isinstance(b, list):
         if len(a) != len(b):
             yield f"{where}: {len(a)} items before, {len(b)} after"
-        for i, (x, y) in enumerate(zip(a, b)):
+        for i, (x, y) in enumerate(zip(a, b, strict=False)):
             yield from differences(x, y, f"{where}[{i}]")
     elif a != b:
         yield f"{where}: {a!r} -> {b!r}"

@@ -15,11 +15,11 @@ import libcst as cst
 from libcst.metadata import MetadataWrapper
 
 from quality_hooks.analysis import positions, traverse
-from quality_hooks.config import Config
 from quality_hooks.analysis.parse import parse_module
 from quality_hooks.analysis.rules.base import MetricRule, Report
 from quality_hooks.analysis.rules.runner import apply_fixes, collect, instantiate, suppressions
 from quality_hooks.analysis.selection import enabled_rules
+from quality_hooks.config import Config
 from quality_hooks.source import SourceError, SourceFile
 
 MAX_ROUNDS = 10

@@ -15,10 +15,10 @@ import pytest
 from conftest import run_cli
 
 from quality_hooks import fix as fix_module
+from quality_hooks.analysis.rules.base import Rule
 from quality_hooks.config import Config, parse_config
 from quality_hooks.fix import fix_text
 from quality_hooks.results import Severity
-from quality_hooks.analysis.rules.base import Rule
 
 BAD = 'def f(a):\n    if not a in (1, 2):\n        return f"none"\n    return a\n'
 FIXED = 'def f(a):\n    if a not in (1, 2):\n        return "none"\n    return a\n'

@@ -143,11 +143,11 @@ def test_history_stats_missing_in_shallow_clone(repo: dict[str, str], tmp_path) 
 def test_mining_and_scoring_give_identical_features(repo: dict[str, str], tmp_path) -> None:
     """The row for (C, pkg/mod.py) from the miner equals the hook's vector for the same change staged."""
     from quality_hooks import git as qgit
-    from quality_hooks.config import load_config
     from quality_hooks.analysis.engine import analyse_paths
-    from quality_hooks.model.features import FEATURE_NAMES, extract
+    from quality_hooks.config import load_config
     from quality_hooks.mine.static_pass import _chunk_tasks, _features
     from quality_hooks.model import change_contexts, histories
+    from quality_hooks.model.features import FEATURE_NAMES, extract
 
     row = {"sha": repo["C"], "parent": repo["B"], "path": "pkg/mod.py", "time": T0 + 3 * DAY, "label": 0}
     from quality_hooks.mine.walk import Settings, candidates, load_commits

@@ -13,10 +13,10 @@ import libcst as cst
 import pytest
 from libcst.metadata import MetadataWrapper
 
-from quality_hooks.config import Config
-from quality_hooks.fix import fix_text
 from quality_hooks.analysis.rules import all_rules
 from quality_hooks.analysis.rules.testing import findings, fix
+from quality_hooks.config import Config
+from quality_hooks.fix import fix_text
 
 RULES = all_rules()
 READABILITY = Config(select=["QH3"], ruff=False)

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from quality_hooks.config import Config
-from quality_hooks.results import Severity
 from quality_hooks.analysis.ruff_runner import RUFF_ENV, RuffRun, chunk_paths, find_ruff, severity_for
 from quality_hooks.analysis.rules.runner import fingerprint
+from quality_hooks.config import Config
+from quality_hooks.results import Severity
 
 SAMPLE = """\
 import os

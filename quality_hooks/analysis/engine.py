@@ -12,14 +12,14 @@ from collections.abc import Iterable, Sequence
 from libcst.metadata import MetadataWrapper
 
 from quality_hooks.analysis import traverse
-from quality_hooks.config import Config
 from quality_hooks.analysis.metrics.functions import FunctionCollector
 from quality_hooks.analysis.metrics.radon_metrics import measure_text
 from quality_hooks.analysis.parse import parse_module
-from quality_hooks.results import FileResult
 from quality_hooks.analysis.rules.base import MetricRule
 from quality_hooks.analysis.rules.runner import RuleRun, collect, instantiate
 from quality_hooks.analysis.selection import enabled_rules
+from quality_hooks.config import Config
+from quality_hooks.results import FileResult
 from quality_hooks.source import SourceError, SourceFile, decode_source, read_source
 
 

@@ -21,9 +21,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from quality_hooks.analysis.rules.runner import fingerprint, is_suppressed, suppressions
 from quality_hooks.config import Config
 from quality_hooks.results import Finding, Severity
-from quality_hooks.analysis.rules.runner import fingerprint, is_suppressed, suppressions
 from quality_hooks.source import SourceError, read_source
 
 #: Set to a ruff executable to use instead of the one installed with ours.

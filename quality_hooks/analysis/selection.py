@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from quality_hooks.config import Config
-from quality_hooks.results import Severity
 from quality_hooks.analysis.rules import all_rules
 from quality_hooks.analysis.rules.base import Rule
+from quality_hooks.config import Config
+from quality_hooks.results import Severity
 
 
 def matches(rule: type[Rule], selector: str) -> bool:

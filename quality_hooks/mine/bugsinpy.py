@@ -15,9 +15,9 @@ import re
 import sys
 from collections.abc import Sequence
 
-from quality_hooks.model.history import is_fix_message
 from quality_hooks.mine.cli import repo_name
 from quality_hooks.mine.gitio import run_git
+from quality_hooks.model.history import is_fix_message
 
 _INFO = re.compile(r'^(\w+)="?([^"\n]*)"?', re.MULTILINE)
 

@@ -21,8 +21,8 @@ import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 
-from quality_hooks.model.features import BASE_FEATURE_NAMES, FEATURE_NAMES, ChangeContext, FileDelta, derive
 from quality_hooks.mine.gitio import BlobReader, git_dir_args
+from quality_hooks.model.features import BASE_FEATURE_NAMES, FEATURE_NAMES, ChangeContext, FileDelta, derive
 
 CHUNK = 20
 #: File versions larger than this are skipped in mining (documented in the model card).
@@ -52,8 +52,8 @@ def deltas_of(files) -> list[FileDelta]:
 
 def ruff_findings(blobs: dict[str, bytes]) -> dict[str, list]:
     """One run of the hook's own ruff runner over a chunk of file versions written to a temp dir."""
-    from quality_hooks.config import Config
     from quality_hooks.analysis.ruff_runner import RuffRun
+    from quality_hooks.config import Config
 
     result: dict[str, list] = {key: [] for key in blobs}
     with tempfile.TemporaryDirectory() as tmp:
@@ -73,8 +73,8 @@ def ruff_findings(blobs: dict[str, bytes]) -> dict[str, list]:
 
 def _features(task: tuple) -> tuple[str, list[float] | None, str | None]:
     """Worker: analyse one file version and extract its feature vector."""
-    from quality_hooks.config import Config
     from quality_hooks.analysis.engine import analyse_bytes
+    from quality_hooks.config import Config
     from quality_hooks.model.features import extract
     from quality_hooks.model.history import HistoryStats
 

@@ -17,8 +17,8 @@ import threading
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 
-from quality_hooks.model.history import LogCommit, is_test_path
 from quality_hooks.mine.gitio import BlobReader, parse_unified_zero, run_git
+from quality_hooks.model.history import LogCommit, is_test_path
 
 
 def code_lines(text: str) -> set[int] | None:

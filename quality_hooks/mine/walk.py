@@ -13,8 +13,8 @@ import hashlib
 import re
 from dataclasses import dataclass
 
-from quality_hooks.model.history import FileTimeline, LogCommit, is_test_path, log_args, parse_log
 from quality_hooks.mine.gitio import run_git
+from quality_hooks.model.history import FileTimeline, LogCommit, is_test_path, log_args, parse_log
 
 DAY = 86400
 _REFORMAT_WORDS = re.compile(

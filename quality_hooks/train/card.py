@@ -79,8 +79,9 @@ def write_card(path: str, ds: Dataset, meta: dict, evaluation: dict | None, data
         "(`tests/`, `test_*.py`, `*_test.py`, `conftest.py`) are not rows; scoring test files is out of domain.",
         "- Labels: SZZ. Fix commits are detected from the message (bug words such as fix/bug/crash/regression/"
         "incorrect, or closing issue references; chore subjects such as typo/docs/CI/lint/typing/tests excluded; see "
-        "`quality_hooks/model/history.py`). For each fix commit, `git diff -w -U0` against its parent gives the deleted or "
-        "modified lines of non-test `.py` files; blank, comment-only and docstring/bare-string lines are skipped; "
+        "`quality_hooks/model/history.py`). For each fix commit, `git diff -w -U0` against its parent gives the "
+        "deleted or modified lines of non-test `.py` files; blank, comment-only and docstring/bare-string lines are "
+        "skipped; "
         "`git blame -w` on the parent (mass-reformatting commits ignored via `--ignore-revs-file`: the project's "
         "`.git-blame-ignore-revs` plus commits touching >= 20 `.py` files that are formatting by message or by a "
         "whitespace-insensitive diff under 25% of the plain diff) names the introducing (commit, path) pairs, which "
@@ -96,9 +97,9 @@ def write_card(path: str, ds: Dataset, meta: dict, evaluation: dict | None, data
         )
     parts += ["", _data_table(ds, mining), "", "## Features", "",
               f"{len(meta['features'])} features, version {meta['feature_version']}, computed by "
-              "`quality_hooks.model.features.extract` both in mining and in scoring: static metrics of the new file version "
-              "from the engine (radon size/MI/Halstead/cyclomatic, cognitive complexity, function shape, QH findings "
-              "per "
+              "`quality_hooks.model.features.extract` both in mining and in scoring: static metrics of the new "
+              "file version from the engine (radon size/MI/Halstead/cyclomatic, cognitive complexity, function shape, "
+              "QH findings per "
               "rule group, ruff findings per code family), the change (lines added/deleted, hunks, new file, relative "
               "churn, cyclomatic delta against the base version, files/lines/entropy/directories of the whole change) "
               "and history (file age, earlier changes, earlier fixes, distinct authors, days since the last change, "

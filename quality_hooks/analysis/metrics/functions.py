@@ -28,8 +28,8 @@ import libcst as cst
 from libcst.metadata import PositionProvider
 
 from quality_hooks.analysis.metrics.cognitive import CognitiveVisitor
-from quality_hooks.results import FunctionMetrics
 from quality_hooks.analysis.rules.base import MeasuredFunction
+from quality_hooks.results import FunctionMetrics
 
 _RECEIVERS = frozenset({"self", "cls"})
 

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import libcst as cst
 
-from quality_hooks.results import Severity
 from quality_hooks.analysis.rules.base import Invalid, Rule, Valid
 from quality_hooks.analysis.rules.helpers import BUILTIN_NAMES, import_binding, target_names
+from quality_hooks.results import Severity
 
 
 class ShadowedBuiltin(Rule):

@@ -6,8 +6,8 @@ import os
 
 import libcst as cst
 
-from quality_hooks.results import Severity
 from quality_hooks.analysis.rules.base import Invalid, Rule, Valid
+from quality_hooks.results import Severity
 
 
 class MissingModuleDocstring(Rule):

@@ -7,9 +7,9 @@ from typing import Any
 
 import libcst as cst
 
-from quality_hooks.results import Severity
 from quality_hooks.analysis.rules.base import Invalid, Valid
 from quality_hooks.analysis.rules.fix_helpers import BuiltinAwareRule
+from quality_hooks.results import Severity
 
 #: Builtins that call a function argument positionally: (name, how the callable is passed).
 _POSITIONAL_CALLERS = {"sorted": "key", "min": "key", "max": "key", "map": 0, "filter": 0}

@@ -7,8 +7,8 @@ import re
 
 import libcst as cst
 
-from quality_hooks.results import Severity
 from quality_hooks.analysis.rules.base import Invalid, Rule, Valid
+from quality_hooks.results import Severity
 
 #: PEP 263's pattern; only comments on the first two lines count.
 _COOKIE = re.compile(r"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)")

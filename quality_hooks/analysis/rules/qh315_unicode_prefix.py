@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import libcst as cst
 
-from quality_hooks.results import Severity
 from quality_hooks.analysis.rules.base import Invalid, Rule, Valid
+from quality_hooks.results import Severity
 
 
 class UnicodePrefix(Rule):

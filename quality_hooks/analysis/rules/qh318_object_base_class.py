@@ -6,9 +6,9 @@ from typing import Any
 
 import libcst as cst
 
-from quality_hooks.results import Severity
 from quality_hooks.analysis.rules.base import Invalid, Valid
 from quality_hooks.analysis.rules.fix_helpers import BuiltinAwareRule, has_comment
+from quality_hooks.results import Severity
 
 
 class ObjectBaseClass(BuiltinAwareRule):

@@ -11,8 +11,8 @@ from typing import Any
 import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
-from quality_hooks.results import Finding, Severity
 from quality_hooks.analysis.rules.base import Report, Rule
+from quality_hooks.results import Finding, Severity
 
 _SUPPRESS = re.compile(r"#\s*quality:\s*ignore(?:\[([A-Za-z0-9_,\s]*)\])?")
 ALL = "*"

@@ -17,9 +17,9 @@ from libcst.metadata import MetadataWrapper
 
 from quality_hooks.analysis import traverse
 from quality_hooks.analysis.metrics.functions import FunctionCollector
-from quality_hooks.results import Finding
 from quality_hooks.analysis.rules.base import MetricRule, Rule
 from quality_hooks.analysis.rules.runner import RuleRun, apply_fixes, collect
+from quality_hooks.results import Finding
 
 MAX_ROUNDS = 10
 
