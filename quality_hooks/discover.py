@@ -33,7 +33,7 @@ SKIP_DIRS = {
 }
 
 
-def _ignore_spec(directory: str) -> pathspec.PathSpec | None:
+def _ignore_spec(directory: str) -> pathspec.PathSpec[pathspec.Pattern] | None:
     path = os.path.join(directory, ".gitignore")
     try:
         with open(path, encoding="utf-8", errors="replace") as handle:
@@ -44,14 +44,16 @@ def _ignore_spec(directory: str) -> pathspec.PathSpec | None:
 
 def walk_python_files(root: str, config: Config) -> Iterator[str]:
     """Every ``.py``/``.pyi`` file below ``root`` that git and the config do not ignore."""
-    specs: list[tuple[str, pathspec.PathSpec]] = []
+    specs: list[tuple[str, pathspec.PathSpec[pathspec.Pattern]]] = []
     for directory, dirnames, filenames in os.walk(root):
         specs = [(base, spec) for base, spec in specs if directory == base or directory.startswith(base + os.sep)]
         spec = _ignore_spec(directory)
         if spec is not None:
             specs.append((directory, spec))
 
-        def ignored(path: str, is_dir: bool, specs: list[tuple[str, pathspec.PathSpec]] = specs) -> bool:
+        def ignored(
+            path: str, is_dir: bool, specs: list[tuple[str, pathspec.PathSpec[pathspec.Pattern]]] = specs
+        ) -> bool:
             for base, spec in specs:
                 rel = os.path.relpath(path, base).replace(os.sep, "/") + ("/" if is_dir else "")
                 if spec.match_file(rel):

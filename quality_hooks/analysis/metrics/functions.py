@@ -24,12 +24,18 @@ complexity, which follows SonarSource and includes nested functions):
 
 from __future__ import annotations
 
+from collections.abc import Collection
+from typing import TYPE_CHECKING
+
 import libcst as cst
 from libcst.metadata import PositionProvider
 
 from quality_hooks.analysis.metrics.cognitive import CognitiveVisitor
 from quality_hooks.analysis.rules.base import MeasuredFunction
 from quality_hooks.results import FunctionMetrics
+
+if TYPE_CHECKING:
+    from libcst.metadata.base_provider import ProviderT
 
 _RECEIVERS = frozenset({"self", "cls"})
 
@@ -62,7 +68,7 @@ class FunctionCollector(CognitiveVisitor):
     METADATA_DEPENDENCIES = (PositionProvider,)
 
     @classmethod
-    def get_inherited_dependencies(cls) -> frozenset:  # type: ignore[override]
+    def get_inherited_dependencies(cls) -> Collection[ProviderT]:
         # libcst caches this on the class it first asks, and subclasses then read
         # their parent's (empty) cache once CognitiveVisitor has been used alone.
         return frozenset(cls.METADATA_DEPENDENCIES)

@@ -33,7 +33,7 @@ _BRACKET_DEPTH = {"(": 1, "[": 1, "{": 1, ")": -1, "]": -1, "}": -1}
 _ENDMARKER = tokenize.TokenInfo(tokenize.ENDMARKER, "", (0, 0), (0, 0), "")
 
 
-_PREFIX = tokenize.group(*sorted(tokenize._all_string_prefixes(), key=len, reverse=True))  # type: ignore[attr-defined]
+_PREFIX = tokenize.group(*sorted(tokenize._all_string_prefixes(), key=len, reverse=True))
 _QUOTED = r"""(?:'[^\n'\\]*(?:\\.[^\n'\\]*)*'|"[^\n"\\]*(?:\\.[^\n"\\]*)*")"""
 _SCANNER = re.compile(
     r"[ \f\t]*(?:"

@@ -98,7 +98,8 @@ def ends_with_jump(suite: cst.BaseSuite) -> bool:
             return False
         small = last.body
     else:
-        small = suite.body  # type: ignore[attr-defined]
+        assert isinstance(suite, cst.SimpleStatementSuite)  # the other kind of BaseSuite
+        small = suite.body
     return bool(small) and isinstance(small[-1], JUMPS)
 
 
@@ -118,6 +119,8 @@ def dedented_body(leading: Sequence[cst.EmptyLine], suite: cst.BaseSuite) -> lis
     if header is not None and header.comment is not None:
         moved.append(cst.EmptyLine(comment=header.comment))
     first = statements[0]
+    # BaseStatement's two kinds both carry leading_lines; the base class does not declare it.
+    assert isinstance(first, (cst.SimpleStatementLine, cst.BaseCompoundStatement))
     if moved:
         statements[0] = first.with_changes(leading_lines=[*moved, *first.leading_lines])
     return statements

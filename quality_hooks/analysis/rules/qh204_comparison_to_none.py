@@ -103,6 +103,7 @@ class ComparisonToNone(Rule):
                         whitespace_before=operator.whitespace_before, whitespace_after=operator.whitespace_after
                     )
                 else:
+                    assert isinstance(operator, cst.NotEqual)  # visit_Comparison took == or != only
                     new = cst.IsNot(
                         whitespace_before=operator.whitespace_before, whitespace_after=operator.whitespace_after
                     )

@@ -92,4 +92,5 @@ class MissingFunctionDocstring(Rule):
             return False
         if any(_decorator_name(d) in _EXEMPT_DECORATORS for d in node.decorators):
             return False
-        return _statement_count(node.body) >= self.options["min-statements"]
+        minimum: int = self.options["min-statements"]
+        return _statement_count(node.body) >= minimum

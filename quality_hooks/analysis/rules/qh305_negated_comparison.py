@@ -9,7 +9,7 @@ from quality_hooks.analysis.rules.fix_helpers import has_comment
 
 _EMPTY = cst.Module([])
 
-_NEGATED: dict[type[cst.BaseCompOp], type[cst.BaseCompOp]] = {cst.In: cst.NotIn, cst.Is: cst.IsNot}
+_NEGATED: dict[type[cst.BaseCompOp], type[cst.NotIn] | type[cst.IsNot]] = {cst.In: cst.NotIn, cst.Is: cst.IsNot}
 
 
 class NegatedComparison(Rule):
@@ -48,9 +48,9 @@ class NegatedComparison(Rule):
         negated = _NEGATED.get(type(target.operator))
         if negated is None:
             return
+        assert isinstance(target.operator, (cst.In, cst.Is))  # the keys of _NEGATED
         operator = negated(
-            whitespace_before=target.operator.whitespace_before,  # type: ignore[attr-defined]
-            whitespace_after=target.operator.whitespace_after,  # type: ignore[attr-defined]
+            whitespace_before=target.operator.whitespace_before, whitespace_after=target.operator.whitespace_after
         )
         fixed = comparison.with_changes(comparisons=[target.with_changes(operator=operator)])
         if "\n" in _EMPTY.code_for_node(comparison):

@@ -68,7 +68,7 @@ class NeedlessComprehension(BuiltinAwareRule):
 
     def __init__(self, options: dict[str, Any] | None = None, path: str = "<string>") -> None:
         super().__init__(options, path)
-        self._found: list[tuple[cst.BaseExpression, str, str | None]] = []
+        self._found: list[tuple[cst.ListComp | cst.SetComp | cst.DictComp, str, str | None]] = []
 
     def visit_ListComp(self, node: cst.ListComp) -> None:
         if _simple_for(node.for_in) and _same_name(node.elt, node.for_in.target):
@@ -97,11 +97,11 @@ class NeedlessComprehension(BuiltinAwareRule):
             if not safe:
                 self.report(node, message)
                 continue
-            iterable = node.for_in.iter  # type: ignore[attr-defined]
+            iterable = node.for_in.iter
             call = cst.Call(
                 func=cst.Name(builtin),
                 args=[cst.Arg(iterable)],
-                lpar=node.lpar,  # type: ignore[attr-defined]
-                rpar=node.rpar,  # type: ignore[attr-defined]
+                lpar=node.lpar,
+                rpar=node.rpar,
             )
             self.report(node, message, replacement=call)

@@ -87,7 +87,11 @@ class ReturnBoolIf(BuiltinAwareRule):
     def _returned(self, test: cst.BaseExpression, then: bool) -> cst.BaseExpression | None:
         if not then:
             return _negated(test)
-        if _always_bool(test) and (not isinstance(test, cst.Call) or self.is_builtin(test.func.value)):  # type: ignore[attr-defined]
+        # _always_bool only takes a call of a plain name.
+        call_of_builtin = (
+            isinstance(test, cst.Call) and isinstance(test.func, cst.Name) and self.is_builtin(test.func.value)
+        )
+        if _always_bool(test) and (not isinstance(test, cst.Call) or call_of_builtin):
             return test
         if self.is_builtin("bool"):
             return cst.Call(cst.Name("bool"), [cst.Arg(test.with_changes(lpar=[], rpar=[]))])

@@ -61,11 +61,12 @@ class NeedlessCall(BuiltinAwareRule):
 
     def __init__(self, options: dict[str, Any] | None = None, path: str = "<string>") -> None:
         super().__init__(options, path)
-        self._found: list[tuple[cst.Call, cst.Call]] = []
+        #: (outer call, inner call, (outer name, inner name)).
+        self._found: list[tuple[cst.Call, cst.Call, tuple[str, str]]] = []
 
     def check_call(self, node: cst.Call) -> None:
         outer = _builtin_call(node)
-        if outer not in _COPIES or not node.args:
+        if outer is None or outer not in _COPIES or not node.args:
             return
         first = node.args[0]
         inner = first.value
@@ -74,13 +75,14 @@ class NeedlessCall(BuiltinAwareRule):
         if outer != "sorted" and len(node.args) != 1:
             return
         name = _builtin_call(inner)
+        if name is None:
+            return
         copies = name in _COPIES[outer] and _single_positional(inner) is not None
         if copies or (outer, name) == ("list", "sorted"):
-            self._found.append((node, inner))
+            self._found.append((node, inner, (outer, name)))
 
     def leave_Module(self, original_node: cst.Module) -> None:
-        for outer, inner in self._found:
-            names = (outer.func.value, inner.func.value)  # type: ignore[attr-defined]
+        for outer, inner, names in self._found:
             message = f"Needless {names[1]}() call inside {names[0]}()"
             if not all(self.is_builtin(name) for name in names):
                 continue

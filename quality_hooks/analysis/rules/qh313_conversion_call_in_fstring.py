@@ -44,7 +44,8 @@ class ConversionCallInFString(BuiltinAwareRule):
 
     def __init__(self, options: dict[str, Any] | None = None, path: str = "<string>") -> None:
         super().__init__(options, path)
-        self._found: list[tuple[cst.FormattedStringExpression, str]] = []
+        #: (the placeholder, its conversion call, the called name).
+        self._found: list[tuple[cst.FormattedStringExpression, cst.Call, str]] = []
 
     def visit_FormattedStringExpression(self, node: cst.FormattedStringExpression) -> None:
         call = node.expression
@@ -53,13 +54,13 @@ class ConversionCallInFString(BuiltinAwareRule):
         if not isinstance(call.func, cst.Name) or call.func.value not in _CONVERSIONS or call.lpar:
             return
         if len(call.args) == 1 and not call.args[0].star and call.args[0].keyword is None:
-            self._found.append((node, call.func.value))
+            self._found.append((node, call, call.func.value))
 
     def leave_Module(self, original_node: cst.Module) -> None:
-        for node, name in self._found:
+        for node, call, name in self._found:
             if not self.is_builtin(name):
                 continue
-            value = node.expression.args[0].value  # type: ignore[attr-defined]
+            value = call.args[0].value
             if isinstance(value, (cst.Lambda, cst.NamedExpr, cst.IfExp)) and not value.lpar:
                 value = value.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
             before = node.whitespace_before_expression
