@@ -13,11 +13,10 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from quality_hooks.store import repository as repo
 from quality_hooks.store.db import Connection, Row
-from quality_hooks.store.repository import default_branch_runs
 
 HIGHER_IS_BETTER = {"score"}
-ACTIVE = ("open", "acknowledged")
 
 
 @dataclass
@@ -54,10 +53,13 @@ def measure(rule: Row, runs: list[Row]) -> float | None:
 def level_of(rule: Row, value: float | None) -> str:
     if value is None:
         return "ok"
-    if rule["kind"] == "threshold" and rule["metric"] in HIGHER_IS_BETTER:
-        breached = lambda level: level is not None and value < level  # noqa: E731
-    else:
-        breached = lambda level: level is not None and value > level  # noqa: E731
+    below_is_bad = rule["kind"] == "threshold" and rule["metric"] in HIGHER_IS_BETTER
+
+    def breached(level: float | None) -> bool:
+        if level is None:
+            return False
+        return value < level if below_is_bad else value > level
+
     if breached(rule["critical"]):
         return "critical"
     return "warning" if breached(rule["warning"]) else "ok"
@@ -100,27 +102,19 @@ def alert_view(alert: Row) -> dict[str, Any]:
 
 def evaluate(conn: Connection, project: Row, run_pk: int) -> list[Event]:
     """Apply every rule of the project to its default-branch history ending at ``run_pk``."""
-    rules = conn.all("SELECT * FROM rules WHERE project_id = ? ORDER BY id", project["id"])
+    rules = repo.list_rules(conn, project["id"])
     if not rules:
         return []
-    history = default_branch_runs(conn, project, max(r["window_runs"] for r in rules))
+    history = repo.default_branch_runs(conn, project, max(r["window_runs"] for r in rules))
     events: list[Event] = []
     now = time.time()
     for rule in rules:
         value = measure(rule, history)
         level = level_of(rule, value)
-        active = conn.one(
-            "SELECT * FROM alerts WHERE rule_id = ? AND status IN (?, ?) ORDER BY id DESC LIMIT 1", rule["id"], *ACTIVE
-        )
+        active = repo.active_alert(conn, rule["id"])
         if level == "ok":
             if active and value is not None:
-                conn.execute(
-                    "UPDATE alerts SET status = 'resolved', resolved_at = ?, updated_at = ?, value = ? WHERE id = ?",
-                    now,
-                    now,
-                    value,
-                    active["id"],
-                )
+                repo.resolve_alert(conn, active["id"], value, now)
                 active |= {
                     "status": "resolved",
                     "resolved_at": now,
@@ -132,29 +126,12 @@ def evaluate(conn: Connection, project: Row, run_pk: int) -> list[Event]:
         assert value is not None
         message = describe(rule, value, level)
         if active is None:
-            alert_id = conn.insert(
-                "INSERT INTO alerts (project_id, rule_id, level, status, message, value, run_pk, opened_at, "
-                "updated_at) VALUES (?, ?, ?, 'open', ?, ?, ?, ?, ?)",
-                project["id"],
-                rule["id"],
-                level,
-                message,
-                value,
-                run_pk,
-                now,
-                now,
+            alert_id = repo.open_alert(
+                conn, project["id"], rule["id"], level=level, message=message, value=value, run_pk=run_pk, now=now
             )
-            events.append(Event("raised", conn.one("SELECT * FROM alerts WHERE id = ?", alert_id) or {}))
+            events.append(Event("raised", repo.alert_by_id(conn, alert_id) or {}))
             continue
-        conn.execute(
-            "UPDATE alerts SET level = ?, message = ?, value = ?, run_pk = ?, updated_at = ? WHERE id = ?",
-            level,
-            message,
-            value,
-            run_pk,
-            now,
-            active["id"],
-        )
+        repo.update_alert(conn, active["id"], level=level, message=message, value=value, run_pk=run_pk, now=now)
         if level == "critical" and active["level"] == "warning":
             events.append(Event("escalated", active | {"level": level, "message": message, "value": value}))
     return events
@@ -162,7 +139,7 @@ def evaluate(conn: Connection, project: Row, run_pk: int) -> list[Event]:
 
 def enqueue(conn: Connection, project: Row, events: list[Event], run: dict[str, Any] | None) -> int:
     """Put one notification per event and channel into the outbox."""
-    channels = conn.all("SELECT * FROM channels WHERE project_id = ?", project["id"])
+    channels = repo.project_channels(conn, project["id"])
     now = time.time()
     for event in events:
         body = json.dumps(
@@ -174,15 +151,5 @@ def enqueue(conn: Connection, project: Row, events: list[Event], run: dict[str, 
             }
         )
         for channel in channels:
-            conn.execute(
-                "INSERT INTO notifications (project_id, alert_id, channel_id, event, body, status, next_attempt_at, "
-                "created_at) VALUES (?, ?, ?, ?, ?, 'pending', ?, ?)",
-                project["id"],
-                event.alert["id"],
-                channel["id"],
-                event.kind,
-                body,
-                now,
-                now,
-            )
+            repo.enqueue_notification(conn, project["id"], event.alert["id"], channel["id"], event.kind, body, now)
     return len(events) * len(channels)

@@ -79,14 +79,14 @@ def _admin(args: argparse.Namespace) -> int:
                 )
                 token = repo.issue_token(conn, project["id"], "write", "created with the project")
             else:
-                project = repo.find_project(conn, owner, name)
-                if project is None:
+                found = repo.find_project(conn, owner, name)
+                if found is None:
                     raise ValueError(f"no project {owner}/{name}")
                 if args.command == "revoke-tokens":
-                    count = conn.execute("UPDATE tokens SET revoked = 1 WHERE project_id = ?", project["id"])
+                    count = repo.revoke_tokens(conn, found["id"])
                     print(f"revoked {count} token(s) of {owner}/{name}")
                     return 0
-                token = repo.issue_token(conn, project["id"], args.kind, args.label)
+                token = repo.issue_token(conn, found["id"], args.kind, args.label)
     finally:
         db.close()
     kind = "write" if args.command == "add-project" else args.kind

@@ -64,7 +64,7 @@ class Connection:
 
     def execute(self, sql: str, *params: Any) -> int:
         """Run a statement; returns the number of rows it changed."""
-        return self._run(sql, params).rowcount
+        return int(self._run(sql, params).rowcount)
 
     def insert(self, sql: str, *params: Any) -> int:
         """Run an ``INSERT`` and return the new row's ``id``."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+from collections.abc import Mapping
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -34,7 +35,9 @@ CODES = {
 }
 
 
-def _error(status: int, code: str, message: str, headers: dict[str, str] | None = None, **extra: Any) -> JSONResponse:
+def _error(
+    status: int, code: str, message: str, headers: Mapping[str, str] | None = None, **extra: Any
+) -> JSONResponse:
     return JSONResponse({"error": {"code": code, "message": message, **extra}}, status_code=status, headers=headers)
 
 
@@ -46,19 +49,26 @@ def install_handlers(app: FastAPI) -> None:
     app.add_exception_handler(Exception, _crashed)
 
 
-async def _http_error(_: Request, exc: HTTPException) -> JSONResponse:
+# Starlette types every handler as taking an Exception; each is registered for one class only.
+async def _http_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, HTTPException)
     code = getattr(exc, "code", None) or CODES.get(exc.status_code, "error")
     return _error(exc.status_code, code, str(exc.detail), exc.headers)
 
 
-async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
-    details = [{"loc": [str(p) for p in e.get("loc", ())], "message": str(e.get("msg", ""))} for e in exc.errors()]
-    first = details[0] if details else {"loc": [], "message": "invalid request"}
-    message = f"{'.'.join(first['loc'])}: {first['message']}" if first["loc"] else first["message"]
+async def _invalid(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    details: list[dict[str, Any]] = [
+        {"loc": [str(p) for p in e.get("loc", ())], "message": str(e.get("msg", ""))} for e in exc.errors()
+    ]
+    first: dict[str, Any] = details[0] if details else {"loc": [], "message": "invalid request"}
+    loc: list[str] = first["loc"]
+    text: str = first["message"]
+    message = f"{'.'.join(loc)}: {text}" if loc else text
     return _error(422, "invalid", message, details=details[:50])
 
 
-async def _busy(_: Request, exc: sqlite3.OperationalError) -> JSONResponse:
+async def _busy(_: Request, exc: Exception) -> JSONResponse:
     log.warning("database busy: %s", exc)
     return _error(503, "unavailable", "database busy, retry shortly", {"Retry-After": "1"})
 

@@ -132,7 +132,9 @@ def file_entry(result: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _weighted_mean(files: list[dict[str, Any]], key: str) -> float | None:
-    scored = [(f[key], max(int(f.get("sloc") or 0), 1)) for f in files if f.get(key) is not None and not f["error"]]
+    scored: list[tuple[float, int]] = [
+        (f[key], max(int(f.get("sloc") or 0), 1)) for f in files if f.get(key) is not None and not f["error"]
+    ]
     if not scored:
         return None
     total_weight = sum(weight for _, weight in scored)

@@ -1,12 +1,17 @@
-"""Queries on projects, tokens and runs; every function takes an open transaction."""
+"""The store's queries: projects, tokens, runs, alerts, rules and channels.
+
+Every function takes an open transaction, so a route composes several in one. SQL lives here
+(and in the alert and delivery workers' own modules); routes and the CLI call these functions.
+"""
 
 from __future__ import annotations
 
 import time
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, Literal
 
 from quality_hooks.store.db import Connection, Row
-from quality_hooks.store.schemas import RunIn
+from quality_hooks.store.schemas import RuleIn, RunIn
 from quality_hooks.store.tokens import hash_token, new_token
 
 RUN_COLUMNS = (
@@ -180,7 +185,8 @@ def list_runs(
     limit: int = 50,
 ) -> list[Row]:
     """Newest first; ``before`` is the paging cursor (a run id)."""
-    where, params = ["project_id = ?"], [project_id]
+    where: list[str] = ["project_id = ?"]
+    params: list[Any] = [project_id]
     for column, value in (("branch", branch), ("pull_request", pull_request), ("commit_sha", commit)):
         if value is not None:
             where.append(f"{column} = ?")
@@ -206,3 +212,206 @@ def default_branch_runs(conn: Connection, project: Row, limit: int) -> list[Row]
 
 def is_default_branch_run(project: Row, run: RunIn) -> bool:
     return run.pull_request is None and run.branch == project["default_branch"]
+
+
+def revoke_tokens(conn: Connection, project_id: int) -> int:
+    """Revoke every token of a project; returns how many there were."""
+    return conn.execute("UPDATE tokens SET revoked = 1 WHERE project_id = ?", project_id)
+
+
+# ---- runs across projects, comparisons ---------------------------------------------------------------------
+def project_summaries(conn: Connection) -> list[Row]:
+    """Every project with its latest default-branch score, run count and active alerts (for /metrics)."""
+    return conn.all(
+        "SELECT p.owner, p.name, p.private, "
+        "(SELECT r.score FROM runs r WHERE r.project_id = p.id AND r.branch = p.default_branch "
+        " AND r.pull_request IS NULL ORDER BY r.id DESC LIMIT 1) AS score, "
+        "(SELECT COUNT(*) FROM runs r WHERE r.project_id = p.id) AS runs, "
+        "(SELECT COUNT(*) FROM alerts a WHERE a.project_id = p.id AND a.status IN ('open', 'acknowledged')) "
+        "AS open_alerts FROM projects p ORDER BY p.owner, p.name"
+    )
+
+
+def base_run(conn: Connection, project_id: int, commit: str) -> Row | None:
+    """The run of a pull request's base commit: a branch run if there is one, else the newest."""
+    return conn.one(
+        f"SELECT {RUN_COLUMNS} FROM runs WHERE project_id = ? AND commit_sha = ? "
+        "ORDER BY (pull_request IS NULL) DESC, id DESC LIMIT 1",
+        project_id,
+        commit,
+    )
+
+
+# ---- alerts, rules, channels, notifications ----------------------------------------------------------------
+#: Alert states that still ask for attention.
+ACTIVE_ALERT_STATES = ("open", "acknowledged")
+#: The tables a project owns rows of, by id (names are fixed here, never user input).
+Owned = Literal["rules", "channels"]
+
+
+def list_alerts(conn: Connection, project_id: int, states: Sequence[str], limit: int | None = None) -> list[Row]:
+    """A project's alerts in ``states``, newest first."""
+    marks = ", ".join("?" for _ in states)
+    sql = f"SELECT * FROM alerts WHERE project_id = ? AND status IN ({marks}) ORDER BY id DESC"
+    if limit is None:
+        return conn.all(sql, project_id, *states)
+    return conn.all(f"{sql} LIMIT ?", project_id, *states, limit)
+
+
+def get_alert(conn: Connection, project_id: int, alert_id: int) -> Row | None:
+    return conn.one("SELECT * FROM alerts WHERE id = ? AND project_id = ?", alert_id, project_id)
+
+
+def alert_by_id(conn: Connection, alert_id: int) -> Row | None:
+    return conn.one("SELECT * FROM alerts WHERE id = ?", alert_id)
+
+
+def set_alert_status(conn: Connection, alert_id: int, status: Literal["acknowledged", "resolved"]) -> None:
+    """Acknowledge or resolve an alert by hand, stamping when."""
+    column = "acknowledged_at" if status == "acknowledged" else "resolved_at"
+    now = time.time()
+    conn.execute(f"UPDATE alerts SET status = ?, {column} = ?, updated_at = ? WHERE id = ?", status, now, now, alert_id)
+
+
+def count_owned(conn: Connection, table: Owned, project_id: int) -> int:
+    return int(conn.value(f"SELECT COUNT(*) AS n FROM {table} WHERE project_id = ?", project_id))
+
+
+def delete_owned(conn: Connection, table: Owned, row_id: int, project_id: int) -> bool:
+    """Delete a project's row of ``table``; False when it has no such row."""
+    return bool(conn.execute(f"DELETE FROM {table} WHERE id = ? AND project_id = ?", row_id, project_id))
+
+
+def list_rules(conn: Connection, project_id: int) -> list[Row]:
+    return conn.all("SELECT * FROM rules WHERE project_id = ? ORDER BY id", project_id)
+
+
+def add_rule(conn: Connection, project_id: int, rule: RuleIn) -> Row:
+    rule_id = conn.insert(
+        "INSERT INTO rules (project_id, kind, metric, warning, critical, window_runs, created_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+        project_id,
+        rule.kind,
+        rule.metric,
+        rule.warning,
+        rule.critical,
+        rule.window,
+        time.time(),
+    )
+    row = conn.one("SELECT * FROM rules WHERE id = ?", rule_id)
+    assert row is not None
+    return row
+
+
+def resolve_rule_alerts(conn: Connection, rule_id: int) -> None:
+    """Resolve the active alerts of a rule (when it is deleted)."""
+    conn.execute(
+        "UPDATE alerts SET status = 'resolved', resolved_at = ? WHERE rule_id = ? AND status IN (?, ?)",
+        time.time(),
+        rule_id,
+        *ACTIVE_ALERT_STATES,
+    )
+
+
+def list_channels(conn: Connection, project_id: int) -> list[Row]:
+    """A project's webhook channels as the API lists them."""
+    return conn.all("SELECT id, kind, url, created_at FROM channels WHERE project_id = ? ORDER BY id", project_id)
+
+
+def add_channel(conn: Connection, project_id: int, kind: str, url: str) -> int:
+    return conn.insert(
+        "INSERT INTO channels (project_id, kind, url, created_at) VALUES (?, ?, ?, ?)",
+        project_id,
+        kind,
+        url,
+        time.time(),
+    )
+
+
+def list_notifications(conn: Connection, project_id: int, limit: int) -> list[Row]:
+    """A project's webhook notifications, newest first."""
+    return conn.all("SELECT * FROM notifications WHERE project_id = ? ORDER BY id DESC LIMIT ?", project_id, limit)
+
+
+def delivery_attempts(conn: Connection, notification_id: int) -> list[Row]:
+    return conn.all("SELECT * FROM delivery_attempts WHERE notification_id = ? ORDER BY attempt", notification_id)
+
+
+def notifications_in(conn: Connection, status: str) -> int:
+    """How many notifications (of all projects) are in ``status``."""
+    return int(conn.value("SELECT COUNT(*) AS n FROM notifications WHERE status = ?", status))
+
+
+# ---- the alert lifecycle (store/alerts.py decides, these write) ---------------------------------------------
+def active_alert(conn: Connection, rule_id: int) -> Row | None:
+    """The newest open or acknowledged alert of a rule."""
+    return conn.one(
+        "SELECT * FROM alerts WHERE rule_id = ? AND status IN (?, ?) ORDER BY id DESC LIMIT 1",
+        rule_id,
+        *ACTIVE_ALERT_STATES,
+    )
+
+
+def resolve_alert(conn: Connection, alert_id: int, value: float, now: float) -> None:
+    """Resolve an alert because its rule's value is back within bounds."""
+    conn.execute(
+        "UPDATE alerts SET status = 'resolved', resolved_at = ?, updated_at = ?, value = ? WHERE id = ?",
+        now,
+        now,
+        value,
+        alert_id,
+    )
+
+
+def open_alert(
+    conn: Connection, project_id: int, rule_id: int, *, level: str, message: str, value: float, run_pk: int, now: float
+) -> int:
+    return conn.insert(
+        "INSERT INTO alerts (project_id, rule_id, level, status, message, value, run_pk, opened_at, "
+        "updated_at) VALUES (?, ?, ?, 'open', ?, ?, ?, ?, ?)",
+        project_id,
+        rule_id,
+        level,
+        message,
+        value,
+        run_pk,
+        now,
+        now,
+    )
+
+
+def update_alert(
+    conn: Connection, alert_id: int, *, level: str, message: str, value: float, run_pk: int, now: float
+) -> None:
+    """Carry an active alert forward to a newer run that still breaches its rule."""
+    conn.execute(
+        "UPDATE alerts SET level = ?, message = ?, value = ?, run_pk = ?, updated_at = ? WHERE id = ?",
+        level,
+        message,
+        value,
+        run_pk,
+        now,
+        alert_id,
+    )
+
+
+def project_channels(conn: Connection, project_id: int) -> list[Row]:
+    """A project's webhook channels, every column (for delivering)."""
+    return conn.all("SELECT * FROM channels WHERE project_id = ?", project_id)
+
+
+def enqueue_notification(
+    conn: Connection, project_id: int, alert_id: int, channel_id: int, event: str, body: str, now: float
+) -> None:
+    """Put one notification into the outbox, due now."""
+    conn.execute(
+        "INSERT INTO notifications (project_id, alert_id, channel_id, event, body, status, next_attempt_at, "
+        "created_at) VALUES (?, ?, ?, ?, ?, 'pending', ?, ?)",
+        project_id,
+        alert_id,
+        channel_id,
+        event,
+        body,
+        now,
+        now,
+    )

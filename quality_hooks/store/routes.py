@@ -7,7 +7,6 @@ so the factory only wires things together.
 
 from __future__ import annotations
 
-import time
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
@@ -89,18 +88,14 @@ def healthz(request: Request) -> dict[str, Any]:
 @router.get("/metrics", tags=["service"], summary="Prometheus text format", response_class=PlainTextResponse)
 def metrics(request: Request) -> PlainTextResponse:
     with _db(request).transaction() as conn:
-        projects = conn.all(
-            "SELECT p.owner, p.name, p.private, "
-            "(SELECT r.score FROM runs r WHERE r.project_id = p.id AND r.branch = p.default_branch "
-            " AND r.pull_request IS NULL ORDER BY r.id DESC LIMIT 1) AS score, "
-            "(SELECT COUNT(*) FROM runs r WHERE r.project_id = p.id) AS runs, "
-            "(SELECT COUNT(*) FROM alerts a WHERE a.project_id = p.id AND a.status IN ('open', 'acknowledged')) "
-            "AS open_alerts FROM projects p ORDER BY p.owner, p.name"
-        )
-        pending = conn.value("SELECT COUNT(*) AS n FROM notifications WHERE status = 'pending'")
-        failed = conn.value("SELECT COUNT(*) AS n FROM notifications WHERE status = 'failed'")
+        projects = repo.project_summaries(conn)
+        pending = repo.notifications_in(conn, "pending")
+        failed = repo.notifications_in(conn, "failed")
     public = [p for p in projects if not p["private"]]
-    label = lambda p: {"project": f"{p['owner']}/{p['name']}"}  # noqa: E731
+
+    def label(project: Row) -> dict[str, str]:
+        return {"project": f"{project['owner']}/{project['name']}"}
+
     lines = list(request.app.state.request_metrics.lines())
     lines += prometheus.gauge("qh_store_projects", "Projects in the store.", [({}, len(projects))])
     lines += prometheus.gauge(
@@ -235,12 +230,7 @@ def compare(
         head = heads[0]
         base = None
         if head["base_commit"]:
-            base = conn.one(
-                f"SELECT {repo.RUN_COLUMNS} FROM runs WHERE project_id = ? AND commit_sha = ? "
-                "ORDER BY (pull_request IS NULL) DESC, id DESC LIMIT 1",
-                project["id"],
-                head["base_commit"],
-            )
+            base = repo.base_run(conn, project["id"], head["base_commit"])
         head_files = {f["path"]: f for f in repo.run_files(conn, head["id"])}
         base_files = {f["path"]: f for f in repo.run_files(conn, base["id"])} if base else {}
     return comparison(
@@ -292,10 +282,7 @@ def dashboard_page(owner: Owner, name: Name, request: Request) -> HTMLResponse:
         history = repo.default_branch_runs(conn, project, 200)
         latest = history[-1] if history else None
         riskiest = repo.run_files(conn, latest["id"], order_by_risk=True, limit=15) if latest else []
-        open_alerts = conn.all(
-            "SELECT * FROM alerts WHERE project_id = ? AND status IN ('open', 'acknowledged') ORDER BY id DESC",
-            project["id"],
-        )
+        open_alerts = repo.list_alerts(conn, project["id"], repo.ACTIVE_ALERT_STATES)
     points = [{"created_at": r["created_at"], "score": r["score"], "commit": r["commit_sha"]} for r in history]
     html = dashboard.render(
         project,
@@ -316,36 +303,26 @@ def list_alerts(
     status: Literal["active", "open", "acknowledged", "resolved", "all"] = "active",
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> dict[str, Any]:
-    wanted = {"active": ("open", "acknowledged"), "all": ("open", "acknowledged", "resolved")}.get(status, (status,))
+    active = repo.ACTIVE_ALERT_STATES
+    wanted = {"active": active, "all": (*active, "resolved")}.get(status, (status,))
     with _db(request).transaction() as conn:
         project = _authorize(conn, request, owner, name, write=False)
-        marks = ", ".join("?" for _ in wanted)
-        rows = conn.all(
-            f"SELECT * FROM alerts WHERE project_id = ? AND status IN ({marks}) ORDER BY id DESC LIMIT ?",
-            project["id"],
-            *wanted,
-            limit,
-        )
+        rows = repo.list_alerts(conn, project["id"], wanted, limit)
     return {"alerts": [alerting.alert_view(r) for r in rows]}
 
 
-def change_alert(owner: str, name: str, alert_id: int, request: Request, status: str) -> dict[str, Any]:
+def change_alert(
+    owner: str, name: str, alert_id: int, request: Request, status: Literal["acknowledged", "resolved"]
+) -> dict[str, Any]:
     with _db(request).transaction(write=True) as conn:
         project = _authorize(conn, request, owner, name, write=True)
-        alert = conn.one("SELECT * FROM alerts WHERE id = ? AND project_id = ?", alert_id, project["id"])
+        alert = repo.get_alert(conn, project["id"], alert_id)
         if alert is None:
             raise ApiError(404, "not_found", f"no alert {alert_id} in {owner}/{name}")
         if alert["status"] == "resolved":
             raise ApiError(409, "conflict", f"alert {alert_id} is already resolved")
-        column = "acknowledged_at" if status == "acknowledged" else "resolved_at"
-        conn.execute(
-            f"UPDATE alerts SET status = ?, {column} = ?, updated_at = ? WHERE id = ?",
-            status,
-            _now(),
-            _now(),
-            alert_id,
-        )
-        alert = conn.one("SELECT * FROM alerts WHERE id = ?", alert_id)
+        repo.set_alert_status(conn, alert_id, status)
+        alert = repo.alert_by_id(conn, alert_id)
     return alerting.alert_view(alert or {})
 
 
@@ -373,7 +350,7 @@ def resolve(owner: Owner, name: Name, alert_id: Id, request: Request) -> dict[st
 def list_rules(owner: Owner, name: Name, request: Request) -> dict[str, Any]:
     with _db(request).transaction() as conn:
         project = _authorize(conn, request, owner, name, write=False)
-        rows = conn.all("SELECT * FROM rules WHERE project_id = ? ORDER BY id", project["id"])
+        rows = repo.list_rules(conn, project["id"])
     return {"rules": [alerting.rule_view(r) for r in rows]}
 
 
@@ -383,21 +360,10 @@ def list_rules(owner: Owner, name: Name, request: Request) -> dict[str, Any]:
 def add_rule(owner: Owner, name: Name, rule: RuleIn, request: Request) -> dict[str, Any]:
     with _db(request).transaction(write=True) as conn:
         project = _authorize(conn, request, owner, name, write=True)
-        if conn.value("SELECT COUNT(*) AS n FROM rules WHERE project_id = ?", project["id"]) >= 100:
+        if repo.count_owned(conn, "rules", project["id"]) >= 100:
             raise ApiError(409, "conflict", "a project has at most 100 rules")
-        rule_id = conn.insert(
-            "INSERT INTO rules (project_id, kind, metric, warning, critical, window_runs, created_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?)",
-            project["id"],
-            rule.kind,
-            rule.metric,
-            rule.warning,
-            rule.critical,
-            rule.window,
-            _now(),
-        )
-        row = conn.one("SELECT * FROM rules WHERE id = ?", rule_id)
-    return alerting.rule_view(row or {})
+        row = repo.add_rule(conn, project["id"], rule)
+    return alerting.rule_view(row)
 
 
 @router.delete(
@@ -411,12 +377,7 @@ def delete_rule(owner: Owner, name: Name, rule_id: Id, request: Request) -> Resp
     with _db(request).transaction(write=True) as conn:
         project = _authorize(conn, request, owner, name, write=True)
         _delete_owned(conn, "rules", rule_id, project)
-        conn.execute(
-            "UPDATE alerts SET status = 'resolved', resolved_at = ? WHERE rule_id = ? "
-            "AND status IN ('open', 'acknowledged')",
-            _now(),
-            rule_id,
-        )
+        repo.resolve_rule_alerts(conn, rule_id)
     return Response(status_code=204)
 
 
@@ -424,9 +385,7 @@ def delete_rule(owner: Owner, name: Name, rule_id: Id, request: Request) -> Resp
 def list_channels(owner: Owner, name: Name, request: Request) -> dict[str, Any]:
     with _db(request).transaction() as conn:
         project = _authorize(conn, request, owner, name, write=True)
-        rows = conn.all(
-            "SELECT id, kind, url, created_at FROM channels WHERE project_id = ? ORDER BY id", project["id"]
-        )
+        rows = repo.list_channels(conn, project["id"])
     return {"channels": rows}
 
 
@@ -440,15 +399,9 @@ def list_channels(owner: Owner, name: Name, request: Request) -> dict[str, Any]:
 def add_channel(owner: Owner, name: Name, channel: ChannelIn, request: Request) -> dict[str, Any]:
     with _db(request).transaction(write=True) as conn:
         project = _authorize(conn, request, owner, name, write=True)
-        if conn.value("SELECT COUNT(*) AS n FROM channels WHERE project_id = ?", project["id"]) >= 20:
+        if repo.count_owned(conn, "channels", project["id"]) >= 20:
             raise ApiError(409, "conflict", "a project has at most 20 channels")
-        channel_id = conn.insert(
-            "INSERT INTO channels (project_id, kind, url, created_at) VALUES (?, ?, ?, ?)",
-            project["id"],
-            channel.kind,
-            str(channel.url),
-            _now(),
-        )
+        channel_id = repo.add_channel(conn, project["id"], channel.kind, str(channel.url))
     return {"id": channel_id, "kind": channel.kind, "url": str(channel.url)}
 
 
@@ -472,28 +425,13 @@ def deliveries(
 ) -> dict[str, Any]:
     with _db(request).transaction() as conn:
         project = _authorize(conn, request, owner, name, write=True)
-        rows = conn.all(
-            "SELECT * FROM notifications WHERE project_id = ? ORDER BY id DESC LIMIT ?", project["id"], limit
-        )
-        out = [
-            delivery_view(
-                r, conn.all("SELECT * FROM delivery_attempts WHERE notification_id = ? ORDER BY attempt", r["id"])
-            )
-            for r in rows
-        ]
+        rows = repo.list_notifications(conn, project["id"], limit)
+        out = [delivery_view(r, repo.delivery_attempts(conn, r["id"])) for r in rows]
     return {"deliveries": out}
 
 
-def _delete_owned(conn: Connection, table: str, row_id: int, project: Row) -> None:
-    """Delete a project's row of ``table`` (a fixed name, never user input) or answer 404."""
-    if not conn.execute(f"DELETE FROM {table} WHERE id = ? AND project_id = ?", row_id, project["id"]):
+def _delete_owned(conn: Connection, table: repo.Owned, row_id: int, project: Row) -> None:
+    """Delete a project's row of ``table`` or answer 404."""
+    if not repo.delete_owned(conn, table, row_id, project["id"]):
         noun = table.removesuffix("s")
         raise ApiError(404, "not_found", f"no {noun} {row_id} in {project['owner']}/{project['name']}")
-
-
-def _now() -> float:
-    return time.time()
-
-
-def _now() -> float:
-    return time.time()
