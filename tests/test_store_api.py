@@ -244,7 +244,13 @@ def test_alert_raised_once_escalated_resolved_and_webhooks_retried(project: Clie
         slack = [body for path, body in delivered if path == "/slack"]
         assert all("text" in b and b["blocks"][0]["type"] == "section" for b in slack)
         assert received[0][2] == 500
-        log = project.get("/deliveries", token="default").json()["deliveries"]
+        # The notifier records a delivery just after the receiver answered: wait for the log to settle.
+        deadline = time.monotonic() + 30
+        while True:
+            log = project.get("/deliveries", token="default").json()["deliveries"]
+            if all(d["status"] == "delivered" for d in log) or time.monotonic() > deadline:
+                break
+            time.sleep(0.05)
         retried = [d for d in log if len(d["attempts"]) == 2]
         assert len(retried) == 1 and [a["status_code"] for a in retried[0]["attempts"]] == [500, 200]
         assert all(d["status"] == "delivered" for d in log)
