@@ -11,10 +11,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, TypeVar
+from typing import TypeVar
 
-if TYPE_CHECKING:
-    from quality_hooks.github.bundle import Bundle, FileSummary
+from quality_hooks.github.bundle import Bundle, FileSummary
 
 MARKER = "<!-- quality-hooks:summary -->"
 COMMENT_LIMIT = 65536
