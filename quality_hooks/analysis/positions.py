@@ -108,8 +108,9 @@ def install(wrapper: MetadataWrapper) -> FastPositions:
     so seeding its cache is enough for rules that declare PositionProvider.
     """
     metadata: dict[Any, Any] | None = getattr(wrapper, "_metadata", None)
-    if metadata is not None and isinstance(metadata.get(PositionProvider), FastPositions):
-        return metadata[PositionProvider]
+    seeded = metadata.get(PositionProvider) if metadata is not None else None
+    if isinstance(seeded, FastPositions):
+        return seeded
     positions = FastPositions(wrapper.module)
     if metadata is not None and PositionProvider not in metadata:
         metadata[PositionProvider] = positions

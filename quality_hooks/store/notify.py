@@ -16,6 +16,7 @@ from typing import Any
 
 import requests
 
+from quality_hooks.store import repository as repo
 from quality_hooks.store.client import retry_after, safe_url
 from quality_hooks.store.db import Database, Row
 
@@ -85,22 +86,12 @@ class Notifier:
     def _claim(self) -> tuple[Row, Row] | None:
         now = time.time()
         with self.db.transaction(write=True) as conn:
-            due = conn.one(
-                "SELECT * FROM notifications WHERE status = 'pending' AND next_attempt_at <= ? "
-                "AND (lease_until IS NULL OR lease_until < ?) ORDER BY next_attempt_at, id LIMIT 1",
-                now,
-                now,
-            )
+            due = repo.due_notification(conn, now)
             if due is None:
                 return None
-            claimed = conn.execute(
-                "UPDATE notifications SET lease_until = ? WHERE id = ? AND (lease_until IS NULL OR lease_until < ?)",
-                now + self.timeout + 30,
-                due["id"],
-                now,
-            )
-            channel = conn.one("SELECT * FROM channels WHERE id = ?", due["channel_id"])
-            project = conn.one("SELECT owner, name FROM projects WHERE id = ?", due["project_id"])
+            claimed = repo.lease_notification(conn, due["id"], now + self.timeout + 30, now)
+            channel = repo.channel_by_id(conn, due["channel_id"])
+            project = repo.project_by_id(conn, due["project_id"])
         if not claimed:
             return None
         if channel is None:
@@ -161,26 +152,16 @@ class Notifier:
         now = time.time()
         attempt = notification["attempts"] + 1
         with self.db.transaction(write=True) as conn:
-            conn.execute(
-                "UPDATE notifications SET status = ?, attempts = ?, last_status = ?, last_error = ?, "
-                "lease_until = NULL, next_attempt_at = ?, delivered_at = ? WHERE id = ?",
-                status,
-                attempt,
-                attempt_status,
-                error,
-                next_attempt or now,
-                now if status == "delivered" else None,
-                notification["id"],
-            )
-            conn.execute(
-                "INSERT INTO delivery_attempts (notification_id, attempt, status_code, error, duration_ms, created_at) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
+            repo.record_delivery(
+                conn,
                 notification["id"],
                 attempt,
-                attempt_status,
-                error,
-                duration,
-                now,
+                status=status,
+                attempt_status=attempt_status,
+                error=error,
+                duration=duration,
+                next_attempt_at=next_attempt or now,
+                now=now,
             )
 
 

@@ -73,7 +73,8 @@ def context_from_env(env: Mapping[str, str] | None = None, cwd: str | Path | Non
     """
     env = os.environ if env is None else env
     event = _event(env)
-    pull = event.get("pull_request") if isinstance(event.get("pull_request"), dict) else {}
+    raw_pull = event.get("pull_request")
+    pull: dict[str, Any] = raw_pull if isinstance(raw_pull, dict) else {}
     number = _pull_number(pull, env)
     commit = (pull.get("head") or {}).get("sha") or env.get("GITHUB_SHA") or _git(["rev-parse", "HEAD"], cwd) or ""
     run_id = env.get("GITHUB_RUN_ID")

@@ -1,7 +1,8 @@
 """The store's queries: projects, tokens, runs, alerts, rules and channels.
 
-Every function takes an open transaction, so a route composes several in one. SQL lives here
-(and in the alert and delivery workers' own modules); routes and the CLI call these functions.
+Every function takes an open transaction, so a route composes several in one. All the store's SQL
+lives here (schema changes apart: migrations.py); routes, the CLI, the alert evaluation and the
+webhook worker call these functions.
 """
 
 from __future__ import annotations
@@ -413,5 +414,72 @@ def enqueue_notification(
         event,
         body,
         now,
+        now,
+    )
+
+
+# ---- webhook delivery (store/notify.py's worker) -----------------------------------------------------------
+def due_notification(conn: Connection, now: float) -> Row | None:
+    """The pending notification due first whose lease (if any) has run out."""
+    return conn.one(
+        "SELECT * FROM notifications WHERE status = 'pending' AND next_attempt_at <= ? "
+        "AND (lease_until IS NULL OR lease_until < ?) ORDER BY next_attempt_at, id LIMIT 1",
+        now,
+        now,
+    )
+
+
+def lease_notification(conn: Connection, notification_id: int, until: float, now: float) -> bool:
+    """Take a notification until ``until``; False when another worker leased it first."""
+    return bool(
+        conn.execute(
+            "UPDATE notifications SET lease_until = ? WHERE id = ? AND (lease_until IS NULL OR lease_until < ?)",
+            until,
+            notification_id,
+            now,
+        )
+    )
+
+
+def channel_by_id(conn: Connection, channel_id: int) -> Row | None:
+    return conn.one("SELECT * FROM channels WHERE id = ?", channel_id)
+
+
+def project_by_id(conn: Connection, project_id: int) -> Row | None:
+    return conn.one("SELECT owner, name FROM projects WHERE id = ?", project_id)
+
+
+def record_delivery(
+    conn: Connection,
+    notification_id: int,
+    attempt: int,
+    *,
+    status: str,
+    attempt_status: int | None,
+    error: str | None,
+    duration: float,
+    next_attempt_at: float,
+    now: float,
+) -> None:
+    """Log one delivery attempt and move its notification on (delivered, failed or retried later)."""
+    conn.execute(
+        "UPDATE notifications SET status = ?, attempts = ?, last_status = ?, last_error = ?, "
+        "lease_until = NULL, next_attempt_at = ?, delivered_at = ? WHERE id = ?",
+        status,
+        attempt,
+        attempt_status,
+        error,
+        next_attempt_at,
+        now if status == "delivered" else None,
+        notification_id,
+    )
+    conn.execute(
+        "INSERT INTO delivery_attempts (notification_id, attempt, status_code, error, duration_ms, created_at) "
+        "VALUES (?, ?, ?, ?, ?, ?)",
+        notification_id,
+        attempt,
+        attempt_status,
+        error,
+        duration,
         now,
     )
