@@ -156,13 +156,37 @@ class GateVerdict:
         }
 
 
+@dataclass(frozen=True)
+class ModelSource:
+    """Which model scored: ``bundled`` or ``local``, its file, when it was trained.
+
+    ``note`` says why a local model that exists was not used (shallow clone,
+    features of another version, unreadable file), so a user is never left
+    guessing which model produced a number.
+    """
+
+    kind: str
+    path: str
+    trained: str | None = None
+    note: str | None = None
+
+    def describe(self) -> str:
+        trained = f", trained {self.trained}" if self.trained else ""
+        text = f"{self.kind} model ({self.path}{trained})"
+        return f"{text}; {self.note}" if self.note else text
+
+    def to_dict(self) -> dict[str, str | None]:
+        return {"kind": self.kind, "path": self.path, "trained": self.trained, "note": self.note}
+
+
 @dataclass
 class Score:
-    """The model's view of a file: defect risk, a 0..100 score, top factors."""
+    """The model's view of a file: defect risk, a 0..100 score, top factors, and which model said so."""
 
     risk: float
     score: float
     factors: list[dict[str, Any]] = field(default_factory=list)
+    model: ModelSource | None = field(default=None, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
         return {"risk": self.risk, "score": self.score, "factors": self.factors}

@@ -102,14 +102,19 @@ def score_results(
     base_results = list(bases.values())
     rel = {r.path: repo_relative(r.path, repo_root) for r in [*results, *base_results]} if repo_root else {}
     scored = {
-        r.path: ModelScores(score=s) for r, s in zip(results, score(results, contexts, history, rel), strict=True)
+        r.path: ModelScores(score=s)
+        for r, s in zip(results, score(results, contexts, history, rel, root=repo_root), strict=True)
     }
     if base_results:
         # Both versions scored as whole files (no change features), without factors.
         base_history = {b.path: history.get(b.path) for b in base_results}
-        for base, found in zip(base_results, score(base_results, {}, base_history, rel, factors=False), strict=True):
+        for base, found in zip(
+            base_results, score(base_results, {}, base_history, rel, factors=False, root=repo_root), strict=True
+        ):
             scored[base.path].base = found
         with_base = [r for r in results if r.path in bases]
-        for result, found in zip(with_base, score(with_base, {}, history, rel, factors=False), strict=True):
+        for result, found in zip(
+            with_base, score(with_base, {}, history, rel, factors=False, root=repo_root), strict=True
+        ):
             scored[result.path].whole_file = found
     return scored

@@ -9,8 +9,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from quality_hooks.results import FileResult, ModelSource
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -42,8 +47,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if unavailable:
         print(f"quality-hooks score: {unavailable[0]}", file=sys.stderr)
         return 2
+    unknown = _history_unknown([r.path for r in results])
     if args.format == "json":
-        payload = [{"path": r.path, "error": r.error, "score": r.score.to_dict() if r.score else None} for r in results]
+        payload = [{"path": r.path, "error": r.error, "score": r.score.to_dict() if r.score else None,
+                    "model": source.to_dict() if (source := _source(r)) else None,
+                    "history_unknown": unknown.get(r.path)} for r in results]  # fmt: skip
         print(json.dumps({"version": 1, "files": payload}, indent=2))
     else:
         for result in results:
@@ -53,9 +61,33 @@ def main(argv: Sequence[str] | None = None) -> int:
             factors = ", ".join(
                 f"{f['feature']}={_num(f['value'])} (+{f['risk_added']:.3f})" for f in result.score.factors
             )
-            print(f"{result.path}: score {result.score.score:.1f} risk {result.score.risk:.3f}"
+            history = f"  (history unknown: {unknown[result.path]})" if result.path in unknown else ""
+            print(f"{result.path}: score {result.score.score:.1f} risk {result.score.risk:.3f}{history}"
                   + (f"  [{factors}]" if factors else ""))  # fmt: skip
+        for source in dict.fromkeys(s for s in map(_source, results) if s is not None):
+            print(f"scored with the {source.describe()}")
     return 1 if any(r.error for r in results) else 0
+
+
+def _source(result: FileResult) -> ModelSource | None:
+    """The model that scored ``result``, if it was scored."""
+    return result.score.model if result.score is not None else None
+
+
+def _history_unknown(paths: Sequence[str]) -> dict[str, str]:
+    """Per path whose history git cannot give: why (outside git, shallow clone, no commit yet)."""
+    from quality_hooks.config import _git_root
+    from quality_hooks.model.scorer import history_status
+
+    by_dir: dict[str, str | None] = {}
+    out = {}
+    for path in paths:
+        directory = os.path.dirname(os.path.abspath(path))
+        if directory not in by_dir:
+            by_dir[directory] = history_status(_git_root(directory))
+        if by_dir[directory] is not None:
+            out[path] = str(by_dir[directory])
+    return out
 
 
 def _num(value: float | None) -> str:

@@ -9,6 +9,7 @@ median lowers the risk most (all re-scorings run in one batched inference).
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import os
@@ -16,15 +17,20 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from quality_hooks.model.features import FEATURE_NAMES, ChangeContext, extract
 from quality_hooks.model.history import HistoryStats
-from quality_hooks.results import FileResult, Score
+from quality_hooks.results import FileResult, ModelSource, Score
 
 MODEL_FILE = "quality-model.onnx"
 FEATURES_FILE = "features.json"
+#: A model trained on the repository's own history (``quality-hooks train --local``), at its root.
+LOCAL_DIR = ".quality-hooks"
+LOCAL_MODEL_FILE = "model.onnx"
+LOCAL_META_FILE = "model.json"
 TOP_FACTORS = 3
 
 
@@ -33,11 +39,17 @@ class ModelError(Exception):
 
 
 def model_dirs() -> list[Path]:
-    """Where the model is looked for: ``$QUALITY_HOOKS_MODEL_DIR``, the package data, the source tree's models/."""
+    """Where the bundled model is looked for: ``$QUALITY_HOOKS_MODEL_DIR``, package data, the source's models/."""
     here = Path(__file__).resolve().parent
     dirs = [here / "data", here.parent.parent / "models"]
     override = os.environ.get("QUALITY_HOOKS_MODEL_DIR")
     return [Path(override), *dirs] if override else dirs
+
+
+def local_model_paths(root: str | os.PathLike[str]) -> tuple[Path, Path]:
+    """The local model of the repository at ``root``: its ONNX file and its metadata (features, date, figures)."""
+    directory = Path(root) / LOCAL_DIR
+    return directory / LOCAL_MODEL_FILE, directory / LOCAL_META_FILE
 
 
 def risk_to_score(risk: float) -> float:
@@ -51,22 +63,44 @@ class Model:
     input_name: str
     names: list[str]
     medians: np.ndarray
-    meta: dict
+    meta: dict[str, Any]
+    source: ModelSource
     #: QH rule codes the training data counted; findings of newer rules are not counted.
     qh_codes: frozenset[str] | None = None
 
     def predict(self, matrix: np.ndarray) -> np.ndarray:
         """Risk (probability of the defect class) per row."""
         outputs = self.session.run(None, {self.input_name: matrix.astype(np.float32)})  # type: ignore[attr-defined]
-        probabilities = next(o for o in outputs if getattr(o, "ndim", 0) == 2)
+        probabilities: np.ndarray = next(o for o in outputs if getattr(o, "ndim", 0) == 2)
         return probabilities[:, 1].astype(np.float64)
 
 
-@lru_cache(maxsize=1)
-def load_model() -> Model:
-    """The bundled model, read and compiled once per process."""
+def read_model(model_path: Path, meta_path: Path, source: ModelSource) -> Model:
+    """Compile one ONNX model with its metadata; ModelError if its features are not this version's."""
     import onnxruntime as ort
 
+    try:
+        meta = json.loads(meta_path.read_text())
+        names = list(meta["features"])
+        medians = np.array([np.nan if m is None else m for m in meta["medians"]], dtype=np.float32)
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise ModelError(f"{meta_path}: unreadable model metadata ({exc})") from None
+    if names != list(FEATURE_NAMES):
+        raise ModelError(f"{meta_path}: model features do not match this version of quality-hooks; retrain it")
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = 1
+    options.inter_op_num_threads = 1
+    try:
+        session = ort.InferenceSession(model_path.read_bytes(), options, providers=["CPUExecutionProvider"])
+    except Exception as exc:  # onnxruntime raises its own (unexported) error types for a bad file
+        raise ModelError(f"{model_path}: cannot load the model ({exc})") from None
+    qh_codes = frozenset(meta["qh_rules"]) if meta.get("qh_rules") else None
+    return Model(session, session.get_inputs()[0].name, names, medians, meta, source, qh_codes)
+
+
+@lru_cache(maxsize=1)
+def bundled_model() -> Model:
+    """The model shipped with quality-hooks, read and compiled once per process."""
     for directory in model_dirs():
         model_path, meta_path = directory / MODEL_FILE, directory / FEATURES_FILE
         if model_path.is_file() and meta_path.is_file():
@@ -74,25 +108,75 @@ def load_model() -> Model:
     else:
         raise ModelError("quality model not found (looked in " + ", ".join(map(str, model_dirs())) + ")")
     meta = json.loads(meta_path.read_text())
-    if list(meta["features"]) != list(FEATURE_NAMES):
-        raise ModelError(f"{meta_path}: model features do not match this version of quality-hooks; retrain it")
-    options = ort.SessionOptions()
-    options.intra_op_num_threads = 1
-    options.inter_op_num_threads = 1
-    session = ort.InferenceSession(model_path.read_bytes(), options, providers=["CPUExecutionProvider"])
-    medians = np.array([np.nan if m is None else m for m in meta["medians"]], dtype=np.float32)
-    qh_codes = frozenset(meta["qh_rules"]) if meta.get("qh_rules") else None
-    return Model(session, session.get_inputs()[0].name, list(meta["features"]), medians, meta, qh_codes)
+    return read_model(model_path, meta_path, ModelSource("bundled", str(model_path), meta.get("trained")))
 
 
-def score_vectors(vectors: Sequence[Sequence[float]], *, factors: bool = True) -> list[Score]:
-    """Scores (with top factors unless ``factors`` is false) for feature vectors ordered as FEATURE_NAMES."""
+def load_model(root: str | None = None) -> Model:
+    """The model for files of the repository at ``root``: its local model when usable, else the bundled one.
+
+    A local model (``.quality-hooks/model.onnx`` at the repository root) is
+    used only with the full history it was trained on: in a shallow clone the
+    history features are unknown, so the bundled model, which was trained to
+    handle missing history, scores instead, and the source says why.
+    """
+    if root is None:
+        return bundled_model()
+    return _model_for_root(os.path.realpath(root))
+
+
+@lru_cache(maxsize=8)
+def _model_for_root(root: str) -> Model:
+    from quality_hooks.model.history import is_shallow
+
+    model_path, meta_path = local_model_paths(root)
+    if not (model_path.is_file() and meta_path.is_file()):
+        return bundled_model()
+    if is_shallow(root):
+        note = f"local model {model_path} not used: shallow clone (history unknown)"
+        return _with_note(bundled_model(), note)
+    try:
+        trained = json.loads(meta_path.read_text()).get("trained")
+    except (OSError, ValueError, AttributeError):
+        trained = None
+    try:
+        return read_model(model_path, meta_path, ModelSource("local", str(model_path), trained))
+    except ModelError as exc:
+        return _with_note(bundled_model(), f"local model not used: {exc}")
+
+
+def _with_note(model: Model, note: str) -> Model:
+    return dataclasses.replace(model, source=dataclasses.replace(model.source, note=note))
+
+
+def history_status(root: str | None) -> str | None:
+    """Why history features are unknown for files under ``root`` (``None`` when git knows their history)."""
+    from quality_hooks.model.history import is_shallow
+
+    if root is None:
+        return "not in a git repository"
+    if is_shallow(root):
+        return "shallow clone"
+    from quality_hooks.git import head_commit
+
+    return None if head_commit(root) else "no commits yet"
+
+
+def score_vectors(
+    vectors: Sequence[Sequence[float]], *, factors: bool = True, model: Model | None = None
+) -> list[Score]:
+    """Scores (with top factors unless ``factors`` is false) for feature vectors ordered as FEATURE_NAMES.
+
+    ``model`` defaults to the bundled one.
+    """
     if not vectors:
         return []
-    model = load_model()
+    model = model or load_model()
     base = np.asarray(vectors, dtype=np.float32)
     if not factors:
-        return [Score(risk=round(float(r), 4), score=risk_to_score(float(r))) for r in model.predict(base)]
+        return [
+            Score(risk=round(float(r), 4), score=risk_to_score(float(r)), model=model.source)
+            for r in model.predict(base)
+        ]
     n, k = base.shape
     # Row block i: file i with feature j set to its training median, for every j; plus the original.
     variants = np.repeat(base, k, axis=0).reshape(n, k, k)
@@ -102,18 +186,18 @@ def score_vectors(vectors: Sequence[Sequence[float]], *, factors: bool = True) -
     for i in range(n):
         risk = float(risks[i])
         lowered = risk - risks[n + i * k : n + (i + 1) * k]
-        factors = []
+        top: list[dict[str, Any]] = []
         for j in np.argsort(-lowered, kind="stable")[:TOP_FACTORS]:
             if lowered[j] <= 1e-6:
                 break
             value = float(base[i, j])
-            factors.append({
+            top.append({
                 "feature": model.names[j],
                 "value": None if math.isnan(value) else value,
                 "median": None if math.isnan(float(model.medians[j])) else float(model.medians[j]),
                 "risk_added": round(float(lowered[j]), 4),
             })  # fmt: skip
-        scores.append(Score(risk=round(risk, 4), score=risk_to_score(risk), factors=factors))
+        scores.append(Score(risk=round(risk, 4), score=risk_to_score(risk), factors=top, model=model.source))
     return scores
 
 
@@ -124,21 +208,24 @@ def score(
     rel_paths: Mapping[str, str] | None = None,
     *,
     factors: bool = True,
+    root: str | None = None,
 ) -> list[Score | None]:
     """Scores of analysed files, in order (``None`` for files that could not be analysed).
 
     ``changes`` and ``histories`` are keyed by ``FileResult.path``; a file
     without a change context (whole-tree check) or history gets NaN for those
-    features, which the model was trained to handle.
+    features, which the model was trained to handle. ``root`` is the
+    repository the files belong to: its local model scores them when usable
+    (:func:`load_model`), and each Score's ``model`` records which did.
     """
     changes = changes or {}
     histories = histories or {}
     scorable = [r for r in results if r.ok and r.metrics is not None]
     rel_paths = rel_paths or {}
-    model = load_model()
+    model = load_model(root)
     vectors = [
         extract(r, changes.get(r.path), histories.get(r.path), rel_path=rel_paths.get(r.path), qh_codes=model.qh_codes)
         for r in scorable
     ]
-    by_id = {id(r): s for r, s in zip(scorable, score_vectors(vectors, factors=factors), strict=True)}
+    by_id = {id(r): s for r, s in zip(scorable, score_vectors(vectors, factors=factors, model=model), strict=True)}
     return [by_id.get(id(result)) for result in results]
