@@ -10,9 +10,10 @@ from __future__ import annotations
 import json
 import os
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from quality_hooks.config import Config
 from quality_hooks.results import FileResult
 
 BASELINE_VERSION = 1
@@ -20,6 +21,17 @@ BASELINE_VERSION = 1
 
 class BaselineError(Exception):
     pass
+
+
+def by_baseline(
+    results: Sequence[FileResult], config_for: Callable[[str], Config]
+) -> dict[tuple[str, str], list[FileResult]]:
+    """Results grouped by the baseline file their configuration names and the root its paths are relative to."""
+    groups: dict[tuple[str, str], list[FileResult]] = {}
+    for result in results:
+        config = config_for(result.path)
+        groups.setdefault((os.path.join(config.root, config.baseline), config.root), []).append(result)
+    return groups
 
 
 @dataclass

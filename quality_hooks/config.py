@@ -10,11 +10,12 @@ import fnmatch
 import os
 import re
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
+from quality_hooks import git
 from quality_hooks.results import Severity
 
 if sys.version_info >= (3, 11):
@@ -23,6 +24,7 @@ else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
 _RULE_CODE = re.compile(r"^[A-Z]{1,5}[0-9]{0,4}$")
+#: Which findings can fail the gate; the one list the config, the CLI and the Action accept.
 SCOPES = ("changed-lines", "changed-files", "all")
 LEVELS = ("warning", "critical")
 
@@ -39,7 +41,7 @@ class Threshold:
     critical: float | None = None
 
 
-#: Gate thresholds: name -> (default, direction). "max" fails above, "min" below.
+#: Gate thresholds: name -> (default, direction, what is measured). "max" fails above, "min" below.
 GATE_THRESHOLDS: dict[str, tuple[Threshold, str, str]] = {
     "max-complexity": (Threshold(15, 25), "max", "cyclomatic complexity of a function"),
     "max-cognitive": (Threshold(20, 35), "max", "cognitive complexity of a function"),
@@ -93,26 +95,21 @@ class Config:
     baseline: str = ".quality-baseline.json"
     gate: GateConfig = field(default_factory=GateConfig)
 
-    def relative(self, path: str) -> str:
-        """``path`` relative to the config root, with forward slashes."""
-        rel = os.path.relpath(os.path.abspath(path), self.root)
-        return rel.replace(os.sep, "/")
-
-    def rule_settings(self, path: str) -> tuple[dict[str, bool | None], dict[str, dict[str, Any]]]:
+    def rule_settings(self, path: str) -> tuple[dict[str, list[str]], dict[str, dict[str, Any]]]:
         """Select/ignore lists and per-rule options in force for ``path``."""
         select, ignore = list(self.select), list(self.ignore)
         rules = {code: dict(opts) for code, opts in self.rules.items()}
-        rel = self.relative(path)
+        rel = git.repo_relative(path, self.root)
         for override in self.overrides:
             if any(path_matches(rel, pattern) for pattern in override.paths):
                 select += override.select
                 ignore += override.ignore
                 for code, opts in override.rules.items():
                     rules.setdefault(code, {}).update(opts)
-        return {"select": select, "ignore": ignore}, rules  # type: ignore[return-value]
+        return {"select": select, "ignore": ignore}, rules
 
     def is_excluded(self, path: str) -> bool:
-        rel = self.relative(path)
+        rel = git.repo_relative(path, self.root)
         return any(path_matches(rel, pattern) for pattern in self.exclude)
 
 
@@ -129,32 +126,36 @@ def path_matches(rel: str, pattern: str) -> bool:
     return False
 
 
+def _directory_of(path: str) -> str:
+    return os.path.abspath(path if os.path.isdir(path) else os.path.dirname(path) or ".")
+
+
+def _table_file(directory: str) -> str | None:
+    """``directory``'s pyproject.toml if it has a ``[tool.quality-hooks]`` table."""
+    candidate = os.path.join(directory, "pyproject.toml")
+    if not os.path.isfile(candidate):
+        return None
+    try:
+        with open(candidate, "rb") as handle:
+            data = tomllib.load(handle)
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"{candidate}: cannot read TOML: {exc}") from None
+    return candidate if "quality-hooks" in data.get("tool", {}) else None
+
+
 def find_config_file(start: str) -> str | None:
     """Walk up from ``start`` to the first pyproject.toml with our table."""
-    directory = os.path.abspath(start if os.path.isdir(start) else os.path.dirname(start) or ".")
+    directory = _directory_of(start)
     while True:
-        candidate = os.path.join(directory, "pyproject.toml")
-        if os.path.isfile(candidate):
-            try:
-                with open(candidate, "rb") as handle:
-                    data = tomllib.load(handle)
-            except (OSError, tomllib.TOMLDecodeError) as exc:
-                raise ConfigError(f"{candidate}: cannot read TOML: {exc}") from None
-            if "quality-hooks" in data.get("tool", {}):
-                return candidate
+        found = _table_file(directory)
         parent = os.path.dirname(directory)
-        if parent == directory:
-            return None
+        if found is not None or parent == directory:
+            return found
         directory = parent
 
 
-@lru_cache(maxsize=32)
-def load_config(start: str = ".", explicit: str | None = None) -> Config:
-    """Config for files under ``start``; defaults when there is none."""
-    path = explicit or find_config_file(start)
-    if path is None:
-        root = os.path.abspath(start if os.path.isdir(start) else os.path.dirname(start) or ".")
-        return Config(root=_git_root(root) or root)
+def read_config_file(path: str) -> Config:
+    """The configuration in ``path``: a pyproject.toml's table, or a TOML file holding its keys."""
     try:
         with open(path, "rb") as handle:
             data = tomllib.load(handle)
@@ -170,6 +171,78 @@ def load_config(start: str = ".", explicit: str | None = None) -> Config:
     return config
 
 
+class ConfigFinder:
+    """The configuration each file is judged with.
+
+    A file's configuration is the nearest pyproject.toml with a ``[tool.quality-hooks]`` table
+    above it, so each package of a monorepo is judged by its own settings however the files
+    are grouped into one run (pre-commit's chunks, the CLI, the Action). Lookups are cached
+    per directory and each file is read once per finder, as Fixit does. ``explicit``
+    (``--config FILE``) gives every file that one configuration. Files with no configuration
+    above them get the defaults, rooted at their repository (outside git: at ``start``).
+    ``adjust`` is applied to every configuration found (the Action's ``fail-on`` input).
+    """
+
+    def __init__(
+        self, explicit: str | None = None, *, start: str = ".", adjust: Callable[[Config], Config] | None = None
+    ) -> None:
+        self.explicit = explicit
+        self._start = _directory_of(start)
+        self._adjust = adjust
+        self._file_of_dir: dict[str, str | None] = {}
+        self._repo_of_dir: dict[str, str | None] = {}
+        self._configs: dict[tuple[str, str], Config] = {}
+
+    def for_path(self, path: str) -> Config:
+        """The configuration for a file (or for the files below a directory)."""
+        if self.explicit is not None:
+            return self._config(("file", self.explicit))
+        directory = _directory_of(path)
+        found = self._config_file(directory)
+        if found is not None:
+            return self._config(("file", found))
+        return self._config(("defaults", self._repo_root(directory) or self._start))
+
+    def is_excluded(self, path: str) -> bool:
+        """Whether ``path`` is excluded by its own configuration."""
+        return self.for_path(path).is_excluded(path)
+
+    def _config(self, key: tuple[str, str]) -> Config:
+        if key not in self._configs:
+            kind, where = key
+            config = read_config_file(where) if kind == "file" else Config(root=where)
+            self._configs[key] = self._adjust(config) if self._adjust else config
+        return self._configs[key]
+
+    def _config_file(self, directory: str) -> str | None:
+        if directory not in self._file_of_dir:
+            parent = os.path.dirname(directory)
+            found = _table_file(directory)
+            if found is None and parent != directory:
+                found = self._config_file(parent)
+            self._file_of_dir[directory] = found
+        return self._file_of_dir[directory]
+
+    def _repo_root(self, directory: str) -> str | None:
+        if directory not in self._repo_of_dir:
+            try:
+                root: str | None = git.repo_root(directory)
+            except (git.GitError, OSError):
+                root = None
+            self._repo_of_dir[directory] = root
+            # Every directory between this one and its repository's root is in that repository.
+            while root is not None and directory != root and directory.startswith(root + os.sep):
+                directory = os.path.dirname(directory)
+                self._repo_of_dir[directory] = root
+        return self._repo_of_dir[directory]
+
+
+@lru_cache(maxsize=32)
+def load_config(start: str = ".", explicit: str | None = None) -> Config:
+    """The configuration for files under ``start`` (one file's or directory's view of :class:`ConfigFinder`)."""
+    return ConfigFinder(explicit, start=start).for_path(start)
+
+
 def python_target(requires: object) -> str | None:
     """``">=3.8, <4"`` -> ``"py38"``: the lowest Python the project supports, if stated."""
     if not isinstance(requires, str):
@@ -178,21 +251,11 @@ def python_target(requires: object) -> str | None:
     return f"py3{match.group(1)}" if match else None
 
 
-def _git_root(directory: str) -> str | None:
-    while True:
-        if os.path.exists(os.path.join(directory, ".git")):
-            return directory
-        parent = os.path.dirname(directory)
-        if parent == directory:
-            return None
-        directory = parent
-
-
 def parse_config(table: Mapping[str, Any], path: str = "pyproject.toml") -> Config:
     """Validate the ``[tool.quality-hooks]`` table; raise ConfigError on any mistake."""
     where = f"{path}: [tool.quality-hooks]"
     config = Config(root=os.path.dirname(os.path.abspath(path)), path=path)
-    readers = {
+    readers: dict[str, Callable[[Any, str], Any]] = {
         "select": lambda v, k: _codes(v, k, where),
         "ignore": lambda v, k: _codes(v, k, where),
         "exclude": lambda v, k: _strings(v, k, where),

@@ -9,10 +9,17 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator, Sequence
+from typing import Protocol
 
 import pathspec
 
-from quality_hooks.config import Config
+
+class Excludes(Protocol):
+    """What decides which paths are left out: a :class:`~quality_hooks.config.Config`, or the
+    :class:`~quality_hooks.config.ConfigFinder` that asks each path's own configuration."""
+
+    def is_excluded(self, path: str) -> bool: ...
+
 
 SKIP_DIRS = {
     ".git",
@@ -42,7 +49,7 @@ def _ignore_spec(directory: str) -> pathspec.PathSpec[pathspec.Pattern] | None:
         return None
 
 
-def walk_python_files(root: str, config: Config) -> Iterator[str]:
+def walk_python_files(root: str, config: Excludes) -> Iterator[str]:
     """Every ``.py``/``.pyi`` file below ``root`` that git and the config do not ignore."""
     specs: list[tuple[str, pathspec.PathSpec[pathspec.Pattern]]] = []
     for directory, dirnames, filenames in os.walk(root):
@@ -70,7 +77,7 @@ def walk_python_files(root: str, config: Config) -> Iterator[str]:
                     yield path
 
 
-def expand_paths(paths: Sequence[str], config: Config) -> list[str]:
+def expand_paths(paths: Sequence[str], config: Excludes) -> list[str]:
     """Files named directly are kept (unless excluded); directories are walked."""
     files: list[str] = []
     seen: set[str] = set()

@@ -15,8 +15,8 @@ from typing import Any
 
 from quality_hooks import git
 from quality_hooks.analysis.engine import analyse_many, merge_ruff
-from quality_hooks.baseline import Baseline
-from quality_hooks.config import Config
+from quality_hooks.baseline import Baseline, by_baseline
+from quality_hooks.config import Config, ConfigFinder
 from quality_hooks.discover import expand_paths
 from quality_hooks.gate import FileChange, judge, overall
 from quality_hooks.results import BaseVersion, ChangeSummary, FileResult, GateVerdict, ModelScores
@@ -42,37 +42,46 @@ def _file_change(changed: git.ChangedFile | None) -> FileChange:
     )
 
 
-class _Ruff:
-    """One ruff process for all files, started before our own analysis so the two overlap.
+def _ruff_settings(config: Config) -> tuple[tuple[str, ...], tuple[str, ...], str | None]:
+    """What ruff's command line takes from a config (it runs ``--isolated``): files sharing it share a process."""
+    return tuple(config.ruff_select), tuple(config.ruff_ignore), config.python_target
 
-    Content that is not what is on disk (a partially staged file) goes to ruff
-    through a temporary copy.
+
+class _Ruff:
+    """ruff for all files, started before our own analysis so the two overlap.
+
+    One process per distinct ruff setting among the files' configurations (normally one).
+    Content that is not what is on disk (a partially staged file) goes to ruff through a
+    temporary copy.
     """
 
-    def __init__(self, items: Sequence[tuple[str, bytes | None]], config: Config) -> None:
+    def __init__(self, jobs: Sequence[tuple[str, bytes | None, Config]]) -> None:
         from quality_hooks.analysis.ruff_runner import RuffRun
 
         self.tmpdir: str | None = None
         self.back: dict[str, str] = {}
-        paths: list[str] = []
-        for path, raw in items:
+        groups: dict[tuple[tuple[str, ...], tuple[str, ...], str | None], tuple[Config, list[str]]] = {}
+        for index, (path, raw, config) in enumerate(jobs):
             if raw is not None and _disk_bytes(path) != raw:
                 self.tmpdir = self.tmpdir or tempfile.mkdtemp(prefix="quality-hooks-ruff-")
-                copy = os.path.join(self.tmpdir, str(len(paths)), os.path.basename(path))
+                copy = os.path.join(self.tmpdir, str(index), os.path.basename(path))
                 os.makedirs(os.path.dirname(copy))
                 with open(copy, "wb") as handle:
                     handle.write(raw)
                 self.back[os.path.abspath(copy)] = os.path.abspath(path)
                 path = copy
-            paths.append(path)
-        self.run = RuffRun.start(paths, config)
+            groups.setdefault(_ruff_settings(config), (config, []))[1].append(path)
+        self.runs = [RuffRun.start(paths, config) for config, paths in groups.values()]
 
     def merge(self, results: Sequence[FileResult]) -> None:
         try:
             analysable = [r for r in results if r.ok and r.source is not None]
             to_copy = {v: k for k, v in self.back.items()}
-            texts = {to_copy.get(os.path.abspath(r.path), os.path.abspath(r.path)): r.source.text for r in analysable}  # type: ignore[union-attr]
-            found = self.run.results(texts)
+            texts: dict[str, str] = {}
+            for result in analysable:
+                absolute = os.path.abspath(result.path)
+                texts[to_copy.get(absolute, absolute)] = result.source.text if result.source else ""
+            found = {path: findings for run in self.runs for path, findings in run.results(texts).items()}
             merge_ruff(analysable, {self.back.get(k, k): v for k, v in found.items()})
         finally:
             if self.tmpdir:
@@ -100,34 +109,37 @@ def _score(
 
 
 def _change_and_files(
-    paths: Sequence[str], config: Config, base: str | None, staged: bool, cwd: str
+    paths: Sequence[str], configs: ConfigFinder, base: str | None, staged: bool, cwd: str
 ) -> tuple[git.Change | None, str, list[str]]:
     """The change to judge (if any), the root paths are relative to, and the files."""
     if base is None and not staged:
-        return None, config.root, expand_paths(paths, config) if paths else []
+        return None, os.path.abspath(cwd), expand_paths(paths, configs) if paths else []
     root = git.repo_root(cwd)
     change = git.collect_change(root, base=base, staged=staged)
     if not paths:
         changed = [os.path.join(root, rel) for rel, f in sorted(change.files.items()) if f.status != "deleted"]
-        paths = [p for p in changed if not config.is_excluded(p)]
-    return change, root, expand_paths(paths, config) if paths else []
+        paths = [p for p in changed if not configs.is_excluded(p)]
+    return change, root, expand_paths(paths, configs) if paths else []
 
 
 def _analyse(
-    files: list[str], rel: dict[str, str], change: git.Change | None, config: Config
+    files: list[str], rel: dict[str, str], change: git.Change | None, config_of: dict[str, Config]
 ) -> tuple[list[FileResult], dict[str, FileResult]]:
     """New versions (staged blobs or disk), base versions from git (by path), ruff alongside."""
     staged_blobs = {}
     if change is not None and change.staged:
         staged_blobs = git.read_blobs(change.root, [f":{rel[p]}" for p in files])
     # The index holds what will be committed; files not in it are read from disk.
-    items = [(path, staged_blobs.get(f":{rel[path]}")) for path in files]
+    jobs = [(path, staged_blobs.get(f":{rel[path]}"), config_of[path]) for path in files]
     bases = change.read_base([rel[p] for p in files]) if change is not None else {}
-    base_items: list[tuple[str, bytes | None]] = [(path, bases[rel[path]]) for path in files if rel[path] in bases]
-    ruff = _Ruff([(p, r) for p, r in items if os.path.isfile(p)], config) if config.ruff and items else None
-    analysed = analyse_many(items + base_items, config)
-    results = analysed[: len(items)]
-    base_results = {path: base for (path, _), base in zip(base_items, analysed[len(items) :], strict=True) if base.ok}
+    base_jobs: list[tuple[str, bytes | None, Config]] = [
+        (path, bases[rel[path]], config_of[path]) for path in files if rel[path] in bases
+    ]
+    with_ruff = [job for job in jobs if job[2].ruff and os.path.isfile(job[0])]
+    ruff = _Ruff(with_ruff) if with_ruff else None
+    analysed = analyse_many(jobs + base_jobs)
+    results = analysed[: len(jobs)]
+    base_results = {job[0]: base for job, base in zip(base_jobs, analysed[len(jobs) :], strict=True) if base.ok}
     for result in results:
         if result.source is not None:
             result.source.path = result.path
@@ -141,15 +153,30 @@ def _change_summary(file_change: FileChange) -> ChangeSummary:
     return ChangeSummary(status=file_change.status, old_path=file_change.old_path, changed_lines=lines)
 
 
-def _base_version(base: FileResult, score: ModelScores | None) -> BaseVersion:
-    return BaseVersion(
-        findings=base.findings, functions=base.functions, metrics=base.metrics, score=score.base if score else None
-    )
+def _assign_scores(results: list[FileResult], bases: dict[str, FileResult], scores: dict[str, ModelScores]) -> None:
+    for result in results:
+        scored = scores.get(result.path)
+        if scored is not None:
+            result.score, result.whole_file_score = scored.score, scored.whole_file
+        base = bases.get(result.path)
+        if base is not None:
+            base_score = scored.base if scored is not None else None
+            result.base = BaseVersion(base.findings, base.functions, base.metrics, base_score)
+
+
+def _apply_baselines(results: list[FileResult], config_of: dict[str, Config]) -> list[str]:
+    """Each file's findings against the baseline of its own configuration; the stale entries."""
+    notes: list[str] = []
+    for (baseline_path, root), members in by_baseline(results, config_of.__getitem__).items():
+        if os.path.exists(baseline_path):
+            relpath = {r.path: git.repo_relative(r.path, root) for r in members}
+            notes += Baseline.load(baseline_path).apply(members, relpath)
+    return notes
 
 
 def run_check(
     paths: Sequence[str],
-    config: Config,
+    configs: ConfigFinder,
     *,
     base: str | None = None,
     staged: bool = False,
@@ -158,28 +185,33 @@ def run_check(
     use_model: bool = True,
     cwd: str = ".",
 ) -> CheckRun:
-    """Analyse and judge; with ``base``/``staged`` only the change is judged."""
-    change, root, files = _change_and_files(paths, config, base, staged, cwd)
-    scope = (scope or config.gate.scope) if change is not None else "all"
+    """Analyse and judge; with ``base``/``staged`` only the change is judged.
+
+    Each file is judged with its own configuration (``configs``); ``scope``, when given,
+    overrides every configuration's. The run's reported scope is that of the configuration
+    where the run starts (the first path, else ``cwd``).
+    """
+    change, root, files = _change_and_files(paths, configs, base, staged, cwd)
+    config_of = {path: configs.for_path(path) for path in files}
     notes: list[str] = []
     rel = {path: git.repo_relative(path, root) for path in files}
-    results, bases = _analyse(files, rel, change, config)
-    scores = _score(results, bases, change, notes) if use_model else {}
-    for result in results:
-        scored = scores.get(result.path)
-        if scored is not None:
-            result.score, result.whole_file_score = scored.score, scored.whole_file
-        if result.path in bases:
-            result.base = _base_version(bases[result.path], scored)
-    baseline_path = os.path.join(config.root, config.baseline)
-    if use_baseline and os.path.exists(baseline_path):
-        notes += Baseline.load(baseline_path).apply(results, {p: git.repo_relative(p, config.root) for p in files})
+    results, bases = _analyse(files, rel, change, config_of)
+    _assign_scores(results, bases, _score(results, bases, change, notes) if use_model else {})
+    if use_baseline:
+        notes += _apply_baselines(results, config_of)
     changes = {path: _file_change(change.files.get(rel[path])) for path in files} if change is not None else {}
     for result in results:
-        file_change = changes.get(result.path)
-        judgement = judge(result, config, file_change, scope)
+        config, file_change = config_of[result.path], changes.get(result.path)
+        file_scope = (scope or config.gate.scope) if change is not None else "all"
+        judgement = judge(result, config, file_change, file_scope)
         result.gate, result.improvements = judgement.verdict, judgement.improvements
         if file_change is not None:
             result.change = _change_summary(file_change)
-    context = {"scope": scope, "base": base, "base_commit": change.base_commit if change else None, "staged": staged}
-    return CheckRun(results=results, verdict=overall(results), scope=scope, context=context, notes=notes, change=change)
+    run_scope = (scope or configs.for_path(paths[0] if paths else cwd).gate.scope) if change is not None else "all"
+    context = {
+        "scope": run_scope,
+        "base": base,
+        "base_commit": change.base_commit if change else None,
+        "staged": staged,
+    }
+    return CheckRun(results, overall(results), run_scope, context, notes, change)

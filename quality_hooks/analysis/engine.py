@@ -112,14 +112,13 @@ def worker_count(jobs: int) -> int:
     return max(1, min(cpus, jobs // 2))
 
 
-def analyse_many(items: Sequence[tuple[str, bytes | None]], config: Config) -> list[FileResult]:
-    """Analyse files (from disk, or given bytes) across CPU cores, results in input order.
+def analyse_many(jobs: Sequence[tuple[str, bytes | None, Config]]) -> list[FileResult]:
+    """Analyse files (from disk, or given bytes), each with its own config, across CPU cores; results in input order.
 
     Each file is independent, so a pool of processes scales with cores the way
     ruff does; results come back without their LibCST trees.
     """
-    workers = worker_count(len(items))
-    jobs = [(path, raw, config) for path, raw in items]
+    workers = worker_count(len(jobs))
     if workers <= 1:
         return [analyse_file(p, c) if r is None else analyse_bytes(p, r, c) for p, r, c in jobs]
     import multiprocessing
@@ -136,7 +135,7 @@ def analyse_paths(paths: Sequence[str], config: Config, *, with_ruff: bool | Non
 
     use_ruff = config.ruff if with_ruff is None else with_ruff
     ruff = RuffRun.start(paths, config) if use_ruff and paths else None
-    results = analyse_many([(path, None) for path in paths], config)
+    results = analyse_many([(path, None, config) for path in paths])
     if ruff is not None:
         merge_ruff(results, ruff.results())
     return results

@@ -21,8 +21,7 @@ def enabled_rules(config: Config, path: str) -> tuple[list[tuple[type[Rule], dic
     and per-path overrides extend both.
     """
     lists, options = config.rule_settings(path)
-    select: list[str] = lists["select"]  # type: ignore[assignment]
-    ignore: list[str] = lists["ignore"]  # type: ignore[assignment]
+    select, ignore = lists["select"], lists["ignore"]
     chosen: list[tuple[type[Rule], dict[str, Any]]] = []
     severities: dict[str, Severity] = {}
     for code, rule in all_rules().items():

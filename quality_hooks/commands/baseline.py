@@ -6,22 +6,28 @@ import argparse
 import os
 from collections.abc import Sequence
 
-from quality_hooks.baseline import Baseline
-from quality_hooks.commands.common import add_config_argument, config_for, run_guarded
+from quality_hooks.baseline import Baseline, by_baseline
+from quality_hooks.commands.common import add_config_argument, config_finder, run_guarded
 from quality_hooks.git import repo_relative
 from quality_hooks.pipeline import run_check
 
 
 def write_baseline(paths: Sequence[str], explicit: str | None, output: str | None) -> int:
-    config = config_for(paths, explicit)
-    run = run_check(paths, config, use_baseline=False, use_model=False)
-    root = config.root
-    relpath = {r.path: repo_relative(r.path, root) for r in run.results}
-    baseline = Baseline.from_results(run.results, relpath)
-    target = output or os.path.join(root, config.baseline)
-    baseline.save(target)
-    total = sum(baseline.entries.values())
-    print(f"wrote {target}: {total} finding{'s' if total != 1 else ''} in {len(run.results)} files")
+    """One baseline per configuration (each file's goes where its configuration says), or all in ``output``."""
+    configs = config_finder(paths, explicit)
+    run = run_check(paths, configs, use_baseline=False, use_model=False)
+    start = configs.for_path(paths[0] if paths else ".")
+    if output:
+        groups = {(output, start.root): run.results}
+    else:
+        groups = by_baseline(run.results, configs.for_path) or {
+            (os.path.join(start.root, start.baseline), start.root): []
+        }
+    for (target, root), results in groups.items():
+        baseline = Baseline.from_results(results, {r.path: repo_relative(r.path, root) for r in results})
+        baseline.save(target)
+        total = sum(baseline.entries.values())
+        print(f"wrote {target}: {total} finding{'s' if total != 1 else ''} in {len(results)} files")
     return 0
 
 

@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from quality_hooks.commands.common import add_config_argument, config_for, run_guarded
+from quality_hooks.commands.common import add_config_argument, config_finder, run_guarded
 from quality_hooks.config import SCOPES
 from quality_hooks.pipeline import run_check
 from quality_hooks.report import FORMATS, ReportOptions, render
@@ -31,16 +31,13 @@ def build_parser(prog: str = "quality-hooks check") -> argparse.ArgumentParser:
     return parser
 
 
-def execute(args: argparse.Namespace) -> int:
-    paths = list(args.paths)
-    if not paths and args.base is None and not args.staged:
-        paths = ["."]
-    config = config_for(paths, args.config)
+def check_and_report(args: argparse.Namespace, paths: Sequence[str], base: str | None, staged: bool) -> int:
+    """Run the check and write the report (stdout or ``-o``): ``check`` and the gate hook both end here."""
     run = run_check(
         paths,
-        config,
-        base=args.base,
-        staged=args.staged,
+        config_finder(paths, args.config),
+        base=base,
+        staged=staged,
         scope=args.scope,
         use_baseline=not args.no_baseline,
         use_model=not args.no_model,
@@ -52,6 +49,13 @@ def execute(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(output + "\n")
     return 0 if run.verdict.passed else 1
+
+
+def execute(args: argparse.Namespace) -> int:
+    paths = list(args.paths)
+    if not paths and args.base is None and not args.staged:
+        paths = ["."]
+    return check_and_report(args, paths, args.base, args.staged)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1,4 +1,4 @@
-"""Pieces every command shares: config loading and user-error handling."""
+"""Pieces every command shares: finding each file's configuration, and user-error handling."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from quality_hooks.baseline import BaselineError
-from quality_hooks.config import Config, ConfigError, load_config
+from quality_hooks.config import ConfigError, ConfigFinder
 from quality_hooks.git import GitError
 
 USER_ERRORS: tuple[type[Exception], ...] = (ConfigError, GitError, BaselineError)
@@ -18,10 +18,9 @@ def add_config_argument(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", metavar="FILE", help="pyproject.toml (or a TOML file with the table's keys) to use")
 
 
-def config_for(paths: Sequence[str], explicit: str | None) -> Config:
-    """Config found by walking up from the first path (or the working directory)."""
-    start = paths[0] if paths else "."
-    return load_config(start, explicit)
+def config_finder(paths: Sequence[str], explicit: str | None) -> ConfigFinder:
+    """Each file's own configuration, or ``--config FILE`` for all; outside git, defaults start at the first path."""
+    return ConfigFinder(explicit, start=paths[0] if paths else ".")
 
 
 def run_guarded(prog: str, body: Callable[[], int]) -> int:

@@ -6,8 +6,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from quality_hooks.commands.common import add_config_argument, config_for, run_guarded
-from quality_hooks.config import load_config
+from quality_hooks.commands.common import add_config_argument, config_finder, run_guarded
 from quality_hooks.discover import expand_paths
 from quality_hooks.fix import fix_source
 from quality_hooks.source import SourceError, read_source, write_atomic
@@ -24,9 +23,9 @@ def build_parser(prog: str = "quality-hooks fix") -> argparse.ArgumentParser:
 def fix_paths(paths: Sequence[str], explicit_config: str | None, diff: bool) -> int:
     """Fix each file on its own; one bad file never stops the others."""
     changed = 0
-    config = config_for(paths, explicit_config)
-    for path in expand_paths(paths, config):
-        file_config = config if explicit_config else load_config(path)
+    configs = config_finder(paths, explicit_config)
+    for path in expand_paths(paths, configs):
+        file_config = configs.for_path(path)
         try:
             source = read_source(path, file_config.max_file_size)
         except SourceError as exc:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 from collections.abc import Sequence
+from typing import Any
 
 from quality_hooks.analysis.rules import all_rules
 
@@ -13,7 +14,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="quality-hooks rules", description="List every rule.")
     parser.add_argument("--format", choices=("text", "json", "markdown"), default="text")
     args = parser.parse_args(argv)
-    rows = [
+    rows: list[dict[str, Any]] = [
         {
             "code": rule.CODE,
             "name": rule.NAME,

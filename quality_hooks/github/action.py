@@ -17,6 +17,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from quality_hooks.config import SCOPES
 from quality_hooks.github import retry
 from quality_hooks.github.bundle import Bundle, BundleError, annotations_for, file_summary, load_bundle
 from quality_hooks.github.context import (
@@ -46,7 +47,6 @@ if TYPE_CHECKING:
 PROG = "quality-hooks action"
 MODES = ("full", "analyse", "publish")
 FAIL_ON = ("warning", "critical", "never")
-SCOPES = ("changed-lines", "changed-files", "all")
 READ_ONLY_NOTE = (
     "The token may not write to this repository (pull requests from forks get a read-only token), so the results "
     "went to workflow-command annotations, this job summary and the exit code. To get the comment, suggestions and "
@@ -133,7 +133,7 @@ def say(message: str) -> None:
 def analyse(context: RunnerContext, target: Target, inputs: Inputs) -> tuple[Bundle, CheckRun]:
     """Run the check on base...head; return the bundle and the run (its results' paths made relative)."""
     from quality_hooks import git
-    from quality_hooks.config import load_config
+    from quality_hooks.config import Config, ConfigFinder
     from quality_hooks.github.suggestions import suggestions_for
     from quality_hooks.pipeline import run_check
     from quality_hooks.report.json_report import summary
@@ -146,14 +146,22 @@ def analyse(context: RunnerContext, target: Target, inputs: Inputs) -> tuple[Bun
             f"checked-out commit {head[:12] or '?'} is not the head {target.head_sha[:12]}; use actions/checkout with "
             "ref: ${{ github.event.pull_request.head.sha }} so that line numbers match the pull request"
         )
-    config = load_config(root, os.path.join(root, inputs.config) if inputs.config else None)
-    if inputs.fail_on in ("warning", "critical"):
-        config = dataclasses.replace(config, gate=dataclasses.replace(config.gate, fail_on=inputs.fail_on))
-    run = run_check([], config, base=target.base_sha, scope=inputs.scope or None, cwd=root)
+
+    def with_fail_on(config: Config) -> Config:
+        return dataclasses.replace(config, gate=dataclasses.replace(config.gate, fail_on=inputs.fail_on))
+
+    configs = ConfigFinder(
+        os.path.join(root, inputs.config) if inputs.config else None,
+        start=root,
+        adjust=with_fail_on if inputs.fail_on in ("warning", "critical") else None,
+    )
+    config = configs.for_path(root)
+    run = run_check([], configs, base=target.base_sha, scope=inputs.scope or None, cwd=root)
     change = run.change or git.collect_change(root, base=target.base_sha)
     notes += run.notes
     files, annotations, suggestions = [], [], []
     for result in run.results:
+        file_config = configs.for_path(result.path)
         rel = git.repo_relative(result.path, root)
         result.path = rel
         files.append(file_summary(result, rel))
@@ -161,7 +169,7 @@ def analyse(context: RunnerContext, target: Target, inputs: Inputs) -> tuple[Bun
         if inputs.suggestions and target.kind == "pull_request":
             changed = change.files.get(rel)
             lines = None if changed is None or changed.status == "added" else set(changed.lines)
-            suggestions += suggestions_for(result, rel, lines, config)
+            suggestions += suggestions_for(result, rel, lines, file_config)
     totals = summary(run.results)
     fail_on = inputs.fail_on or config.gate.fail_on
     bundle = Bundle(

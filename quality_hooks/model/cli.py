@@ -31,14 +31,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.paths = ["."]
 
     from quality_hooks import git
-    from quality_hooks.config import ConfigError, load_config
+    from quality_hooks.config import ConfigError, ConfigFinder
     from quality_hooks.pipeline import run_check
 
     # The same pipeline as `check`: change context, staged content, base
     # versions (reused for the change features) and ruff, then the model.
     try:
-        config = load_config(args.paths[0] if args.paths else ".", args.config)
-        run = run_check(args.paths, config, base=args.base, staged=args.staged, use_baseline=False)
+        configs = ConfigFinder(args.config, start=args.paths[0] if args.paths else ".")
+        run = run_check(args.paths, configs, base=args.base, staged=args.staged, use_baseline=False)
     except (ConfigError, git.GitError) as exc:
         print(f"quality-hooks score: {exc}", file=sys.stderr)
         return 2
