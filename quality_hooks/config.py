@@ -143,17 +143,6 @@ def _table_file(directory: str) -> str | None:
     return candidate if "quality-hooks" in data.get("tool", {}) else None
 
 
-def find_config_file(start: str) -> str | None:
-    """Walk up from ``start`` to the first pyproject.toml with our table."""
-    directory = _directory_of(start)
-    while True:
-        found = _table_file(directory)
-        parent = os.path.dirname(directory)
-        if found is not None or parent == directory:
-            return found
-        directory = parent
-
-
 def read_config_file(path: str) -> Config:
     """The configuration in ``path``: a pyproject.toml's table, or a TOML file holding its keys."""
     try:
@@ -224,6 +213,8 @@ class ConfigFinder:
         return self._file_of_dir[directory]
 
     def _repo_root(self, directory: str) -> str | None:
+        if not os.path.isdir(directory) and os.path.dirname(directory) != directory:
+            return self._repo_root(os.path.dirname(directory))  # a path not (or no longer) on disk
         if directory not in self._repo_of_dir:
             try:
                 root: str | None = git.repo_root(directory)

@@ -5,8 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from conftest import GitRepo
 
-from quality_hooks.config import ConfigError, load_config, parse_config
+from quality_hooks.config import ConfigError, ConfigFinder, load_config, parse_config
 
 
 def write(tmp_path: Path, body: str) -> Path:
@@ -24,6 +25,27 @@ def test_found_by_walking_up(tmp_path: Path) -> None:
     assert config.gate.fail_on == "warning"
     assert config.is_excluded(str(tmp_path / "gen" / "x.py"))
     assert not config.is_excluded(str(tmp_path / "src" / "x.py"))
+
+
+def test_each_file_gets_the_nearest_config_read_once(tmp_path: Path, git_repo: GitRepo) -> None:
+    inner = git_repo.write("pkg/pyproject.toml", '[tool.quality-hooks]\nexclude = ["gen/"]\n')
+    git_repo.write("pyproject.toml", "[project]\nname = 'no-table-here'\n")
+    finder = ConfigFinder()
+    deep = finder.for_path(str(git_repo.path / "pkg" / "a" / "b" / "x.py"))
+    assert deep is finder.for_path(str(git_repo.path / "pkg" / "y.py"))
+    assert deep.path == str(inner) and deep.root == str(inner.parent)
+    assert finder.is_excluded(str(git_repo.path / "pkg" / "gen" / "z.py"))
+    assert not finder.is_excluded(str(git_repo.path / "gen" / "z.py"))  # relative to pkg/, not the repository
+    outside = finder.for_path(str(git_repo.path / "tools" / "t.py"))
+    assert outside.path is None and outside.root == str(git_repo.path)  # defaults, rooted at the repository
+    inner.write_text('[tool.quality-hooks]\nexclude = ["other/"]\n')
+    assert finder.for_path(str(git_repo.path / "pkg" / "c" / "w.py")) is deep  # read once per finder
+    explicit = ConfigFinder(str(inner))
+    assert explicit.for_path(str(git_repo.path / "tools" / "t.py")).exclude == ["other/"]
+    (tmp_path / "loose").mkdir()
+    assert ConfigFinder(start=str(tmp_path / "loose")).for_path(str(tmp_path / "loose" / "m.py")).root == str(
+        tmp_path / "loose"
+    )
 
 
 def test_threshold_levels() -> None:
