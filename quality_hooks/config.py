@@ -167,15 +167,22 @@ class ConfigFinder:
     above it, so each package of a monorepo is judged by its own settings however the files
     are grouped into one run (pre-commit's chunks, the CLI, the Action). Lookups are cached
     per directory and each file is read once per finder, as Fixit does. ``explicit``
-    (``--config FILE``) gives every file that one configuration. Files with no configuration
+    (``--config FILE``) or ``every`` (one already loaded) gives every file that one configuration.
+    Files with no configuration
     above them get the defaults, rooted at their repository (outside git: at ``start``).
     ``adjust`` is applied to every configuration found (the Action's ``fail-on`` input).
     """
 
     def __init__(
-        self, explicit: str | None = None, *, start: str = ".", adjust: Callable[[Config], Config] | None = None
+        self,
+        explicit: str | None = None,
+        *,
+        start: str = ".",
+        adjust: Callable[[Config], Config] | None = None,
+        every: Config | None = None,
     ) -> None:
         self.explicit = explicit
+        self._every = every
         self._start = _directory_of(start)
         self._adjust = adjust
         self._file_of_dir: dict[str, str | None] = {}
@@ -184,6 +191,8 @@ class ConfigFinder:
 
     def for_path(self, path: str) -> Config:
         """The configuration for a file (or for the files below a directory)."""
+        if self._every is not None:
+            return self._every
         if self.explicit is not None:
             return self._config(("file", self.explicit))
         directory = _directory_of(path)
@@ -213,13 +222,8 @@ class ConfigFinder:
         return self._file_of_dir[directory]
 
     def _repo_root(self, directory: str) -> str | None:
-        if not os.path.isdir(directory) and os.path.dirname(directory) != directory:
-            return self._repo_root(os.path.dirname(directory))  # a path not (or no longer) on disk
         if directory not in self._repo_of_dir:
-            try:
-                root: str | None = git.repo_root(directory)
-            except (git.GitError, OSError):
-                root = None
+            root = git.find_repo_root(directory)
             self._repo_of_dir[directory] = root
             # Every directory between this one and its repository's root is in that repository.
             while root is not None and directory != root and directory.startswith(root + os.sep):

@@ -61,6 +61,17 @@ def repo_root(path: str = ".") -> str:
     return git(["rev-parse", "--show-toplevel"], path).decode().strip()
 
 
+def find_repo_root(path: str) -> str | None:
+    """The repository a file or folder is in (it need not exist yet), or ``None`` outside git."""
+    directory = os.path.abspath(path)
+    while not os.path.isdir(directory) and os.path.dirname(directory) != directory:
+        directory = os.path.dirname(directory)
+    try:
+        return repo_root(directory)
+    except GitError:
+        return None
+
+
 def head_commit(root: str) -> str | None:
     """The commit id of HEAD, or None when there is none (no commit yet, or not a repository)."""
     try:

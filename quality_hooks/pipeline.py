@@ -176,7 +176,7 @@ def _apply_baselines(results: list[FileResult], config_of: dict[str, Config]) ->
 
 def run_check(
     paths: Sequence[str],
-    configs: ConfigFinder,
+    configs: ConfigFinder | Config,
     *,
     base: str | None = None,
     staged: bool = False,
@@ -187,10 +187,13 @@ def run_check(
 ) -> CheckRun:
     """Analyse and judge; with ``base``/``staged`` only the change is judged.
 
-    Each file is judged with its own configuration (``configs``); ``scope``, when given,
+    Each file is judged with its own configuration (``configs``; a single Config judges
+    every file, like ``--config``); ``scope``, when given,
     overrides every configuration's. The run's reported scope is that of the configuration
     where the run starts (the first path, else ``cwd``).
     """
+    if isinstance(configs, Config):
+        configs = ConfigFinder(every=configs)
     change, root, files = _change_and_files(paths, configs, base, staged, cwd)
     config_of = {path: configs.for_path(path) for path in files}
     notes: list[str] = []

@@ -6,7 +6,6 @@ returns; the gate judges ``max-risk`` and ``min-score`` like every other thresho
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
@@ -65,13 +64,6 @@ def histories(results: Sequence[FileResult], root: str, *, at_time: int | None =
     return {path: stats.get(r, HistoryStats.unknown()) for path, r in rel.items()}
 
 
-def _repo_root_of(path: str) -> str | None:
-    try:
-        return git.repo_root(os.path.dirname(os.path.abspath(path)))
-    except git.GitError:
-        return None
-
-
 def score_results(
     results: Sequence[FileResult],
     bases: Mapping[str, FileResult] | None = None,
@@ -89,7 +81,7 @@ def score_results(
     """
     if not results:
         return {}
-    repo_root = root or (change.root if change is not None else _repo_root_of(results[0].path))
+    repo_root = root or (change.root if change is not None else git.find_repo_root(results[0].path))
     history = histories(results, repo_root) if repo_root else {}
     bases = {path: base for path, base in (bases or {}).items() if base.source is not None}
     texts = {path: base.source.text for path, base in bases.items() if base.source is not None}

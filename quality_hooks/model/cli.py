@@ -76,7 +76,7 @@ def _source(result: FileResult) -> ModelSource | None:
 
 def _history_unknown(paths: Sequence[str]) -> dict[str, str]:
     """Per path whose history git cannot give: why (outside git, shallow clone, no commit yet)."""
-    from quality_hooks.config import _git_root
+    from quality_hooks.git import find_repo_root
     from quality_hooks.model.scorer import history_status
 
     by_dir: dict[str, str | None] = {}
@@ -84,7 +84,7 @@ def _history_unknown(paths: Sequence[str]) -> dict[str, str]:
     for path in paths:
         directory = os.path.dirname(os.path.abspath(path))
         if directory not in by_dir:
-            by_dir[directory] = history_status(_git_root(directory))
+            by_dir[directory] = history_status(find_repo_root(directory))
         if by_dir[directory] is not None:
             out[path] = str(by_dir[directory])
     return out
