@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import shutil
 import subprocess
@@ -103,13 +102,13 @@ def test_local_model_is_installed_when_better_and_check_uses_it(trained: tuple[P
 
     target = str(repo / "pkg" / "core.py")
     (result,) = run_check([target], load_config(target, None), use_baseline=False).results
-    assert result.score is not None and result.extra["model"].kind == "local"
-    assert result.extra["model"].path == str(model_path) and result.extra["model"].trained == meta["trained"]
-    assert load_model(str(repo)).source.kind == "local"
+    assert result.score is not None and result.score.model is not None
+    assert result.score.model.kind == "local" and result.score.model.path == str(model_path)
+    assert result.score.model.trained == meta["trained"]
     # The same file scored by the bundled model gets another risk: the local model really scored it.
-    copy = dataclasses.replace(result, score=None, extra={})
-    score([copy], root=None)
-    assert copy.score is not None and copy.score.risk != result.score.risk
+    (bundled,) = score([result], root=None)
+    assert bundled is not None and bundled.model is not None and bundled.model.kind == "bundled"
+    assert bundled.risk != result.score.risk
 
 
 def test_not_installed_when_it_does_not_beat_the_bundled_model(

@@ -132,7 +132,7 @@ def _model_for_root(root: str) -> Model:
     if not (model_path.is_file() and meta_path.is_file()):
         return bundled_model()
     if is_shallow(root):
-        note = f"local model {model_path} not used: shallow clone (history unknown)"
+        note = f"local model {model_path} not used: shallow clone (history unknown; fetch the full history)"
         return _with_note(bundled_model(), note)
     try:
         trained = json.loads(meta_path.read_text()).get("trained")
