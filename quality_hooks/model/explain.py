@@ -1,0 +1,272 @@
+"""The models' top factors as sentences a developer can act on.
+
+A factor is a feature that raised a file's risk (see the scorers); this module
+turns ``{"feature": "lines_added", "value": 240}`` into "adds 240 lines (more
+than 95% of changes here)". The comparison in brackets comes from a reference
+distribution of the same feature: the project's own (the other files of the
+run, or the repository's history) when the caller has one, else the training
+projects' quantiles. Both models (change risk and file score) use these
+sentences everywhere factors are shown: text output, JSON, the PR comment and
+the store.
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+#: Reference distributions smaller than this say nothing about "the project's usual".
+MIN_REFERENCE = 20
+#: A value is "more than X%" (or "less than") only when X is at least this share; otherwise it is typical.
+CLEAR_SHARE = 0.6
+
+_RUFF_FAMILIES = {
+    "f": "pyflakes findings (unused or undefined names)",
+    "e": "pycodestyle errors",
+    "w": "pycodestyle warnings",
+    "b": "bugbear findings (likely bugs)",
+    "ble": "blind `except Exception` clauses",
+    "pl": "pylint findings",
+    "sim": "simplifiable constructs",
+    "ret": "inconsistent returns",
+    "arg": "unused arguments",
+    "c4": "avoidable comprehension rewrites",
+    "up": "outdated-syntax findings",
+    "perf": "performance findings",
+    "try": "exception-handling findings",
+    "other": "other ruff findings",
+    "total": "ruff findings",
+}
+
+
+def _int(value: float) -> str:
+    return f"{round(value):,}"
+
+
+def _days(value: float) -> str:
+    if value < 1:
+        return "less than a day"
+    if value < 60:
+        return f"{_int(value)} day{'s' if round(value) != 1 else ''}"
+    if value < 730:
+        return f"{_int(value / 30.44)} months"
+    return f"{value / 365.25:.0f} years"
+
+
+def _count(singular: str, plural: str | None = None) -> Callable[[float], str]:
+    def render(value: float) -> str:
+        word = singular if round(value) == 1 else (plural or singular + "s")
+        return f"{_int(value)} {word}"
+
+    return render
+
+
+@dataclass(frozen=True)
+class Template:
+    """How one feature reads: ``text(value)`` is the sentence; ``unit`` names what the reference counts."""
+
+    text: Callable[[float], str]
+    unit: str = "files"
+
+
+def _t(render: Callable[[float], str], unit: str = "files") -> Template:
+    return Template(render, unit)
+
+
+_TEMPLATES: dict[str, Template] = {
+    # The change (change-risk model).
+    "lines_added": _t(lambda v: f"adds {_count('line')(v)}", "changes"),
+    "lines_deleted": _t(lambda v: f"deletes {_count('line')(v)}", "changes"),
+    "hunks": _t(lambda v: f"edits {_count('place')(v)} in the file", "changes"),
+    "is_new_file": _t(lambda v: "adds a new file" if v else "edits an existing file", "changes"),
+    "relative_churn": _t(lambda v: f"rewrites {v:.0%} of the file's lines", "changes"),
+    "cyclomatic_delta": _t(
+        lambda v: f"{'adds' if v >= 0 else 'removes'} {_int(abs(v))} to the file's cyclomatic complexity", "changes"
+    ),
+    "change_files": _t(lambda v: f"is part of a change to {_count('Python file')(v)}", "changes"),
+    "change_lines_added": _t(lambda v: f"is part of a change adding {_count('line')(v)} in all", "changes"),
+    "change_lines_deleted": _t(lambda v: f"is part of a change deleting {_count('line')(v)} in all", "changes"),
+    "change_entropy": _t(lambda v: f"is part of a change spread over many files (entropy {v:.2f})", "changes"),
+    "change_dirs": _t(lambda v: f"is part of a change across {_count('directory', 'directories')(v)}", "changes"),
+    "share_of_change_added": _t(lambda v: f"holds {v:.0%} of the lines the change adds", "changes"),
+    "added_per_hunk": _t(lambda v: f"adds {v:.0f} lines per edited place", "changes"),
+    "added_over_loc_before": _t(lambda v: f"grows the file by {v:.0%}", "changes"),
+    "net_added": _t(lambda v: f"{'grows' if v >= 0 else 'shrinks'} the file by {_count('line')(abs(v))}", "changes"),
+    "loc_before": _t(lambda v: f"changes a file of {_count('line')(v)}"),
+    # Kamei's change metrics, as the change-risk miner may name them.
+    "ns": _t(lambda v: f"touches {_count('subsystem')(v)}", "changes"),
+    "nd": _t(lambda v: f"touches {_count('directory', 'directories')(v)}", "changes"),
+    "nf": _t(lambda v: f"touches {_count('file')(v)}", "changes"),
+    "entropy": _t(lambda v: f"spreads its edits over its files (entropy {v:.2f})", "changes"),
+    "la": _t(lambda v: f"adds {_count('line')(v)}", "changes"),
+    "ld": _t(lambda v: f"deletes {_count('line')(v)}", "changes"),
+    "lt": _t(lambda v: f"changes files of {_count('line')(v)} before the change", "changes"),
+    "fix": _t(lambda v: "is a bug fix" if v else "is not a bug fix", "changes"),
+    "ndev": _t(lambda v: f"touches files {_count('developer')(v)} have changed before", "changes"),
+    "age": _t(lambda v: f"touches files last changed {_days(v)} before, on average", "changes"),
+    "nuc": _t(lambda v: f"touches files with {_count('earlier change')(v)}", "changes"),
+    "exp": _t(lambda v: f"comes from an author with {_count('earlier commit')(v)}", "changes"),
+    "rexp": _t(lambda v: f"comes from an author with {v:.1f} recent commits (weighted by age)", "changes"),
+    "sexp": _t(lambda v: f"comes from an author with {_count('earlier commit')(v)} in this subsystem", "changes"),
+    "functions_touched": _t(lambda v: f"touches {_count('function')(v)}", "changes"),
+    "complexity_added": _t(
+        lambda v: f"adds {_int(v)} cyclomatic complexity inside the functions it touches", "changes"
+    ),
+    "new_bare_excepts": _t(lambda v: f"adds {_count('bare except')(v)}", "changes"),
+    # History (both models).
+    "age_days": _t(lambda v: "the file is brand new" if v < 1 else f"the file is {_days(v)} old"),
+    "prior_changes": _t(lambda v: f"this file was changed {_count('time')(v)} before"),
+    "prior_fixes": _t(lambda v: f"this file had {_count('bug fix', 'bug fixes')(v)} before"),
+    "prior_authors": _t(lambda v: f"{_count('person', 'people')(v)} have changed this file"),
+    "days_since_last_change": _t(lambda v: f"this file was last changed {_days(v)} ago"),
+    "recent_changes": _t(lambda v: f"this file changed {_count('time')(v)} in the last 90 days"),
+    "fix_ratio": _t(lambda v: f"{v:.0%} of this file's changes were bug fixes"),
+    "changes": _t(lambda v: f"this file was changed {_count('time')(v)}"),
+    "changes_1y": _t(lambda v: f"this file was changed {_count('time')(v)} in the past year"),
+    "fixes": _t(lambda v: f"this file had {_count('bug fix', 'bug fixes')(v)}"),
+    "fixes_1y": _t(lambda v: f"this file had {_count('bug fix', 'bug fixes')(v)} in the past year"),
+    "authors": _t(lambda v: f"{_count('person', 'people')(v)} have changed this file"),
+    "authors_1y": _t(lambda v: f"{_count('person', 'people')(v)} changed this file in the past year"),
+    "lines_added_1y": _t(lambda v: f"{_count('line')(v)} were added to this file in the past year"),
+    "lines_deleted_1y": _t(lambda v: f"{_count('line')(v)} were deleted from this file in the past year"),
+    "churn": _t(lambda v: f"{_count('line')(v)} of this file were added or deleted over its life"),
+    "churn_1y_over_loc": _t(lambda v: f"last year's edits add up to {v:.1f} times the file's length"),
+    # Static facts of the file (both models).
+    "loc": _t(lambda v: f"the file has {_count('line')(v)}"),
+    "sloc": _t(lambda v: f"the file has {_count('line')(v)} of code"),
+    "lloc": _t(lambda v: f"the file has {_count('logical line')(v)}"),
+    "comments": _t(lambda v: f"the file has {_count('comment line')(v)}"),
+    "blank": _t(lambda v: f"the file has {_count('blank line')(v)}"),
+    "multi": _t(lambda v: f"the file has {_count('docstring line')(v)}"),
+    "comment_ratio": _t(lambda v: f"{v:.0%} of the file's lines are comments"),
+    "parsed": _t(lambda v: "the file parses" if v else "the file does not parse as Python"),
+    "maintainability": _t(lambda v: f"the file's maintainability index is {v:.0f} of 100"),
+    "halstead_volume": _t(lambda v: f"the file's Halstead volume is {_int(v)}"),
+    "halstead_difficulty": _t(lambda v: f"the file's Halstead difficulty is {v:.0f}"),
+    "halstead_effort": _t(lambda v: f"the file's Halstead effort is {_int(v)}"),
+    "halstead_bugs": _t(lambda v: f"Halstead's estimate is {v:.1f} bugs in this file"),
+    "cyclomatic_total": _t(lambda v: f"the file's total cyclomatic complexity is {_int(v)}"),
+    "cyclomatic_max": _t(lambda v: f"its most complex function has cyclomatic complexity {_int(v)}"),
+    "cyclomatic_mean": _t(lambda v: f"its functions average cyclomatic complexity {v:.1f}"),
+    "complex_functions": _t(lambda v: f"the file has {_count('function')(v)} with cyclomatic complexity over 10"),
+    "cognitive_total": _t(lambda v: f"the file's total cognitive complexity is {_int(v)}"),
+    "cognitive_max": _t(lambda v: f"its hardest function has cognitive complexity {_int(v)}"),
+    "functions": _t(lambda v: f"the file defines {_count('function')(v)}"),
+    "classes": _t(lambda v: f"the file defines {_count('class', 'classes')(v)}"),
+    "function_length_max": _t(lambda v: f"its longest function has {_count('line')(v)}"),
+    "function_length_mean": _t(lambda v: f"its functions average {v:.0f} lines"),
+    "parameters_max": _t(lambda v: f"a function takes {_count('parameter')(v)}"),
+    "nesting_max": _t(lambda v: f"code is nested {_count('level')(v)} deep"),
+    "returns_max": _t(lambda v: f"a function has {_count('return')(v)}"),
+    "imports": _t(lambda v: f"the file imports {_count('name')(v)}"),
+    "imported_modules": _t(lambda v: f"the file depends on {_count('module')(v)}"),
+    "bare_excepts": _t(lambda v: f"the file has {_count('bare except')(v)}"),
+    "is_init": _t(lambda v: "the file is a package's __init__.py" if v else "the file is a plain module"),
+    "is_private": _t(lambda v: "the module is private (_name.py)" if v else "the module is public"),
+    "path_depth": _t(lambda v: f"the file sits {_count('directory', 'directories')(v)} deep"),
+    "qh_complexity": _t(lambda v: f"the file has {_count('complexity finding')(v)}"),
+    "qh_bug_risk": _t(lambda v: f"the file has {_count('bug-risk finding')(v)}"),
+    "qh_readability": _t(lambda v: f"the file has {_count('readability finding')(v)}"),
+    "qh_style": _t(lambda v: f"the file has {_count('style finding')(v)}"),
+    "qh_total": _t(lambda v: f"the file has {_count('quality-hooks finding')(v)}"),
+}
+
+
+def _ruff_template(feature: str) -> Template | None:
+    """``ruff_b`` -> "the file has 3 bugbear findings"; ``new_ruff_b`` -> "adds 3 bugbear findings"."""
+    added = feature.startswith("new_")
+    key = feature.removeprefix("new_").removeprefix("ruff_")
+    if not feature.removeprefix("new_").startswith("ruff_") or key not in _RUFF_FAMILIES:
+        return None
+    words = _RUFF_FAMILIES[key]
+    if added:
+        return Template(lambda v: f"adds {_int(v)} {words}", "changes")
+    return Template(lambda v: f"the file has {_int(v)} {words}")
+
+
+def template(feature: str) -> Template:
+    """The feature's template; unknown names read as ``name in words: value``."""
+    base = feature.removesuffix("_rank").removesuffix("_pct")
+    found = _TEMPLATES.get(base) or _ruff_template(base)
+    if found is not None:
+        return found
+    words = base.replace("_", " ")
+    return Template(lambda v: f"{words}: {_int(v) if float(v).is_integer() else f'{v:.3g}'}")
+
+
+def share_below(value: float, reference: Sequence[float], minimum: int = MIN_REFERENCE) -> float | None:
+    """Share of ``reference`` strictly below ``value`` (None without a usable reference)."""
+    if len(reference) < minimum:
+        return None
+    ordered = sorted(reference)
+    return bisect.bisect_left(ordered, value) / len(ordered)
+
+
+def comparison(
+    value: float, reference: Sequence[float], unit: str, where: str = "here", minimum: int = MIN_REFERENCE
+) -> str | None:
+    """ "more than 95% of changes here" / "less than 80% of files here" (None when it says nothing)."""
+    below = share_below(value, reference, minimum)
+    if below is None:
+        return None
+    above = 1.0 - bisect.bisect_right(sorted(reference), value) / len(reference)
+    if below >= CLEAR_SHARE:
+        return f"more than {_rounded_share(below)}% of {unit} {where}"
+    if above >= CLEAR_SHARE:
+        return f"less than {_rounded_share(above)}% of {unit} {where}"
+    return f"typical of {unit} {where}"
+
+
+def _rounded_share(share: float) -> int:
+    """A share as a percentage rounded down to 5 (99 above 99%), so "more than" stays true."""
+    percent = math.floor(share * 100)
+    return 99 if percent >= 99 else percent // 5 * 5
+
+
+def sentence(
+    feature: str,
+    value: float | None,
+    reference: Sequence[float] = (),
+    *,
+    where: str = "here",
+    minimum: int = MIN_REFERENCE,
+) -> str:
+    """One factor in words, e.g. "adds 240 lines (more than 95% of changes here)"."""
+    rule = template(feature)
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return f"{feature.replace('_', ' ')} is unknown"
+    text = rule.text(float(value))
+    compared = comparison(float(value), reference, rule.unit, where, minimum)
+    return f"{text} ({compared})" if compared else text
+
+
+#: Where the comparison points when only the training projects' quantiles are known.
+TRAINING = "in the training projects"
+
+
+def describe(
+    factors: Sequence[Mapping[str, object]],
+    references: Mapping[str, Sequence[float]] | None = None,
+    quantiles: Mapping[str, Sequence[float]] | None = None,
+) -> list[dict[str, object]]:
+    """Copies of the scorer's factor dicts with a ``text`` sentence each.
+
+    ``references`` maps a feature to the project's own distribution of it
+    (compared as "here"); ``quantiles`` are the training projects' quantiles
+    from the model's features file (the fallback, compared as "in the
+    training projects"). A feature with neither reads without brackets.
+    """
+    out = []
+    for factor in factors:
+        feature = str(factor["feature"])
+        value = factor.get("value")
+        number = float(value) if isinstance(value, (int, float)) else None
+        own = (references or {}).get(feature, ())
+        if len(own) >= MIN_REFERENCE:
+            text = sentence(feature, number, own)
+        else:
+            text = sentence(feature, number, (quantiles or {}).get(feature, ()), where=TRAINING, minimum=5)
+        out.append({**factor, "text": text})
+    return out
