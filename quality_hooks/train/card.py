@@ -131,6 +131,11 @@ def write_card(path: str, ds: Dataset, meta: dict, evaluation: dict | None, data
     if os.path.exists(notes):
         with open(notes) as handle:
             parts += [handle.read().rstrip(), ""]
+    # The file-score model's section (written by quality_hooks.train.file_card), kept across retrains of either model.
+    file_section = os.path.join(here, "file-score-card.md")
+    if os.path.exists(file_section):
+        with open(file_section) as handle:
+            parts += [handle.read().rstrip(), ""]
     parts += ["## Reproduce", "", "```",
               "quality-hooks mine REPO_DIR... --cache .quality-mine-cache --out models/dataset.csv.gz",
               "quality-hooks evaluate models/dataset.csv.gz --json models/evaluation.json",

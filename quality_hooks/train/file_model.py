@@ -1,0 +1,298 @@
+"""The file-score model: evaluate (time-ordered leave-one-project-out), fit, calibrate, export to ONNX.
+
+``python -m quality_hooks.train.file_model models/file-dataset.csv.gz [--out models] [--skip-evaluation]``
+
+The model estimates the probability that a file needs a bug fix in the next
+12 months (labels from :mod:`quality_hooks.mine.file_labels`). Evaluation
+holds out one project at a time and, for each of its snapshots, trains only on
+the other projects' snapshots whose label year had ended by then, exactly as
+the shipped model is fitted (trees on older snapshots, a sigmoid calibrated on
+each training project's newest snapshot). File size (logistic regression on
+log LOC) is fitted on the same rows as the baseline. Deterministic: fixed
+seed, one thread, rows in dataset order, so a retrain gives the same ONNX bytes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import gzip
+import hashlib
+import json
+import math
+import os
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from quality_hooks.model.file_features import FILE_FEATURE_NAMES, FILE_FEATURE_VERSION
+
+SEED = 20240611
+HORIZON_DAYS = 365
+MODEL_FILE = "file-model.onnx"
+FEATURES_FILE = "file-features.json"
+EVALUATION_FILE = "file-evaluation.json"
+#: A held-out snapshot is evaluated only when its training rows hold at least this many fixed files.
+MIN_TRAIN_POSITIVES = 100
+LEARNERS = ("model", "size")
+TARGET_MARGIN = 0.05
+
+
+class FileDatasetError(Exception):
+    """The file dataset is missing or malformed."""
+
+
+@dataclass
+class FileDataset:
+    """Rows of :mod:`quality_hooks.mine.file_labels`: one file at one snapshot."""
+
+    names: list[str]
+    X: np.ndarray  # float32, NaN for missing
+    y: np.ndarray
+    repo: np.ndarray
+    time: np.ndarray
+    path: np.ndarray
+
+    def take(self, index: np.ndarray) -> FileDataset:
+        return FileDataset(self.names, self.X[index], self.y[index], self.repo[index], self.time[index],
+                           self.path[index])  # fmt: skip
+
+    def column(self, name: str) -> np.ndarray:
+        return self.X[:, self.names.index(name)].astype(np.float64)
+
+    @property
+    def repos(self) -> list[str]:
+        return sorted(set(self.repo.tolist()))
+
+
+def load_file_dataset(path: str) -> FileDataset:
+    """Read the csv.gz written by :func:`quality_hooks.mine.file_labels.write_dataset`."""
+    try:
+        with gzip.open(path, "rt", newline="") as handle:
+            reader = csv.reader(handle)
+            header = next(reader)
+            rows = list(reader)
+    except (OSError, StopIteration, EOFError) as exc:
+        raise FileDatasetError(f"{path}: cannot read the file dataset: {exc}") from None
+    missing = [n for n in ("repo", "time", "path", "label", *FILE_FEATURE_NAMES) if n not in header]
+    if missing or not rows:
+        raise FileDatasetError(f"{path}: not a file dataset of this version (missing: {', '.join(missing) or 'rows'})")
+    at = {name: header.index(name) for name in header}
+    features = [at[n] for n in FILE_FEATURE_NAMES]
+    return FileDataset(
+        names=list(FILE_FEATURE_NAMES),
+        X=np.array([[float(r[c]) if r[c] != "" else np.nan for c in features] for r in rows], dtype=np.float32),
+        y=np.array([int(r[at["label"]]) for r in rows]),
+        repo=np.array([r[at["repo"]] for r in rows]),
+        time=np.array([int(r[at["time"]]) for r in rows]),
+        path=np.array([r[at["path"]] for r in rows]),
+    )
+
+
+def learner() -> Any:
+    """Gradient-boosted trees: NaN handled natively, no scaling, exportable to ONNX."""
+    from sklearn.ensemble import HistGradientBoostingClassifier  # type: ignore[import-untyped]  # sklearn ships no types
+
+    return HistGradientBoostingClassifier(
+        learning_rate=0.05, max_iter=200, max_leaf_nodes=15, min_samples_leaf=40, l2_regularization=1.0,
+        max_features=0.7, early_stopping=False, random_state=SEED,
+    )  # fmt: skip
+
+
+def newest_snapshots(times: np.ndarray, repos: np.ndarray) -> np.ndarray:
+    """Mask of each repository's newest snapshot (the calibration rows)."""
+    newest = {r: times[repos == r].max() for r in set(repos.tolist())}
+    return np.array([t == newest[r] for t, r in zip(times, repos, strict=True)])
+
+
+def fit_calibrated(ds: FileDataset) -> Any:
+    """Trees on each repository's older snapshots, a sigmoid calibrated on their newest ones."""
+    from sklearn.calibration import CalibratedClassifierCV  # type: ignore[import-untyped]  # sklearn ships no types
+
+    calib = newest_snapshots(ds.time, ds.repo)
+    if calib.all() or not calib.any() or ds.y[calib].min() == ds.y[calib].max():
+        calib = np.zeros(len(ds.y), dtype=bool)
+        calib[np.argsort(ds.time, kind="stable")[-max(1, len(ds.y) // 5) :]] = True
+    split = [(np.flatnonzero(~calib), np.flatnonzero(calib))]
+    model = CalibratedClassifierCV(learner(), method="sigmoid", cv=split)
+    model.fit(ds.X, ds.y)
+    return model
+
+
+def fit_size(ds: FileDataset) -> Callable[[FileDataset], np.ndarray]:
+    """The file-size baseline: logistic regression on log(1 + LOC)."""
+    from sklearn.linear_model import LogisticRegression  # type: ignore[import-untyped]  # sklearn ships no types
+
+    def x(d: FileDataset) -> np.ndarray:
+        loc = np.nan_to_num(d.column("loc"), nan=0.0).clip(min=0)
+        return np.asarray(np.log1p(loc).reshape(-1, 1))
+
+    model = LogisticRegression(random_state=0).fit(x(ds), ds.y)
+    return lambda d: np.asarray(model.predict_proba(x(d))[:, 1])
+
+
+def _metrics(test: FileDataset, predictions: dict[str, np.ndarray]) -> dict[str, dict[str, float]]:
+    from quality_hooks.train.metrics import all_metrics
+
+    effort = np.maximum(np.nan_to_num(test.column("loc"), nan=1.0), 1.0)
+    ones = np.ones(len(test.y))
+    return {name: all_metrics(test.y, p, effort, ones) for name, p in predictions.items()}
+
+
+def leave_one_project_out(ds: FileDataset, log: Callable[[str], None]) -> dict[str, Any]:
+    """Per held-out project and snapshot: train on other projects' snapshots whose label year had ended."""
+    per_project: dict[str, Any] = {}
+    tested: list[np.ndarray] = []
+    pooled_predictions: dict[str, list[np.ndarray]] = {name: [] for name in LEARNERS}
+    skipped = 0
+    for repo in ds.repos:
+        index_parts: list[np.ndarray] = []
+        predictions: dict[str, list[np.ndarray]] = {name: [] for name in LEARNERS}
+        for moment in sorted(set(ds.time[ds.repo == repo].tolist())):
+            test_idx = np.flatnonzero((ds.repo == repo) & (ds.time == moment))
+            train_mask = (ds.repo != repo) & (ds.time + HORIZON_DAYS * 86400 <= moment)
+            if ds.y[train_mask].sum() < MIN_TRAIN_POSITIVES:
+                skipped += len(test_idx)
+                continue
+            train, test = ds.take(np.flatnonzero(train_mask)), ds.take(test_idx)
+            model = fit_calibrated(train)
+            predictions["model"].append(model.predict_proba(test.X)[:, 1])
+            predictions["size"].append(fit_size(train)(test))
+            index_parts.append(test_idx)
+        if not index_parts:
+            log(f"{repo}: no snapshot has enough older training rows; not evaluated")
+            continue
+        index = np.concatenate(index_parts)
+        joined = {name: np.concatenate(parts) for name, parts in predictions.items()}
+        per_project[repo] = _metrics(ds.take(index), joined)
+        tested.append(index)
+        for name in LEARNERS:
+            pooled_predictions[name].append(joined[name])
+        log(f"{repo}: " + "  ".join(f"{n} AUC {per_project[repo][n]['roc_auc']:.3f}" for n in LEARNERS))
+    index = np.concatenate(tested)
+    pooled = {name: np.concatenate(parts) for name, parts in pooled_predictions.items()}
+    return {
+        "per_project": per_project,
+        "pooled": _metrics(ds.take(index), pooled),
+        "rows_not_evaluated": skipped,
+        "reliability": reliability_bins(ds.y[index], pooled["model"]),
+    }
+
+
+def reliability_bins(y: np.ndarray, risk: np.ndarray, bins: int = 10) -> list[dict[str, float]]:
+    """Observed fix rate per predicted-risk decile (equal-count bins), for the reliability diagram."""
+    order = np.argsort(risk, kind="stable")
+    out = []
+    for part in np.array_split(order, bins):
+        if len(part):
+            out.append({"predicted": float(risk[part].mean()), "observed": float(y[part].mean()), "rows": len(part)})
+    return out
+
+
+def summary(evaluation: dict[str, Any]) -> dict[str, float]:
+    per, pooled = evaluation["per_project"], evaluation["pooled"]
+    mean = {n: float(np.nanmean([per[p][n]["roc_auc"] for p in per])) for n in LEARNERS}
+    return {
+        "pooled_auc": pooled["model"]["roc_auc"],
+        "pooled_auc_size": pooled["size"]["roc_auc"],
+        "mean_auc": mean["model"],
+        "mean_auc_size": mean["size"],
+        "projects_above_size": float(sum(per[p]["model"]["roc_auc"] > per[p]["size"]["roc_auc"] for p in per)),
+        "projects": float(len(per)),
+    }
+
+
+def medians(X: np.ndarray) -> list[float | None]:
+    """Training medians per feature (the reference values of the factor explanation)."""
+    out: list[float | None] = []
+    for column in X.T.astype(np.float64):
+        finite = column[~np.isnan(column)]
+        out.append(float(np.median(finite)) if finite.size else None)
+    return out
+
+
+def percentiles(X: np.ndarray, names: Sequence[str]) -> dict[str, list[float]]:
+    """Deciles of each feature over the training rows (so explanations can say "more than 90% of files")."""
+    out = {}
+    for name, column in zip(names, X.T.astype(np.float64), strict=True):
+        finite = column[~np.isnan(column)]
+        if finite.size:
+            out[name] = [round(float(v), 4) for v in np.quantile(finite, np.linspace(0.05, 0.95, 19))]
+    return out
+
+
+def export(model: Any, ds: FileDataset, dataset_path: str, out: str) -> None:
+    from quality_hooks.train.model import to_onnx
+
+    os.makedirs(out, exist_ok=True)
+    with open(os.path.join(out, MODEL_FILE), "wb") as handle:
+        handle.write(to_onnx(model, len(ds.names)))
+    with open(dataset_path, "rb") as handle:
+        digest = hashlib.sha256(handle.read()).hexdigest()
+    meta = {
+        "model": "file-score",
+        "feature_version": FILE_FEATURE_VERSION,
+        "features": ds.names,
+        "medians": medians(ds.X),
+        "quantiles": percentiles(ds.X, ds.names),
+        "score_mapping": "score = round(100 * (1 - risk), 1); risk = P(file needs a bug fix in the next 12 months)",
+        "dataset_sha256": digest,
+        "rows": len(ds.y),
+        "positives": int(ds.y.sum()),
+        "repositories": ds.repos,
+        "seed": SEED,
+    }
+    with open(os.path.join(out, FEATURES_FILE), "w") as handle:
+        json.dump(meta, handle, indent=1)
+        handle.write("\n")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("dataset")
+    parser.add_argument("--out", default="models")
+    parser.add_argument("--skip-evaluation", action="store_true", help="reuse OUT/file-evaluation.json")
+    args = parser.parse_args(argv)
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]  # ships no types
+
+    def log(message: str) -> None:
+        print(message, file=sys.stderr, flush=True)
+
+    try:
+        ds = load_file_dataset(args.dataset)
+    except FileDatasetError as exc:
+        print(f"file model: {exc}", file=sys.stderr)
+        return 2
+    evaluation_path = os.path.join(args.out, EVALUATION_FILE)
+    with threadpool_limits(1):
+        if args.skip_evaluation and os.path.exists(evaluation_path):
+            with open(evaluation_path) as handle:
+                evaluation = json.load(handle)
+        else:
+            evaluation = leave_one_project_out(ds, log)
+            evaluation["summary"] = summary(evaluation)
+            with open(evaluation_path, "w") as handle:
+                json.dump(evaluation, handle, indent=1, sort_keys=True, default=_json_float)
+                handle.write("\n")
+        model = fit_calibrated(ds)
+    export(model, ds, args.dataset, args.out)
+    from quality_hooks.train.file_card import write_file_card
+
+    write_file_card(args.out, ds, evaluation)
+    s = evaluation["summary"]
+    log(f"file model: {len(ds.y)} rows; LOPO pooled ROC-AUC {s['pooled_auc']:.3f} vs size {s['pooled_auc_size']:.3f}")
+    return 0
+
+
+def _json_float(value: object) -> object:
+    if isinstance(value, (np.floating, np.integer)):
+        return None if isinstance(value, np.floating) and math.isnan(float(value)) else value.item()
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
