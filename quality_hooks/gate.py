@@ -203,7 +203,9 @@ def _file_metric_reasons(
         if reason is not None:
             reasons.append(reason)
     if result.score is not None:
-        for name, value in (("max-risk", result.score.risk), ("min-score", result.score.score)):
+        # Two models: ``risk`` is the change's (in a whole-tree check, the file's), ``score`` always the file's.
+        judged = (("max-risk", result.score.risk), ("min-score", (result.whole_file_score or result.score).score))
+        for name, value in judged:
             reason = check_threshold(name, value, config, "file")
             if reason is not None:
                 reasons.append(reason)

@@ -21,6 +21,7 @@ def test_file_history_and_findings_read_as_sentences() -> None:
     assert sentence("new_bare_excepts", 2) == "adds 2 bare excepts"
     assert sentence("bare_excepts", 1) == "the file has 1 bare except"
     assert sentence("ruff_b", 3) == "the file has 3 bugbear findings (likely bugs)"
+    assert sentence("ruff_e", 1) == "the file has 1 pycodestyle error"
     assert sentence("days_since_last_change", 400) == "this file was last changed 13 months ago"
     assert sentence("age_days", 0) == "the file is brand new"
     assert sentence("age_days", 3 * 365.25) == "the file is 3 years old"

@@ -95,3 +95,26 @@ def test_outside_git_the_history_is_unknown_not_zero(tmp_path: Path) -> None:
     vector = dict(zip(FILE_FEATURE_NAMES, file_vectors([result], {}, None)[0], strict=True))
     assert all(math.isnan(vector[name]) for name in NEEDS_HISTORY)
     assert vector["loc"] == 2 and vector["functions"] == 1
+
+
+def test_check_shows_the_file_score_and_a_change_shows_both_numbers(repo: str, tmp_path: Path) -> None:
+    from quality_hooks.config import load_config
+    from quality_hooks.model.file_score import score_files
+    from quality_hooks.pipeline import run_check
+
+    work = str(tmp_path / "clone")
+    git(str(tmp_path), "clone", "-q", repo, work)
+    core = os.path.join(work, "pkg", "core.py")
+    whole = run_check([core], load_config(work), use_baseline=False, cwd=work).results[0]
+    expected = score_files([whole], work, {whole.path: "pkg/core.py"})[whole.path]
+    assert whole.score is not None and whole.score.score == expected.score
+    assert whole.score.score == pytest.approx(100 * (1 - whole.score.risk), abs=0.06) and whole.whole_file_score is None
+    assert all(isinstance(f["text"], str) and f["text"] for f in whole.score.factors)
+    with open(core, "a") as handle:
+        handle.write("\n\ndef g(y):\n    return y * 2\n")
+    git(work, "add", "-A")
+    changed = run_check([], load_config(work), staged=True, use_baseline=False, cwd=work).results[0]
+    assert changed.score is not None and changed.whole_file_score is not None
+    assert changed.base is not None and changed.base.score is not None
+    assert changed.base.score.score == expected.score  # the base version is the file checked above
+    assert all(f.get("text") for f in changed.score.factors)  # the change risk's factors, in words

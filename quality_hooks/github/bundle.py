@@ -109,6 +109,8 @@ class Bundle:
 def _factor_text(factor: Any) -> str:
     if not isinstance(factor, dict):
         return str(factor)[:200]
+    if factor.get("text"):  # the sentence of quality_hooks.model.explain
+        return str(factor["text"])[:200]
     name = factor.get("label") or factor.get("name") or factor.get("feature") or "factor"
     value = factor.get("value")
     impact = factor.get("impact", factor.get("contribution"))

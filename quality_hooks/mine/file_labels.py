@@ -53,12 +53,19 @@ MAX_BLOB = 300_000
 RUFF_BATCH = 400
 META = ("repo", "snapshot", "time", "path", "label")
 _VENDORED = ("/_vendor/", "/vendor/", "/vendored/", "/third_party/", "/_vendored/")
+#: Top-level directories of documentation snippets and examples (thousands of tiny files in some projects).
+_DOCUMENTATION = ("docs/", "doc/", "docs_src/", "examples/", "example/")
 
 
 def is_scored_path(path: str) -> bool:
-    """Rows are non-test, non-vendored Python modules (the files a team's score is about)."""
+    """Rows are the project's own modules: not tests, vendored code, or documentation examples."""
     wrapped = "/" + path
-    return path.endswith(".py") and not is_test_path(path) and not any(v in wrapped for v in _VENDORED)
+    return (
+        path.endswith(".py")
+        and not is_test_path(path)
+        and not any(v in wrapped for v in _VENDORED)
+        and not path.startswith(_DOCUMENTATION)
+    )
 
 
 def snapshot_times(commits: Sequence[LogCommit], count: int = SNAPSHOTS) -> list[int]:
@@ -145,7 +152,7 @@ def mine_repository(repo: str, cache: str, log: Callable[[str], None] = print) -
         with gzip.open(done_path, "rt") as handle:
             stored = json.load(handle)
         if stored.get("version") == FILE_FEATURE_VERSION:
-            return list(stored["rows"])
+            return [row for row in stored["rows"] if is_scored_path(str(row[3]))]
     commits = load_commits(repo)
     snapshots = []
     for moment in snapshot_times(commits):

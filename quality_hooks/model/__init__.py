@@ -71,19 +71,33 @@ def score_results(
     change: Change | None = None,
     root: str | None = None,
 ) -> dict[str, ModelScores]:
-    """The model's scores per ``FileResult.path``: the pipeline's entry point, which assigns them.
+    """The models' scores per ``FileResult.path``: the pipeline's entry point, which assigns them.
 
-    ``change`` (a :class:`quality_hooks.git.Change`) gives the change features. ``bases``
-    (result path -> the base version's analysis, which the gate needs anyway) supplies base
-    texts and complexities; each base is also scored as a whole file, and so is the new
-    version of a file that has one, so that the score-drop ratchet compares like with like.
-    Without ``change`` the files are scored as a whole-tree check.
+    Two models, reported separately. The whole-file ``score`` (a file's probability of
+    needing a bug fix within a year, :mod:`quality_hooks.model.file_score`) is what a
+    whole-tree check, the badge and the dashboard show. With a ``change`` (a
+    :class:`quality_hooks.git.Change`), ``score`` is the change-risk model's judgement of
+    the change (its ``risk`` is what the hook and the PR gate on); ``whole_file`` is the new
+    version's file score and ``base`` the base version's (``bases``: result path -> the base
+    version's analysis, which the gate needs anyway), so the score-drop ratchet compares
+    like with like. A local model (``train --local``) scores everything it is used for,
+    whole files included, as before.
     """
     if not results:
         return {}
     repo_root = root or (change.root if change is not None else git.find_repo_root(results[0].path))
-    history = histories(results, repo_root) if repo_root else {}
     bases = {path: base for path, base in (bases or {}).items() if base.source is not None}
+    base_results = list(bases.values())
+    rel = {r.path: repo_relative(r.path, repo_root) for r in [*results, *base_results]} if repo_root else {}
+    change_model = load_model(repo_root)
+    if change_model.source.kind != "local":
+        from quality_hooks.model.file_score import score_files
+
+        note = change_model.source.note
+        whole = score_files(results, repo_root, rel, note=note)
+        if change is None:
+            return {r.path: ModelScores(score=whole.get(r.path)) for r in results}
+    history = histories(results, repo_root) if repo_root else {}
     texts = {path: base.source.text for path, base in bases.items() if base.source is not None}
     base_complexity = {
         path: float(base.metrics.cyclomatic_total)
@@ -91,14 +105,19 @@ def score_results(
         if base.metrics is not None and "ast" not in base.metrics.degraded
     }
     contexts = change_contexts(results, change, texts, base_complexity) if change is not None else {}
-    base_results = list(bases.values())
-    rel = {r.path: repo_relative(r.path, repo_root) for r in [*results, *base_results]} if repo_root else {}
     scored = {
         r.path: ModelScores(score=s)
         for r, s in zip(results, score(results, contexts, history, rel, root=repo_root), strict=True)
     }
+    if change_model.source.kind != "local":
+        base_scores = score_files(base_results, repo_root, rel, factors=False, note=note) if base_results else {}
+        for path, entry in scored.items():
+            entry.whole_file = whole.get(path)
+            if path in bases:
+                entry.base = base_scores.get(bases[path].path)
+        return scored
     if base_results:
-        # Both versions scored as whole files (no change features), without factors.
+        # The local model scores both versions as whole files (no change features), without factors.
         base_history = {b.path: history.get(b.path) for b in base_results}
         for base, found in zip(
             base_results, score(base_results, {}, base_history, rel, factors=False, root=repo_root), strict=True

@@ -22,22 +22,22 @@ MIN_REFERENCE = 20
 #: A value is "more than X%" (or "less than") only when X is at least this share; otherwise it is typical.
 CLEAR_SHARE = 0.6
 
-_RUFF_FAMILIES = {
-    "f": "pyflakes findings (unused or undefined names)",
-    "e": "pycodestyle errors",
-    "w": "pycodestyle warnings",
-    "b": "bugbear findings (likely bugs)",
-    "ble": "blind `except Exception` clauses",
-    "pl": "pylint findings",
-    "sim": "simplifiable constructs",
-    "ret": "inconsistent returns",
-    "arg": "unused arguments",
-    "c4": "avoidable comprehension rewrites",
-    "up": "outdated-syntax findings",
-    "perf": "performance findings",
-    "try": "exception-handling findings",
-    "other": "other ruff findings",
-    "total": "ruff findings",
+_RUFF_FAMILIES = {  # (one, many)
+    "f": ("pyflakes finding (unused or undefined name)", "pyflakes findings (unused or undefined names)"),
+    "e": ("pycodestyle error", "pycodestyle errors"),
+    "w": ("pycodestyle warning", "pycodestyle warnings"),
+    "b": ("bugbear finding (likely bug)", "bugbear findings (likely bugs)"),
+    "ble": ("blind `except Exception` clause", "blind `except Exception` clauses"),
+    "pl": ("pylint finding", "pylint findings"),
+    "sim": ("simplifiable construct", "simplifiable constructs"),
+    "ret": ("inconsistent return", "inconsistent returns"),
+    "arg": ("unused argument", "unused arguments"),
+    "c4": ("avoidable comprehension rewrite", "avoidable comprehension rewrites"),
+    "up": ("outdated-syntax finding", "outdated-syntax findings"),
+    "perf": ("performance finding", "performance findings"),
+    "try": ("exception-handling finding", "exception-handling findings"),
+    "other": ("other ruff finding", "other ruff findings"),
+    "total": ("ruff finding", "ruff findings"),
 }
 
 
@@ -180,10 +180,10 @@ def _ruff_template(feature: str) -> Template | None:
     key = feature.removeprefix("new_").removeprefix("ruff_")
     if not feature.removeprefix("new_").startswith("ruff_") or key not in _RUFF_FAMILIES:
         return None
-    words = _RUFF_FAMILIES[key]
+    count = _count(*_RUFF_FAMILIES[key])
     if added:
-        return Template(lambda v: f"adds {_int(v)} {words}", "changes")
-    return Template(lambda v: f"the file has {_int(v)} {words}")
+        return Template(lambda v: f"adds {count(v)}", "changes")
+    return Template(lambda v: f"the file has {count(v)}")
 
 
 def template(feature: str) -> Template:

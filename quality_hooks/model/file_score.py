@@ -12,7 +12,7 @@ the same code mining uses; onnxruntime only, loaded once per process.
 
 from __future__ import annotations
 
-import json
+import dataclasses
 import math
 import os
 import subprocess
@@ -22,11 +22,18 @@ from functools import lru_cache
 import numpy as np
 
 from quality_hooks.model.explain import describe
-from quality_hooks.model.file_features import FILE_FEATURE_NAMES, FileEvent, assemble, file_events, static_features
+from quality_hooks.model.file_features import (
+    FILE_FEATURE_NAMES,
+    FileEvent,
+    assemble,
+    file_events,
+    model_input,
+    static_features,
+)
 from quality_hooks.model.history import is_shallow, log_args, parse_log
-from quality_hooks.model.scorer import Model, ModelError, model_dirs, risk_to_score
+from quality_hooks.model.scorer import Model, ModelError, model_dirs, read_model, risk_to_score
 from quality_hooks.model.static import ruff_counts
-from quality_hooks.results import FileResult, Score
+from quality_hooks.results import FileResult, ModelSource, Score
 
 MODEL_FILE = "file-model.onnx"
 FEATURES_FILE = "file-features.json"
@@ -36,23 +43,11 @@ TOP_FACTORS = 3
 @lru_cache(maxsize=1)
 def load_file_model() -> Model:
     """The bundled file model, read and compiled once per process."""
-    import onnxruntime as ort  # type: ignore[import-untyped]  # onnxruntime ships no types
-
     for directory in model_dirs():
         model_path, meta_path = directory / MODEL_FILE, directory / FEATURES_FILE
         if model_path.is_file() and meta_path.is_file():
-            break
-    else:
-        raise ModelError("file model not found (looked in " + ", ".join(map(str, model_dirs())) + ")")
-    meta = json.loads(meta_path.read_text())
-    if list(meta["features"]) != list(FILE_FEATURE_NAMES):
-        raise ModelError(f"{meta_path}: file model features do not match this version of quality-hooks; retrain it")
-    options = ort.SessionOptions()
-    options.intra_op_num_threads = 1
-    options.inter_op_num_threads = 1
-    session = ort.InferenceSession(model_path.read_bytes(), options, providers=["CPUExecutionProvider"])
-    medians = np.array([np.nan if m is None else m for m in meta["medians"]], dtype=np.float32)
-    return Model(session, session.get_inputs()[0].name, list(meta["features"]), medians, meta)
+            return read_model(model_path, meta_path, ModelSource("bundled", str(model_path)), FILE_FEATURE_NAMES)
+    raise ModelError("file model not found (looked in " + ", ".join(map(str, model_dirs())) + ")")
 
 
 def file_histories(root: str | None, paths: Sequence[str]) -> tuple[dict[str, list[FileEvent]] | None, int | None]:
@@ -101,7 +96,7 @@ def _factors(model: Model, base: np.ndarray, risks: np.ndarray) -> list[list[dic
     n, k = base.shape
     variants = np.repeat(base, k, axis=0).reshape(n, k, k)
     variants[:, np.arange(k), np.arange(k)] = model.medians
-    lowered_all = risks[:, None] - model.predict(variants.reshape(n * k, k)).reshape(n, k)
+    lowered_all = risks[:, None] - model.predict(model_input(variants.reshape(n * k, k))).reshape(n, k)
     out = []
     for i in range(n):
         lowered = lowered_all[i]
@@ -124,6 +119,7 @@ def score_files(
     rel_paths: Mapping[str, str] | None = None,
     *,
     factors: bool = True,
+    note: str | None = None,
 ) -> dict[str, Score]:
     """Whole-file scores per ``FileResult.path`` of the analysed files (with factors in words unless told not to).
 
@@ -135,11 +131,12 @@ def score_files(
     if not scorable:
         return {}
     model = load_file_model()
+    source = dataclasses.replace(model.source, note=note) if note else model.source
     base = np.asarray(file_vectors(scorable, rel_paths or {}, root), dtype=np.float32)
-    risks = model.predict(base)
+    risks = model.predict(model_input(base))
     if not factors:
         return {
-            r.path: Score(risk=round(float(p), 4), score=risk_to_score(float(p)))
+            r.path: Score(risk=round(float(p), 4), score=risk_to_score(float(p)), model=source)
             for r, p in zip(scorable, risks, strict=True)
         }
     references = {name: base[:, j][~np.isnan(base[:, j])].tolist() for j, name in enumerate(model.names)}
@@ -147,5 +144,7 @@ def score_files(
     out = {}
     for result, risk, found in zip(scorable, risks, _factors(model, base, risks), strict=True):
         words = describe(found, references, quantiles)
-        out[result.path] = Score(risk=round(float(risk), 4), score=risk_to_score(float(risk)), factors=words)
+        out[result.path] = Score(
+            risk=round(float(risk), 4), score=risk_to_score(float(risk)), factors=words, model=source
+        )
     return out

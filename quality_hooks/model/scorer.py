@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from quality_hooks.model.explain import describe
 from quality_hooks.model.features import FEATURE_NAMES, ChangeContext, extract
 from quality_hooks.model.history import HistoryStats
 from quality_hooks.results import FileResult, ModelSource, Score
@@ -75,8 +76,10 @@ class Model:
         return probabilities[:, 1].astype(np.float64)
 
 
-def read_model(model_path: Path, meta_path: Path, source: ModelSource) -> Model:
-    """Compile one ONNX model with its metadata; ModelError if its features are not this version's."""
+def read_model(
+    model_path: Path, meta_path: Path, source: ModelSource, expected: Sequence[str] = FEATURE_NAMES
+) -> Model:
+    """Compile one ONNX model with its metadata; ModelError if its features are not ``expected`` (this version's)."""
     import onnxruntime as ort
 
     try:
@@ -85,7 +88,7 @@ def read_model(model_path: Path, meta_path: Path, source: ModelSource) -> Model:
         medians = np.array([np.nan if m is None else m for m in meta["medians"]], dtype=np.float32)
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise ModelError(f"{meta_path}: unreadable model metadata ({exc})") from None
-    if names != list(FEATURE_NAMES):
+    if names != list(expected):
         raise ModelError(f"{meta_path}: model features do not match this version of quality-hooks; retrain it")
     options = ort.SessionOptions()
     options.intra_op_num_threads = 1
@@ -197,7 +200,8 @@ def score_vectors(
                 "median": None if math.isnan(float(model.medians[j])) else float(model.medians[j]),
                 "risk_added": round(float(lowered[j]), 4),
             })  # fmt: skip
-        scores.append(Score(risk=round(risk, 4), score=risk_to_score(risk), factors=top, model=model.source))
+        words = describe(top, None, model.meta.get("quantiles"))  # sentences, see model/explain.py
+        scores.append(Score(risk=round(risk, 4), score=risk_to_score(risk), factors=words, model=model.source))
     return scores
 
 

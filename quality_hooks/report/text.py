@@ -40,8 +40,11 @@ def summary_line(result: FileResult) -> str:
         parts.append(f"MI {metrics.maintainability:.0f}")
         parts.append(f"max CC {metrics.cyclomatic_max}")
         parts.append(f"max cognitive {metrics.cognitive_max}")
-    if result.score is not None:
-        parts.append(f"score {result.score.score:.0f} (risk {result.score.risk:.2f})")
+    if result.score is not None and result.change is not None:
+        parts.append(f"change risk {result.score.risk:.2f}")
+    file_score = result.whole_file_score if result.change is not None else result.score
+    if file_score is not None:
+        parts.append(f"score {file_score.score:.0f}")
     verdict = "ok"
     if result.gate is not None and result.gate.reasons:
         verdict = "FAILED" if not result.gate.passed else "warning"
@@ -58,6 +61,9 @@ def render(run: CheckRun, options: ReportOptions) -> str:
         out.append("")
     for result in results:
         out.append(summary_line(result))
+        if result.score is not None and result.score.factors:
+            # The top factors of the shown number (the change risk for a change, else the file score), in words.
+            out.append("  why: " + "; ".join(str(f.get("text") or f.get("feature")) for f in result.score.factors))
         if result.gate is not None:
             for reason in result.gate.reasons:
                 if reason.check not in ("finding", "analysis"):

@@ -119,10 +119,12 @@ def file_entry(result: Mapping[str, Any]) -> dict[str, Any]:
     """One file of the payload from one ``FileResult.to_dict()``."""
     metrics = result.get("metrics") or {}
     score = result.get("score") or {}
+    # A file's score is the file model's (the new version as a whole when a change was judged).
+    whole = result.get("whole_file_score") or score
     findings, new = _count_findings(result.get("findings") or [])
     return {
         "path": str(result.get("path", "")),
-        "score": score.get("score"),
+        "score": whole.get("score"),
         "risk": score.get("risk"),
         "complexity": metrics.get("cyclomatic_total"),
         "sloc": metrics.get("sloc"),
