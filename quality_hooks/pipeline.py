@@ -102,10 +102,14 @@ def _score(
     try:
         from quality_hooks.model import score_results
 
-        return score_results(results, bases, change=change)
+        scores = score_results(results, bases, change=change)
     except Exception as exc:  # the gate must still run without a score (ImportError included)
         notes.append(f"quality model unavailable: {exc}")
         return {}
+    # Why a model that exists was not used (a local model in a shallow clone...): said once per run.
+    found = (s.model.note for entry in scores.values() for s in (entry.score, entry.whole_file) if s and s.model)
+    notes += [note for note in dict.fromkeys(found) if note]
+    return scores
 
 
 def _change_and_files(

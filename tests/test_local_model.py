@@ -106,6 +106,12 @@ def test_shallow_clone_uses_the_bundled_model_and_says_why(
     assert code == 0
     assert "(history unknown: shallow clone)" in out
     assert "scored with the bundled model" in out and "not used: shallow clone" in out
+    # `check` (the hook and the Action too) says it once, as a note of the run.
+    from quality_hooks.config import load_config
+    from quality_hooks.pipeline import run_check
+
+    run = run_check([str(shallow / "pkg" / "mod.py")], load_config(str(shallow), None), use_baseline=False)
+    assert [note for note in run.notes if "not used: shallow clone" in note] == [model.source.note]
 
 
 def test_local_model_of_another_version_falls_back_to_the_bundled_one(small_repo: GitRepo) -> None:
