@@ -40,7 +40,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any, TypeVar
 
-from radon.visitors import ComplexityVisitor  # type: ignore[import-untyped]  # radon ships no types
+from radon.visitors import ComplexityVisitor
 
 from quality_hooks.analysis.metrics.radon_metrics import function_complexities, raw_counts
 

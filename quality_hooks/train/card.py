@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from typing import Any
 
 import numpy as np
 
@@ -13,14 +14,15 @@ from quality_hooks.train.evaluate import GAP_DAYS, TEST_SHARE, format_table
 TARGET_AUC, TARGET_MARGIN = 0.78, 0.05
 
 
-def _read_json(path: str) -> dict | None:
+def _read_json(path: str) -> dict[str, Any] | None:
     if not os.path.exists(path):
         return None
     with open(path) as handle:
-        return json.load(handle)
+        data: dict[str, Any] = json.load(handle)
+    return data
 
 
-def _data_table(ds: Dataset, mining: dict | None) -> str:
+def _data_table(ds: Dataset, mining: dict[str, Any] | None) -> str:
     lines = ["| repository | commits | fix commits (blamed) | candidate rows (defect-inducing) | sampled rows (pos) |",
              "|---|---|---|---|---|"]  # fmt: skip
     for repo in ds.repos:
@@ -35,7 +37,7 @@ def _data_table(ds: Dataset, mining: dict | None) -> str:
     return "\n".join(lines)
 
 
-def _verdict(evaluation: dict) -> str:
+def _verdict(evaluation: dict[str, Any]) -> str:
     s = evaluation["summary"]
     auc, la = s["cross_project_pooled_auc"], s["cross_project_pooled_auc_la"]
     met = auc >= TARGET_AUC and auc - la >= TARGET_MARGIN
@@ -49,11 +51,14 @@ def _verdict(evaluation: dict) -> str:
     )
 
 
-def write_card(path: str, ds: Dataset, meta: dict, evaluation: dict | None, dataset_path: str) -> None:
+def write_card(
+    path: str, ds: Dataset, meta: dict[str, Any], evaluation: dict[str, Any] | None, dataset_path: str
+) -> None:
     here = os.path.dirname(os.path.abspath(dataset_path))
     mining = _read_json(os.path.join(here, "mining-summary.json"))
     bugsinpy = _read_json(os.path.join(here, "bugsinpy-recall.json"))
-    settings = next(iter((mining or {}).values()), {}).get("settings", {})
+    first_repo: dict[str, Any] = next(iter((mining or {}).values()), {})
+    settings = first_repo.get("settings", {})
     parts = [
         "# Quality model card",
         "",

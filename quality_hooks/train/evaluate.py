@@ -14,6 +14,7 @@ import math
 import os
 import sys
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -32,10 +33,16 @@ def _one_feature_logit(name: str) -> Callable[[Dataset], Callable[[Dataset], np.
         from sklearn.linear_model import LogisticRegression
 
         def x(ds: Dataset) -> np.ndarray:
-            return np.log1p(np.nan_to_num(ds.column(name), nan=0.0).clip(min=0)).reshape(-1, 1)
+            logs: np.ndarray = np.log1p(np.nan_to_num(ds.column(name), nan=0.0).clip(min=0)).reshape(-1, 1)
+            return logs
 
         model = LogisticRegression(random_state=0).fit(x(train), train.y, sample_weight=train.weight)
-        return lambda ds: model.predict_proba(x(ds))[:, 1]
+
+        def predict(ds: Dataset) -> np.ndarray:
+            probabilities: np.ndarray = model.predict_proba(x(ds))[:, 1]
+            return probabilities
+
+        return predict
 
     return fit
 
@@ -46,12 +53,17 @@ def _fit_model(train: Dataset) -> tuple[Callable[[Dataset], np.ndarray], Callabl
     model = fit_plain(train.X, train.y, train.weight)
     hidden = [train.names.index(n) for n in NEEDS_CHANGE]
 
+    def full(ds: Dataset) -> np.ndarray:
+        probabilities: np.ndarray = model.predict_proba(ds.X)[:, 1]
+        return probabilities
+
     def whole_file(ds: Dataset) -> np.ndarray:
         X = ds.X.copy()
         X[:, hidden] = np.nan
-        return model.predict_proba(X)[:, 1]
+        probabilities: np.ndarray = model.predict_proba(X)[:, 1]
+        return probabilities
 
-    return (lambda ds: model.predict_proba(ds.X)[:, 1]), whole_file
+    return full, whole_file
 
 
 def predict_fold(train: Dataset, test: Dataset) -> dict[str, np.ndarray]:
@@ -65,7 +77,8 @@ def predict_fold(train: Dataset, test: Dataset) -> dict[str, np.ndarray]:
 
 
 def _effort(ds: Dataset) -> np.ndarray:
-    return np.nan_to_num(ds.column("lines_added") + ds.column("lines_deleted"), nan=1.0)
+    effort: np.ndarray = np.nan_to_num(ds.column("lines_added") + ds.column("lines_deleted"), nan=1.0)
+    return effort
 
 
 def _score(test: Dataset, predictions: dict[str, np.ndarray]) -> dict[str, dict[str, float]]:
@@ -81,7 +94,7 @@ def _pooled(folds: list[tuple[Dataset, dict[str, np.ndarray]]]) -> dict[str, dic
     return {m: all_metrics(y, np.concatenate([f[1][m] for f in folds]), effort, w) for m in MODELS}
 
 
-def leave_one_project_out(ds: Dataset, log: Callable[[str], None]) -> dict:
+def leave_one_project_out(ds: Dataset, log: Callable[[str], None]) -> dict[str, Any]:
     per_project, folds = {}, []
     for repo in ds.repos:
         test_mask = ds.repo == repo
@@ -93,7 +106,7 @@ def leave_one_project_out(ds: Dataset, log: Callable[[str], None]) -> dict:
     return {"per_project": per_project, "pooled": _pooled(folds)}
 
 
-def within_project(ds: Dataset, log: Callable[[str], None]) -> dict:
+def within_project(ds: Dataset, log: Callable[[str], None]) -> dict[str, Any]:
     per_project, folds = {}, []
     for repo in ds.repos:
         index = np.flatnonzero(ds.repo == repo)
@@ -116,7 +129,7 @@ def _brief(metrics: dict[str, dict[str, float]]) -> str:
     return "  ".join(f"{m} AUC {metrics[m]['roc_auc']:.3f}" for m in MODELS if m in metrics)
 
 
-def format_table(result: dict, title: str) -> str:
+def format_table(result: dict[str, Any], title: str) -> str:
     """Markdown table: per project and pooled, model next to baselines."""
     keys = ("roc_auc", "pr_auc", "brier", "popt", "recall_20_effort")
     header = "| project | rows (pos) | learner | ROC-AUC | PR-AUC | Brier | Popt | Recall@20%Effort |"
@@ -136,7 +149,7 @@ def _fmt(value: float) -> str:
     return "n/a" if value is None or math.isnan(value) else f"{value:.3f}"
 
 
-def summary(cross: dict) -> dict[str, float]:
+def summary(cross: dict[str, Any]) -> dict[str, float]:
     pooled = cross["pooled"]
     per = cross["per_project"]
     mean = {m: float(np.nanmean([per[p][m]["roc_auc"] for p in per])) for m in MODELS}

@@ -96,9 +96,9 @@ def learner() -> Any:
 
     Boosted trees were tried first and lost to file size out of project (see the card).
     """
-    from sklearn.linear_model import LogisticRegression  # type: ignore[import-untyped]  # sklearn ships no types
-    from sklearn.pipeline import Pipeline  # type: ignore[import-untyped]  # sklearn ships no types
-    from sklearn.preprocessing import StandardScaler  # type: ignore[import-untyped]  # sklearn ships no types
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import StandardScaler
 
     return Pipeline([("scale", StandardScaler()), ("logit", LogisticRegression(C=REGULARISATION, max_iter=5000))])
 
@@ -243,7 +243,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--skip-evaluation", action="store_true", help="reuse OUT/file-evaluation.json")
     args = parser.parse_args(argv)
     os.environ.setdefault("OMP_NUM_THREADS", "1")
-    from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]  # ships no types
+    from threadpoolctl import threadpool_limits
 
     def log(message: str) -> None:
         print(message, file=sys.stderr, flush=True)
