@@ -14,6 +14,7 @@ import json
 import re
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from quality_hooks.mine.cli import repo_name
 from quality_hooks.mine.gitio import run_git
@@ -43,7 +44,7 @@ def fixed_commits(bugsinpy: str) -> dict[str, list[str]]:
     return result
 
 
-def recall(bugsinpy: str, repos: Sequence[str]) -> dict:
+def recall(bugsinpy: str, repos: Sequence[str]) -> dict[str, Any]:
     fixes = fixed_commits(bugsinpy)
     aliases = {
         "httpie/httpie": "httpie/cli",
@@ -51,7 +52,7 @@ def recall(bugsinpy: str, repos: Sequence[str]) -> dict:
         "httpie/cli": "httpie/cli",
         "tiangolo/fastapi": "fastapi/fastapi",
     }
-    per_repo = {}
+    per_repo: dict[str, dict[str, Any]] = {}
     for repo in repos:
         name = repo_name(repo).lower()
         wanted = [ids for slug, ids in fixes.items() if aliases.get(slug, slug) == name]

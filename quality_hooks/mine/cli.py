@@ -14,7 +14,8 @@ import queue
 import sys
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from quality_hooks.mine.walk import Settings
 
@@ -63,7 +64,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     for repo in missing:
         print(f"{repo}: not a directory", file=sys.stderr)
     repos = [repo for repo in args.repos if os.path.isdir(repo)]
-    ready: queue.Queue = queue.Queue()
+    ready: queue.Queue[Any] = queue.Queue()
     failures: list[str] = []
     worker = threading.Thread(
         target=_history_all, args=(repos, args.cache, settings, ready, failures, log), daemon=True
@@ -86,7 +87,7 @@ def summary_path(dataset: str) -> str:
     return os.path.join(os.path.dirname(os.path.abspath(dataset)), "mining-summary.json")
 
 
-def write_summary(histories: Sequence[dict], out: str) -> None:
+def write_summary(histories: Sequence[dict[str, Any]], out: str) -> None:
     """Per repository: what pass 1 saw (commits, fixes, window, candidates, sampled rows)."""
     import json
 
@@ -102,7 +103,14 @@ def write_summary(histories: Sequence[dict], out: str) -> None:
         handle.write("\n")
 
 
-def _history_all(repos, cache: str, settings: Settings, ready: queue.Queue, failures: list[str], log) -> None:
+def _history_all(
+    repos: Sequence[str],
+    cache: str,
+    settings: Settings,
+    ready: queue.Queue[Any],
+    failures: list[str],
+    log: Callable[[str], None],
+) -> None:
     """Pass 1 for each repository in turn, handing each result to the static pass as soon as it is ready."""
     from quality_hooks.mine.history_pass import history_pass
 

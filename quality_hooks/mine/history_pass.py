@@ -6,12 +6,16 @@ import gzip
 import json
 import os
 import time
+from collections.abc import Callable
+from typing import Any
 
 from quality_hooks.mine.szz import label_pairs
 from quality_hooks.mine.walk import Settings, candidates, load_commits, mass_reformats
 
 
-def history_pass(repo: str, name: str, cache_dir: str, settings: Settings, log=print) -> dict:
+def history_pass(
+    repo: str, name: str, cache_dir: str, settings: Settings, log: Callable[[str], None] = print
+) -> dict[str, Any]:
     """Rows, labels and counts for ``repo``; read from ``cache_dir`` when already done.
 
     The cache holds every labelled candidate row; the case-control sample is
@@ -59,22 +63,22 @@ def history_pass(repo: str, name: str, cache_dir: str, settings: Settings, log=p
     return data
 
 
-def _window(settings: dict) -> tuple:
+def _window(settings: dict[str, Any]) -> tuple[Any, ...]:
     return settings.get("gap_days"), settings.get("window_days")
 
 
-def _sampled(data: dict, settings: Settings) -> dict:
+def _sampled(data: dict[str, Any], settings: Settings) -> dict[str, Any]:
     rows = case_control([dict(r) for r in data["candidate_rows"]], settings)
     return {**{k: v for k, v in data.items() if k != "candidate_rows"}, "settings": vars(settings), "rows": rows}
 
 
-def case_control(rows: list[dict], settings: Settings) -> list[dict]:
+def case_control(rows: list[dict[str, Any]], settings: Settings) -> list[dict[str, Any]]:
     """At most ``max_positives`` defect-inducing and ``max_negatives`` clean rows, in the (hash) order given.
 
     Each row's ``weight`` is the inverse of its class's sampling fraction, so
     weighted training and metrics describe the repository's real base rate.
     """
-    chosen: list[dict] = []
+    chosen: list[dict[str, Any]] = []
     limits = {1: settings.max_positives, 0: settings.max_negatives}
     totals = {1: sum(r["label"] for r in rows), 0: sum(1 - r["label"] for r in rows)}
     taken = {0: 0, 1: 0}

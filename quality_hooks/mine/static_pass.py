@@ -18,8 +18,9 @@ import queue
 import subprocess
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from typing import Any
 
 from quality_hooks.mine.gitio import BlobReader, git_dir_args
 from quality_hooks.model.features import BASE_FEATURE_NAMES, FEATURE_NAMES, ChangeContext, FileDelta, derive
@@ -46,18 +47,18 @@ def commit_deltas(repo: str, parent: str, sha: str) -> tuple[list[FileDelta], di
     return deltas_of(files.values()), {p: (None if f.status == "added" else f.old_path or p) for p, f in files.items()}
 
 
-def deltas_of(files) -> list[FileDelta]:
+def deltas_of(files: Iterable[Any]) -> list[FileDelta]:
     return [FileDelta(f.path, f.added, f.deleted, f.hunks, f.status == "added") for f in files]
 
 
-def ruff_findings(blobs: dict[str, bytes]) -> dict[str, list]:
+def ruff_findings(blobs: dict[str, bytes]) -> dict[str, list[Any]]:
     """One run of the hook's own ruff runner over a chunk of file versions written to a temp dir."""
     from quality_hooks.analysis.ruff_runner import RuffRun
     from quality_hooks.config import Config
 
-    result: dict[str, list] = {key: [] for key in blobs}
+    result: dict[str, list[Any]] = {key: [] for key in blobs}
     with tempfile.TemporaryDirectory() as tmp:
-        where = {}
+        where: dict[str, str] = {}
         for index, (key, data) in enumerate(blobs.items()):
             target = os.path.join(tmp, f"f{index}.py")
             with open(target, "wb") as handle:
@@ -65,13 +66,13 @@ def ruff_findings(blobs: dict[str, bytes]) -> dict[str, list]:
             where[os.path.abspath(target)] = key
         if where:
             for path, findings in RuffRun.start(list(where), Config()).results().items():
-                key = where.get(os.path.abspath(path))
-                if key is not None:
-                    result[key] = findings
+                owner = where.get(os.path.abspath(path))
+                if owner is not None:
+                    result[owner] = findings
     return result
 
 
-def _features(task: tuple) -> tuple[str, list[float] | None, str | None]:
+def _features(task: tuple[Any, ...]) -> tuple[str, list[float] | None, str | None]:
     """Worker: analyse one file version and extract its feature vector."""
     from quality_hooks.analysis.engine import analyse_bytes
     from quality_hooks.config import Config
@@ -87,7 +88,7 @@ def _features(task: tuple) -> tuple[str, list[float] | None, str | None]:
     return key, extract(result, change, HistoryStats(**history)), None
 
 
-def _chunk_tasks(repo: str, rows: Sequence[dict]) -> list[tuple]:
+def _chunk_tasks(repo: str, rows: Sequence[dict[str, Any]]) -> list[tuple[Any, ...]]:
     tasks = []
     blobs: dict[str, bytes] = {}
     per_commit: dict[str, tuple[list[FileDelta], dict[str, str | None]]] = {}
@@ -116,7 +117,7 @@ def _chunk_tasks(repo: str, rows: Sequence[dict]) -> list[tuple]:
 PART_META = ("repo", "commit", "path", "engine_rules", "error")
 
 
-def static_chunk(repo: str, name: str, rows: Sequence[dict], out: str, pool: ProcessPoolExecutor) -> int:
+def static_chunk(repo: str, name: str, rows: Sequence[dict[str, Any]], out: str, pool: ProcessPoolExecutor) -> int:
     """Analyse one chunk of rows and write its features (atomically) as a csv.gz part.
 
     Parts hold features only, keyed by (repo, commit, path); labels and
@@ -166,21 +167,21 @@ def read_parts(cache: str) -> dict[tuple[str, str], dict[str, str]]:
     return found
 
 
-def plan_chunks(history: dict, cache: str) -> list[list[dict]]:
+def plan_chunks(history: dict[str, Any], cache: str) -> list[list[dict[str, Any]]]:
     """Chunks of the sampled rows not analysed yet (in sample order)."""
     done = read_parts(cache)
     rows = [r for r in history["rows"] if (r["sha"], r["path"]) not in done]
     return [rows[i : i + CHUNK] for i in range(0, len(rows), CHUNK)]
 
 
-def _part_name(cache: str, rows: Sequence[dict]) -> str:
+def _part_name(cache: str, rows: Sequence[dict[str, Any]]) -> str:
     digest = hashlib.sha1("\n".join(f"{r['sha']}:{r['path']}" for r in rows).encode()).hexdigest()[:16]
     return os.path.join(cache, f"static-{digest}.csv.gz")
 
 
 def run_static(
-    ready: queue.Queue, total: int, workers: int, deadline: float | None, log: Callable[[str], None] = print
-) -> list[tuple[dict, str]]:
+    ready: queue.Queue[Any], total: int, workers: int, deadline: float | None, log: Callable[[str], None] = print
+) -> list[tuple[dict[str, Any], str]]:
     """Analyse chunks round-robin over the repositories whose history pass is done.
 
     ``ready`` yields ``(repo, history, cache_dir)`` as history passes finish
@@ -188,7 +189,7 @@ def run_static(
     at a time means a deadline still leaves a balanced dataset. Returns
     ``(history, cache_dir)`` per repository for :func:`write_dataset`.
     """
-    queues: list[tuple[str, dict, str, list[list[dict]]]] = []
+    queues: list[tuple[str, dict[str, Any], str, list[list[dict[str, Any]]]]] = []
     finished = 0
     step_of: dict[str, int] = {}
     with ProcessPoolExecutor(max_workers=workers) as pool:
@@ -221,11 +222,11 @@ def run_static(
     return [(history, cache) for _, history, cache, _ in queues]
 
 
-def _pending(queues: list, step_of: dict[str, int]) -> bool:
+def _pending(queues: list[Any], step_of: dict[str, int]) -> bool:
     return any(step_of[h["repo"]] < len(chunks) for _, h, _, chunks in queues)
 
 
-def write_dataset(jobs: Sequence[tuple[dict, str]], out: str) -> int:
+def write_dataset(jobs: Sequence[tuple[dict[str, Any], str]], out: str) -> int:
     """Join each repository's sampled rows (label, weight, time) with their features; one csv.gz, sorted."""
     rows: list[list[str]] = []
     for history, cache in jobs:
