@@ -19,7 +19,7 @@ from quality_hooks.analysis.rules.base import MetricRule
 from quality_hooks.analysis.rules.runner import RuleRun, collect, instantiate
 from quality_hooks.analysis.selection import enabled_rules
 from quality_hooks.config import Config
-from quality_hooks.results import FileResult
+from quality_hooks.results import FileResult, Finding
 from quality_hooks.source import SourceError, SourceFile, decode_source, read_source
 
 
@@ -141,7 +141,7 @@ def analyse_paths(paths: Sequence[str], config: Config, *, with_ruff: bool | Non
     return results
 
 
-def merge_ruff(results: Iterable[FileResult], by_path: dict[str, list]) -> None:
+def merge_ruff(results: Iterable[FileResult], by_path: dict[str, list[Finding]]) -> None:
     """Fold ruff's diagnostics into each file's findings, keeping line order."""
     for result in results:
         extra = by_path.get(os.path.abspath(result.path), [])

@@ -62,7 +62,7 @@ class CachedBatchableVisitor(cst.BatchableCSTVisitor):
     instance; with a visitor per rule per file that cost more than the rules.
     """
 
-    def get_visitors(self) -> dict[str, Any]:  # type: ignore[override]
+    def get_visitors(self) -> dict[str, Any]:
         cls = type(self)
         names = _VISITOR_NAMES.get(cls)
         if names is None:
