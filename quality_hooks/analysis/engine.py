@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Sequence
 
+import libcst as cst
 from libcst.metadata import MetadataWrapper
 
 from quality_hooks.analysis import traverse
@@ -44,9 +45,9 @@ def analyse_source(source: SourceFile, config: Config, display_path: str | None 
     return result
 
 
-def run_analysis(module: object, text: str, config: Config, path: str, result: FileResult) -> RuleRun:
+def run_analysis(module: cst.Module, text: str, config: Config, path: str, result: FileResult) -> RuleRun:
     """The single batched visit: rules + function metrics, then radon, then metric rules."""
-    wrapper = MetadataWrapper(module, unsafe_skip_copy=True)  # type: ignore[arg-type]
+    wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
     rules, severities = enabled_rules(config, path)
     visitors = instantiate(rules, path)
     collector = FunctionCollector()

@@ -199,7 +199,7 @@ def _fmt(value: object) -> str:
 
 def write_dataset(rows: Sequence[Sequence[object]], out: str) -> None:
     """One csv.gz, sorted by (repo, time, path), byte-identical for the same rows."""
-    ordered = sorted(rows, key=lambda r: (str(r[0]), int(r[2]), str(r[3])))  # type: ignore[call-overload]
+    ordered = sorted(rows, key=lambda r: (str(r[0]), int(r[2]), str(r[3])))  # type: ignore[call-overload]  # rows mix str and int columns
     os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
     with gzip.GzipFile(out, "wb", mtime=0) as raw:
         text = io.TextIOWrapper(raw, encoding="utf-8", newline="")
@@ -229,7 +229,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             log(f"{repo}: {exc}")
             failed += 1
     write_dataset(rows, args.out)
-    positives = sum(int(r[4]) for r in rows)  # type: ignore[call-overload]
+    positives = sum(int(r[4]) for r in rows)  # type: ignore[call-overload]  # rows mix str and int columns
     log(f"wrote {len(rows)} rows ({positives} fixed within a year) to {args.out}")
     return 1 if failed else 0
 

@@ -91,7 +91,7 @@ def blame_fix(
         if raw is None:
             continue
         keep = code_lines(raw.decode("utf-8", errors="replace"))
-        lines = [n for n in old_lines if keep is None or n in keep]  # type: ignore[attr-defined]
+        lines = [n for n in old_lines if keep is None or n in keep]
         if not lines:
             continue
         args = ["blame", "-w", "--porcelain", f"--since={since_text}"]

@@ -60,7 +60,7 @@ def risk_to_score(risk: float) -> float:
 
 @dataclass
 class Model:
-    session: object  # onnxruntime.InferenceSession
+    session: Any  # onnxruntime.InferenceSession; onnxruntime ships no types
     input_name: str
     names: list[str]
     medians: np.ndarray
@@ -71,7 +71,7 @@ class Model:
 
     def predict(self, matrix: np.ndarray) -> np.ndarray:
         """Risk (probability of the defect class) per row."""
-        outputs = self.session.run(None, {self.input_name: matrix.astype(np.float32)})  # type: ignore[attr-defined]
+        outputs = self.session.run(None, {self.input_name: matrix.astype(np.float32)})
         probabilities: np.ndarray = next(o for o in outputs if getattr(o, "ndim", 0) == 2)
         return probabilities[:, 1].astype(np.float64)
 
