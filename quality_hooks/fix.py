@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 import libcst as cst
 from libcst.metadata import MetadataWrapper
 
-from quality_hooks.analysis import positions, traverse
+from quality_hooks.analysis import positions
 from quality_hooks.analysis.parse import parse_module
-from quality_hooks.analysis.rules.base import MetricRule, Report
-from quality_hooks.analysis.rules.runner import apply_fixes, collect, instantiate, suppressions
+from quality_hooks.analysis.rules.base import Report
+from quality_hooks.analysis.rules.runner import apply_fixes, run_rules
 from quality_hooks.analysis.selection import enabled_rules
 from quality_hooks.config import Config
 from quality_hooks.source import SourceError, SourceFile
@@ -30,7 +30,8 @@ class FixOutcome:
     path: str
     original: str
     fixed: str
-    applied: list[str] = field(default_factory=list)
+    #: Rounds that changed the code; a fix nested in another's node waits for the next round.
+    rounds: int = 0
     #: Fixes dropped because they would have broken the code.
     rejected: list[str] = field(default_factory=list)
     error: str | None = None
@@ -71,26 +72,21 @@ def _valid(text: str, path: str, must_compile: bool) -> cst.Module | None:
 def _round_fixes(
     module: cst.Module, config: Config, path: str, text: str
 ) -> tuple[list[Report], list[cst.CSTNode | None]]:
-    """This round's fixes, and the traversal's event list (to rebuild only what changes)."""
+    """This round's unsuppressed fixes, and the traversal's event list (to rebuild only what changes)."""
     rules, severities = enabled_rules(config, path)
-    fixable = [(rule, options) for rule, options in rules if rule.FIXABLE and not issubclass(rule, MetricRule)]
+    fixable = [(rule, options) for rule, options in rules if rule.FIXABLE]
     if not fixable:
         return [], []
-    visitors = instantiate(fixable, path)
     wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
-    traverse.visit_batched(wrapper, visitors)
-    events = positions.install(wrapper).events
-    if not suppressions(text):
-        # Line numbers only matter for suppression comments.
-        return [r for v in visitors for r in v.reports if r.replacement is not None], events
-    return collect(wrapper, visitors, text, severities).fixes, events
+    fixes = run_rules(wrapper, fixable, path, text, severities).fixes
+    return fixes, positions.install(wrapper).events
 
 
-def fix_text(text: str, path: str, config: Config, module: cst.Module | None = None) -> FixOutcome:
+def fix_text(text: str, path: str, config: Config) -> FixOutcome:
     """Return the fixed text of one module; never raises for user errors."""
     outcome = FixOutcome(path=path, original=text, fixed=text)
     try:
-        current = module if module is not None else parse_module(path, text)
+        current = parse_module(path, text)
     except SourceError as exc:
         outcome.error = str(exc)
         return outcome
@@ -102,11 +98,11 @@ def fix_text(text: str, path: str, config: Config, module: cst.Module | None = N
         accepted = _accept(current, fixes, events, path, must_compile, outcome)
         if accepted is None:
             break
-        current, new_text, codes = accepted
+        current, new_text = accepted
         if new_text == outcome.fixed:
             break
         outcome.fixed = new_text
-        outcome.applied.extend(codes)
+        outcome.rounds += 1
     return outcome
 
 
@@ -117,12 +113,12 @@ def _accept(
     path: str,
     must_compile: bool,
     outcome: FixOutcome,
-) -> tuple[cst.Module, str, list[str]] | None:
+) -> tuple[cst.Module, str] | None:
     """Apply this round's fixes, or the subset of them that keeps the code valid."""
     new_text = apply_fixes(module, fixes, events).code
     parsed = _valid(new_text, path, must_compile)
     if parsed is not None:
-        return parsed, new_text, [fix.rule.CODE for fix in fixes]
+        return parsed, new_text
     good: list[Report] = []
     for fix in fixes:
         if _valid(apply_fixes(module, [*good, fix], events).code, path, must_compile) is not None:
@@ -135,8 +131,8 @@ def _accept(
     parsed = _valid(new_text, path, must_compile)
     if parsed is None:
         return None
-    return parsed, new_text, [fix.rule.CODE for fix in good]
+    return parsed, new_text
 
 
-def fix_source(source: SourceFile, config: Config, module: cst.Module | None = None) -> FixOutcome:
-    return fix_text(source.text, source.path, config, module)
+def fix_source(source: SourceFile, config: Config) -> FixOutcome:
+    return fix_text(source.text, source.path, config)

@@ -10,7 +10,7 @@ import pytest
 from libcst.metadata import MetadataWrapper
 
 from quality_hooks.analysis import traverse
-from quality_hooks.analysis.rules.base import CachedBatchableVisitor
+from quality_hooks.analysis.traverse import CachedBatchableVisitor
 
 LIB = Path(sysconfig.get_paths()["stdlib"])
 WHITESPACE = (cst.SimpleWhitespace, cst.ParenthesizedWhitespace, cst.TrailingWhitespace, cst.Newline)

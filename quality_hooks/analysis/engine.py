@@ -7,17 +7,15 @@ This is the only place that reads and parses; everything downstream gets a
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 import libcst as cst
 from libcst.metadata import MetadataWrapper
 
-from quality_hooks.analysis import traverse
 from quality_hooks.analysis.metrics.functions import FunctionCollector
 from quality_hooks.analysis.metrics.radon_metrics import measure_text
 from quality_hooks.analysis.parse import parse_module
-from quality_hooks.analysis.rules.base import MetricRule
-from quality_hooks.analysis.rules.runner import RuleRun, collect, instantiate
+from quality_hooks.analysis.rules.runner import RuleRun, run_rules
 from quality_hooks.analysis.selection import enabled_rules
 from quality_hooks.config import Config
 from quality_hooks.results import FileResult, Finding
@@ -46,26 +44,18 @@ def analyse_source(source: SourceFile, config: Config, display_path: str | None 
 
 
 def run_analysis(module: cst.Module, text: str, config: Config, path: str, result: FileResult) -> RuleRun:
-    """The single batched visit: rules + function metrics, then radon, then metric rules."""
+    """radon's file metrics, then the single batched visit: rules + function metrics."""
     wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
     rules, severities = enabled_rules(config, path)
-    visitors = instantiate(rules, path)
-    collector = FunctionCollector()
-    tree_visitors = [v for v in visitors if not isinstance(v, MetricRule)]
-    traverse.visit_batched(wrapper, [*tree_visitors, collector])
     metrics, cyclomatic = measure_text(text)
-    for measured in collector.measured:
-        measured.metrics.cyclomatic = cyclomatic.get(measured.metrics.line, measured.metrics.cyclomatic)
+    collector = FunctionCollector(cyclomatic)
+    run = run_rules(wrapper, rules, path, text, severities, collector)
     functions = [m.metrics for m in collector.measured]
     metrics.functions = len(functions)
     metrics.classes = collector.classes
     metrics.cognitive_total = sum(f.cognitive for f in functions)
     metrics.cognitive_max = max((f.cognitive for f in functions), default=0)
     metrics.cyclomatic_max = max((f.cyclomatic for f in functions), default=metrics.cyclomatic_max)
-    for visitor in visitors:
-        if isinstance(visitor, MetricRule):
-            visitor.check(collector.measured)
-    run = collect(wrapper, visitors, text, severities)
     result.metrics = metrics
     result.functions = functions
     result.findings = run.findings
@@ -142,7 +132,7 @@ def analyse_paths(paths: Sequence[str], config: Config, *, with_ruff: bool | Non
     return results
 
 
-def merge_ruff(results: Iterable[FileResult], by_path: dict[str, list[Finding]]) -> None:
+def merge_ruff(results: Iterable[FileResult], by_path: Mapping[str, list[Finding]]) -> None:
     """Fold ruff's diagnostics into each file's findings, keeping line order."""
     for result in results:
         extra = by_path.get(os.path.abspath(result.path), [])

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from quality_hooks.analysis.rules.base import CachedBatchableVisitor
+from quality_hooks.analysis.traverse import CachedBatchableVisitor
 
 
 class _Frame:

@@ -18,26 +18,38 @@ complexity, which follows SonarSource and includes nested functions):
 * ``cyclomatic``: radon's counting (``if``/``elif``, ternary, loops and their
   ``else``, ``except`` handlers and ``try``-``else``, each boolean operator,
   comprehension ``for``/``if``, ``match`` cases except a catch-all, ``assert``),
-  so rule examples and files radon cannot measure still get a value; the
-  engine overwrites it with radon's own where radon has one.
+  so files radon cannot measure still get a value; where the caller passes
+  radon's own counts (the engine does), radon's count is taken.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import libcst as cst
 from libcst.metadata import PositionProvider
 
 from quality_hooks.analysis.metrics.cognitive import CognitiveVisitor
-from quality_hooks.analysis.rules.base import MeasuredFunction
 from quality_hooks.results import FunctionMetrics
 
 if TYPE_CHECKING:
     from libcst.metadata.base_provider import ProviderT
 
 _RECEIVERS = frozenset({"self", "cls"})
+
+
+@dataclass
+class MeasuredFunction:
+    """A function node with the metrics measured for it in the shared visit.
+
+    Metric rules (``analysis.rules``) read these; they live here, with what
+    measures them, so metrics never depend on rules.
+    """
+
+    node: cst.FunctionDef
+    metrics: FunctionMetrics
 
 
 class _Stats:
@@ -73,8 +85,10 @@ class FunctionCollector(CognitiveVisitor):
         # their parent's (empty) cache once CognitiveVisitor has been used alone.
         return frozenset(cls.METADATA_DEPENDENCIES)
 
-    def __init__(self) -> None:
+    def __init__(self, radon_cyclomatic: Mapping[int, int] | None = None) -> None:
         super().__init__()
+        #: radon's cyclomatic complexity by ``def`` line, preferred to the own count.
+        self._radon_cyclomatic: Mapping[int, int] = radon_cyclomatic or {}
         self.measured: list[MeasuredFunction] = []
         self.classes = 0
         #: Qualified-name parts; "" marks a function scope (for ``<locals>``).
@@ -116,7 +130,7 @@ class FunctionCollector(CognitiveVisitor):
         metrics.end_line = self.get_metadata(PositionProvider, original_node).end.line
         metrics.length = metrics.end_line - metrics.line + 1
         metrics.cognitive = self.scores[id(original_node)]
-        metrics.cyclomatic = stats.cyclomatic
+        metrics.cyclomatic = self._radon_cyclomatic.get(metrics.line, stats.cyclomatic)
         metrics.max_nesting = stats.max_depth
         metrics.returns = stats.returns
         metrics.branches = stats.branches

@@ -13,6 +13,8 @@ from typing import Any, ClassVar
 
 import libcst as cst
 
+from quality_hooks.analysis.metrics.functions import MeasuredFunction
+from quality_hooks.analysis.traverse import CachedBatchableVisitor
 from quality_hooks.results import Severity
 
 #: Rule groups; config can enable/disable a whole group by name.
@@ -52,31 +54,6 @@ class Report:
     replacement: cst.CSTNode | cst.RemovalSentinel | cst.FlattenSentinel[Any] | None = None
 
 
-_VISITOR_NAMES: dict[type, tuple[str, ...]] = {}
-
-
-class CachedBatchableVisitor(cst.BatchableCSTVisitor):
-    """A batchable visitor whose ``visit_*``/``leave_*`` names are found once per class.
-
-    LibCST's default ``get_visitors`` runs ``inspect.getmembers`` on every
-    instance; with a visitor per rule per file that cost more than the rules.
-    """
-
-    def get_visitors(self) -> dict[str, Any]:
-        cls = type(self)
-        names = _VISITOR_NAMES.get(cls)
-        if names is None:
-            names = tuple(
-                name
-                for name in dir(cls)
-                if name.startswith(("visit_", "leave_"))
-                and callable(getattr(cls, name, None))
-                and not getattr(getattr(cls, name), "_is_no_op", False)
-            )
-            _VISITOR_NAMES[cls] = names
-        return {name: getattr(self, name) for name in names}
-
-
 class Rule(CachedBatchableVisitor):
     """Base class for QH rules. Subclasses set the class attributes below."""
 
@@ -111,14 +88,6 @@ class Rule(CachedBatchableVisitor):
         if replacement is not None and not self.FIXABLE:
             raise TypeError(f"{self.CODE} offers a fix but FIXABLE is False")
         self.reports.append(Report(type(self), node, message or self.DESCRIPTION, replacement))
-
-
-@dataclass
-class MeasuredFunction:
-    """A function node with the metrics measured for it in the shared visit."""
-
-    node: cst.FunctionDef
-    metrics: Any  # quality_hooks.results.FunctionMetrics
 
 
 class MetricRule(Rule):

@@ -1,4 +1,8 @@
-"""Run every enabled rule over one parsed module in a single batched visit."""
+"""Run every enabled rule over one parsed module in a single batched visit.
+
+:func:`run_rules` is the one way rules run, for ``check``, ``fix`` and the
+rule examples alike: it is the only place that knows metric-based rules.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +15,9 @@ from typing import Any
 import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
-from quality_hooks.analysis.rules.base import Report, Rule
+from quality_hooks.analysis import traverse
+from quality_hooks.analysis.metrics.functions import FunctionCollector
+from quality_hooks.analysis.rules.base import MetricRule, Report, Rule
 from quality_hooks.results import Finding, Severity
 
 _SUPPRESS = re.compile(r"#\s*quality:\s*ignore(?:\[([A-Za-z0-9_,\s]*)\])?")
@@ -47,14 +53,10 @@ def suppressions(text: str) -> dict[int, set[str]]:
     return result
 
 
-def is_suppressed(table: Mapping[int, set[str]], code: str, line: int, end_line: int | None = None) -> bool:
+def is_suppressed(table: Mapping[int, set[str]], code: str, line: int) -> bool:
+    """Whether a finding of ``code`` that starts on ``line`` is suppressed."""
     codes = table.get(line)
-    if codes and (ALL in codes or code in codes):
-        return True
-    if end_line is not None and end_line != line:
-        codes = table.get(end_line)
-        return bool(codes and (ALL in codes or code in codes))
-    return False
+    return bool(codes and (ALL in codes or code in codes))
 
 
 def fingerprint(code: str, lines: Sequence[str], line: int, end_line: int) -> str:
@@ -68,6 +70,35 @@ def fingerprint(code: str, lines: Sequence[str], line: int, end_line: int) -> st
 
 def instantiate(rules: Iterable[tuple[type[Rule], Mapping[str, Any]]], path: str) -> list[Rule]:
     return [rule_cls(dict(options), path) for rule_cls, options in rules]
+
+
+def run_rules(
+    wrapper: MetadataWrapper,
+    rules: Iterable[tuple[type[Rule], Mapping[str, Any]]],
+    path: str,
+    text: str,
+    severities: Mapping[str, Severity] | None = None,
+    collector: FunctionCollector | None = None,
+) -> RuleRun:
+    """Run ``rules`` (from :func:`~quality_hooks.analysis.selection.enabled_rules`) on one module.
+
+    Tree rules share one batched visit with the function collector; metric
+    rules then judge what it measured, so no rule walks the tree twice. The
+    engine passes its own ``collector`` because it keeps the measurements as
+    the file's function metrics; otherwise one is made only when a metric rule
+    needs it (a fix round runs none).
+    """
+    visitors = instantiate(rules, path)
+    tree_rules: list[cst.BatchableCSTVisitor] = [v for v in visitors if not isinstance(v, MetricRule)]
+    metric_rules = [v for v in visitors if isinstance(v, MetricRule)]
+    if collector is None and metric_rules:
+        collector = FunctionCollector()
+    measuring = [] if collector is None else [collector]
+    traverse.visit_batched(wrapper, [*tree_rules, *measuring])
+    measured = [] if collector is None else collector.measured
+    for rule in metric_rules:
+        rule.check(measured)
+    return collect(wrapper, visitors, text, severities)
 
 
 def collect(
