@@ -1,6 +1,9 @@
-"""Every example of every rule, run the way the engine runs rules."""
+"""Every example of every rule, run through check's engine and fix's loop with only that rule selected."""
 
 from __future__ import annotations
+
+import subprocess
+import sys
 
 import pytest
 
@@ -72,3 +75,11 @@ def test_codes_and_names_are_unique() -> None:
     names = [rule.NAME for rule in RULES.values()]
     assert len(names) == len(set(names))
     assert all(code == rule.CODE for code, rule in RULES.items())
+
+
+def test_metrics_do_not_import_rules() -> None:
+    """Rules depend on metrics (metric rules read them), never the reverse."""
+    code = "import sys, quality_hooks.analysis.metrics.functions, quality_hooks.analysis.metrics.radon_metrics\n"
+    code += "print(sorted(m for m in sys.modules if m.startswith('quality_hooks.analysis.rules')))\n"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
