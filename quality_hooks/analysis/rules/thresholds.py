@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from quality_hooks.analysis.rules.base import MeasuredFunction, MetricRule
+from quality_hooks.analysis.metrics.functions import MeasuredFunction
+from quality_hooks.analysis.rules.base import MetricRule
 
 
 class ThresholdRule(MetricRule):
