@@ -16,11 +16,21 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
+from quality_hooks.git import GitError, git
 from quality_hooks.mine.cli import repo_name
-from quality_hooks.mine.gitio import run_git
 from quality_hooks.model.history import is_fix_message
 
 _INFO = re.compile(r'^(\w+)="?([^"\n]*)"?', re.MULTILINE)
+
+
+def run_git(repo: str, args: list[str], *, check: bool = True) -> str:
+    """One git command's text output; with ``check=False`` a failure gives ``""``."""
+    try:
+        return git(args, repo).decode("utf-8", errors="replace")
+    except GitError:
+        if check:
+            raise
+        return ""
 
 
 def _read(bugsinpy: str, path: str) -> str:

@@ -1,23 +1,34 @@
-"""``quality-hooks mine REPO_DIR... --out DATASET``: git history -> labelled feature rows.
+"""``quality-hooks mine REPO_DIR... --out DATASET``: whole git histories -> labelled change rows.
 
-Two cached passes per repository under ``--cache``: the git-only history/SZZ
-pass, then the static pass (the engine on each sampled file version, in a
-process pool). Re-running skips work already done, so an interrupted run
-resumes where it stopped.
+Per repository, cached under ``--cache`` (re-running skips what is done, so
+an interrupted run resumes): the replay of ``git log`` (rows, git features,
+ranks; :mod:`quality_hooks.mine.replay`), SZZ blame over every fix commit in
+chunks (:mod:`quality_hooks.mine.szz`) and the static delta of every row in
+chunks (:mod:`quality_hooks.mine.static_pass`). Chunks run in a process pool
+of ``--jobs`` workers (default 2) while the next repository is replayed.
 """
 
 from __future__ import annotations
 
 import argparse
+import csv
+import gzip
+import hashlib
+import io
+import itertools
+import json
+import math
 import os
-import queue
 import sys
-import threading
 import time
 from collections.abc import Callable, Sequence
-from typing import Any
+from concurrent.futures import Future, ProcessPoolExecutor
 
-from quality_hooks.mine.walk import Settings
+from quality_hooks.mine.replay import Settings, cached_replay
+
+META = ("repo", "commit", "path", "time", "label")
+SZZ_CHUNK = 40
+STATIC_CHUNK = 400
 
 
 def repo_name(path: str) -> str:
@@ -30,99 +41,219 @@ def repo_name(path: str) -> str:
     return base[:-4] if base.endswith(".git") else base
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="quality-hooks mine", description=__doc__.splitlines()[0])
-    parser.add_argument("repos", nargs="+", metavar="REPO_DIR", help="git repositories (work trees or bare)")
-    parser.add_argument("--out", help="dataset to write (.csv.gz); omit with --history-only")
-    parser.add_argument("--cache", default=".quality-mine-cache", help="cache directory (default: %(default)s)")
-    parser.add_argument("--gap-days", type=int, default=Settings.gap_days, help="label gap (default: %(default)s)")
-    parser.add_argument("--window-days", type=int, default=Settings.window_days, help="mined window before the gap")
-    parser.add_argument(
-        "--max-positives",
-        type=int,
-        default=Settings.max_positives,
-        help="defect-inducing rows sampled per repository (default: %(default)s)",
-    )
-    parser.add_argument(
-        "--max-negatives",
-        type=int,
-        default=Settings.max_negatives,
-        help="clean rows sampled per repository (default: %(default)s)",
-    )
-    parser.add_argument("--jobs", type=int, default=2, help="worker processes for the static pass")
-    parser.add_argument("--history-only", action="store_true", help="run only the git/SZZ pass")
-    parser.add_argument("--time-budget", type=float, help="minutes for the static pass; chunks left are skipped")
-    args = parser.parse_args(argv)
-    if not args.history_only and not args.out:
-        parser.error("--out is required unless --history-only")
-    settings = Settings(args.gap_days, args.window_days, args.max_positives, args.max_negatives)
+def _digest(items: Sequence[str]) -> str:
+    return hashlib.sha1("\n".join(items).encode()).hexdigest()[:16]
 
-    def log(message: str) -> None:
-        print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 
-    missing = [repo for repo in args.repos if not os.path.isdir(repo)]
-    for repo in missing:
-        print(f"{repo}: not a directory", file=sys.stderr)
-    repos = [repo for repo in args.repos if os.path.isdir(repo)]
-    ready: queue.Queue[Any] = queue.Queue()
-    failures: list[str] = []
-    worker = threading.Thread(
-        target=_history_all, args=(repos, args.cache, settings, ready, failures, log), daemon=True
-    )
-    worker.start()
-    if args.history_only:
-        worker.join()
-        return 1 if failures or missing else 0
-    from quality_hooks.mine.static_pass import run_static, write_dataset
+def _read_json(path: str) -> object:
+    with gzip.open(path, "rt") as handle:
+        return json.load(handle)
 
-    deadline = time.time() + args.time_budget * 60 if args.time_budget else None
-    jobs = run_static(ready, len(repos), args.jobs, deadline, log)
-    rows = write_dataset(jobs, args.out)
-    write_summary([history for history, _ in jobs], summary_path(args.out))
-    log(f"wrote {rows} rows to {args.out} and {summary_path(args.out)}")
-    return 1 if failures or missing else 0
+
+def _write_json(path: str, data: object) -> None:
+    with gzip.open(path + ".tmp", "wt") as handle:
+        json.dump(data, handle)
+    os.replace(path + ".tmp", path)
+
+
+class Job:
+    """One repository: its replay, and the chunk files its SZZ and static tasks write."""
+
+    def __init__(self, repo: str, cache: str, replay: dict) -> None:
+        self.repo, self.cache, self.replay = repo, cache, replay
+        fixes = replay["fix_commits"]
+        self.szz = [fixes[i : i + SZZ_CHUNK] for i in range(0, len(fixes), SZZ_CHUNK)]
+        rows = sorted(replay["rows"], key=lambda r: (r["path"], r["time"], r["sha"]))
+        light = [{k: r[k] for k in ("sha", "path", "old_blob", "new_blob")} for r in rows]
+        self.static = [light[i : i + STATIC_CHUNK] for i in range(0, len(light), STATIC_CHUNK)]
+
+    def szz_file(self, chunk: list[dict]) -> str:
+        return os.path.join(self.cache, f"szz-{_digest([f['sha'] for f in chunk])}.json.gz")
+
+    def static_file(self, chunk: list[dict]) -> str:
+        return os.path.join(self.cache, f"static-{_digest([r['sha'] + ':' + r['path'] for r in chunk])}.json.gz")
+
+
+def _szz_task(repo: str, chunk: list[dict], reformats: list[str], out: str) -> int:
+    from quality_hooks.mine.szz import blame_chunk
+
+    pairs = blame_chunk(repo, chunk, reformats)
+    _write_json(out, pairs)
+    return len(chunk)
+
+
+def _static_task(repo: str, chunk: list[dict], out: str) -> int:
+    from quality_hooks.mine.static_pass import static_chunk
+
+    _write_json(out, static_chunk(repo, chunk))
+    return len(chunk)
+
+
+def submit_szz(job: Job, pool: ProcessPoolExecutor) -> list[Future[int]]:
+    """Queue the SZZ chunks of ``job`` whose cache files are missing."""
+    return [
+        pool.submit(_szz_task, job.repo, chunk, job.replay["reformats"], job.szz_file(chunk))
+        for chunk in job.szz
+        if not os.path.exists(job.szz_file(chunk))
+    ]
+
+
+def submit_static(job: Job, pool: ProcessPoolExecutor, *, queue: bool = True) -> list:
+    """The static chunks of ``job`` whose cache files are missing: queued, or (``queue=False``) as tasks."""
+    tasks = [(_static_task, job.repo, rows, job.static_file(rows)) for rows in job.static
+             if not os.path.exists(job.static_file(rows))]  # fmt: skip
+    return [pool.submit(*task) for task in tasks] if queue else tasks
+
+
+def _fmt(value: float) -> str:
+    return "" if value != value else f"{value:.12g}"
+
+
+def file_lines(repo: str, rows: Sequence[dict]) -> dict[tuple[str, str], float]:
+    """``file_lt`` of rows the static pass did not measure, from their blobs (as the static pass defines it)."""
+    from quality_hooks.git import read_blobs
+    from quality_hooks.model.features import MAX_FILE_BYTES, line_count
+
+    found: dict[tuple[str, str], float] = {}
+    for start in range(0, len(rows), 2000):
+        part = rows[start : start + 2000]
+        blobs = read_blobs(repo, sorted({b for r in part for b in (r["old_blob"], r["new_blob"]) if b}))
+        for row in part:
+            old = blobs.get(row["old_blob"]) if row["old_blob"] else b""
+            new = blobs.get(row["new_blob"])
+            if old is None or new is None or len(old) > MAX_FILE_BYTES or len(new) > MAX_FILE_BYTES:
+                continue
+            found[(row["sha"], row["path"])] = line_count(old.decode("utf-8", errors="replace")) if row["old_blob"] else 0.0
+    return found
+
+
+def dataset_rows(job: Job, *, partial: bool = False) -> list[list[str]]:
+    """The repository's rows joined with labels and static features (``lt`` summed per commit).
+
+    With ``partial``, static chunks not done yet are skipped (their rows keep
+    NaN static features, and ``file_lt`` is read from the blobs).
+    """
+    from quality_hooks.model.features import RANKS, change_vector
+
+    pairs = set()
+    for chunk in job.szz:
+        pairs |= {tuple(p) for p in _read_json(job.szz_file(chunk))}  # type: ignore[attr-defined]
+    static: dict[tuple[str, str], dict[str, float]] = {}
+    for rows in job.static:
+        if partial and not os.path.exists(job.static_file(rows)):
+            continue
+        for sha, path, values in _read_json(job.static_file(rows)):  # type: ignore[attr-defined]
+            static[(sha, path)] = values
+    unmeasured = [r for r in job.replay["rows"] if (r["sha"], r["path"]) not in static]
+    lines = file_lines(job.repo, unmeasured) if unmeasured else {}
+    lt: dict[str, float] = {}
+    for row in job.replay["rows"]:
+        key = (row["sha"], row["path"])
+        known = static[key].get("file_lt", math.nan) if key in static else lines.get(key, math.nan)
+        lt[row["sha"]] = lt.get(row["sha"], 0.0) + known
+    out = []
+    for row in job.replay["rows"]:
+        key = (row["sha"], row["path"])
+        measured = static.get(key) or ({"file_lt": lines[key]} if key in lines else {})
+        ranks = row["ranks"] or [math.nan] * len(RANKS)
+        vector = change_vector(row["path"], {**row["git"], "lt": lt[row["sha"]]}, measured, ranks)
+        label = int(key in pairs)
+        out.append([job.replay["repo"], row["sha"], row["path"], str(row["time"]), str(label), *map(_fmt, vector)])
+    return out
+
+
+def write_dataset(jobs: Sequence[Job], out: str) -> int:
+    """One csv.gz sorted by (repository, time, commit, path); byte-identical for the same input."""
+    from quality_hooks.model.features import CHANGE_FEATURE_NAMES
+
+    rows = [r for job in jobs for r in dataset_rows(job)]
+    rows.sort(key=lambda r: (r[0], int(r[3]), r[1], r[2]))
+    os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
+    with gzip.GzipFile(out, "wb", mtime=0) as raw:
+        text = io.TextIOWrapper(raw, encoding="utf-8", newline="")
+        writer = csv.writer(text, lineterminator="\n")
+        writer.writerow([*META, *CHANGE_FEATURE_NAMES])
+        writer.writerows(rows)
+        text.flush()
+        text.detach()
+    return len(rows)
+
+
+def write_summary(jobs: Sequence[Job], out: str, seconds: float) -> None:
+    """Per repository: commits, fix commits, rows and defect-inducing rows; and the mining time."""
+    summary: dict[str, object] = {}
+    for job in jobs:
+        rows = dataset_rows(job)
+        summary[job.replay["repo"]] = {
+            "commits": job.replay["commits"],
+            "fix_commits_total": job.replay["fix_commits_total"],
+            "fix_commits_blamed": len(job.replay["fix_commits"]),
+            "reformats": len(job.replay["reformats"]),
+            "rows": len(rows),
+            "defect_inducing_rows": sum(int(r[4]) for r in rows),
+            "gap_days": job.replay["gap_days"],
+        }
+    with open(out, "w") as handle:
+        json.dump({"repositories": summary, "mining_seconds": round(seconds)}, handle, indent=1, sort_keys=True)
+        handle.write("\n")
 
 
 def summary_path(dataset: str) -> str:
     return os.path.join(os.path.dirname(os.path.abspath(dataset)), "mining-summary.json")
 
 
-def write_summary(histories: Sequence[dict[str, Any]], out: str) -> None:
-    """Per repository: what pass 1 saw (commits, fixes, window, candidates, sampled rows)."""
-    import json
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="quality-hooks mine", description=__doc__.splitlines()[0])
+    parser.add_argument("repos", nargs="+", metavar="REPO_DIR", help="git repositories (work trees or bare)")
+    parser.add_argument("--out", required=True, help="dataset to write (.csv.gz)")
+    parser.add_argument("--cache", default=".quality-mine-cache", help="cache directory (default: %(default)s)")
+    parser.add_argument("--gap-days", type=int, default=Settings.gap_days, help="label gap (default: %(default)s)")
+    parser.add_argument("--jobs", type=int, default=2, help="worker processes (default: %(default)s)")
+    args = parser.parse_args(argv)
+    settings = Settings(args.gap_days)
+    tty = sys.stderr.isatty()
 
-    summary = {}
-    for data in histories:
-        entry = {key: value for key, value in data.items() if key not in {"rows", "reformats", "repo"}}
-        entry["reformats"] = len(data["reformats"])
-        entry["sampled"] = len(data["rows"])
-        entry["sampled_positives"] = sum(r["label"] for r in data["rows"])
-        summary[data["repo"]] = entry
-    with open(out, "w") as handle:
-        json.dump(summary, handle, indent=1, sort_keys=True)
-        handle.write("\n")
+    def log(message: str) -> None:
+        if tty:
+            print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+    began = time.monotonic()
+    missing = [repo for repo in args.repos if not os.path.isdir(repo)]
+    for repo in missing:
+        print(f"{repo}: not a directory", file=sys.stderr)
+    jobs: list[Job] = []
+    failed = bool(missing)
+    futures: list[Future[int]] = []
+    with ProcessPoolExecutor(max_workers=args.jobs) as pool:
+        for repo in (r for r in args.repos if os.path.isdir(r)):
+            name = repo_name(repo)
+            cache = os.path.join(args.cache, name.replace("/", "+"))
+            try:
+                job = Job(repo, cache, cached_replay(repo, name, cache, settings, log))
+            except Exception as exc:  # one broken repository must not stop the others
+                print(f"{repo}: {exc}", file=sys.stderr)
+                failed = True
+                continue
+            jobs.append(job)
+            futures += submit_szz(job, pool)
+            log(f"{name}: {len(job.replay['rows'])} rows; {len(futures)} chunks queued in all")
+        # Labels first (the SZZ chunks above), then the static chunks round-robin over the repositories.
+        for group in itertools.zip_longest(*(submit_static(job, pool, queue=False) for job in jobs)):
+            futures += [pool.submit(*task) for task in group if task is not None]
+        _wait(futures, log)
+    rows = write_dataset(jobs, args.out)
+    write_summary(jobs, summary_path(args.out), time.monotonic() - began)
+    print(f"wrote {rows} rows to {args.out} in {time.monotonic() - began:.0f}s", file=sys.stderr)
+    return 1 if failed else 0
 
 
-def _history_all(
-    repos: Sequence[str],
-    cache: str,
-    settings: Settings,
-    ready: queue.Queue[Any],
-    failures: list[str],
-    log: Callable[[str], None],
-) -> None:
-    """Pass 1 for each repository in turn, handing each result to the static pass as soon as it is ready."""
-    from quality_hooks.mine.history_pass import history_pass
-
-    for repo in repos:
-        name = repo_name(repo)
-        cache_dir = os.path.join(cache, name.replace("/", "+"))
-        try:
-            ready.put((repo, history_pass(repo, name, cache_dir, settings, log), cache_dir))
-        except Exception as exc:  # one broken repository must not stop the others
-            print(f"{repo}: {exc}", file=sys.stderr)
-            failures.append(repo)
-            ready.put(None)
+def _wait(futures: Sequence[Future[int]], log: Callable[[str], None]) -> None:
+    done = 0
+    for future in futures:
+        future.result()
+        done += 1
+        if done % 20 == 0 or done == len(futures):
+            log(f"{done}/{len(futures)} chunks done")
 
 
 if __name__ == "__main__":

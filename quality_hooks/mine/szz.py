@@ -2,23 +2,22 @@
 
 Whitespace-insensitive diff and blame (``-w``); blank, comment-only and
 docstring-only lines are skipped; mass-reformatting commits are passed to
-blame as ignored revisions, so blame looks through them. Blame is bounded to
-commits newer than the mining window (``--since``); lines older than that are
-boundary lines and label nothing. Test files are not blamed.
+blame as ignored revisions, so blame looks through them. Blame runs over the
+whole history. Test files and vendored copies are not blamed.
 """
 
 from __future__ import annotations
 
 import ast
-import datetime as dt
 import os
+import re
 import tempfile
-import threading
 from collections.abc import Iterable
-from concurrent.futures import ThreadPoolExecutor
 
-from quality_hooks.mine.gitio import BlobReader, parse_unified_zero, run_git
-from quality_hooks.model.history import LogCommit, is_test_path
+from quality_hooks.git import GitError, git, read_blobs
+from quality_hooks.model.history import is_scored_path
+
+_HUNK = re.compile(r"^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
 
 
 def code_lines(text: str) -> set[int] | None:
@@ -71,65 +70,80 @@ def parse_porcelain(text: str) -> list[tuple[str, str]]:
     return result
 
 
-def blame_fix(
-    repo: str, fix: LogCommit, reader: BlobReader, since: int, ignore_file: str | None
-) -> set[tuple[str, str]]:
-    """The (commit, path) pairs that introduced the code this fix changed."""
-    parent = fix.parents[0]
-    targets = [f.path for f in fix.files if f.path.endswith(".py") and f.deleted > 0 and not is_test_path(f.path)]
+def blame_fix(repo: str, fix: dict, parent_blobs: dict[str, bytes], ignore_file: str | None) -> set[tuple[str, str]]:
+    """The (commit, path) pairs that introduced the code this fix changed.
+
+    ``fix`` is a replay record (``sha``, ``parent``, ``paths`` with deletions);
+    ``parent_blobs`` maps ``parent:path`` to the parent's version of each path.
+    """
+    parent = fix["parent"]
+    targets = [p for p in fix["paths"] if is_scored_path(p)]
     if not targets:
         return set()
-    diff = run_git(repo, ["-c", "core.quotePath=false", "diff", "-w", "-U0", "--no-renames", parent, fix.sha, "--",
-                          *targets], check=False)  # fmt: skip
+    diff = _git(repo, ["-c", "core.quotePath=false", "diff", "-w", "-U0", "--no-renames", parent, fix["sha"], "--",
+                       *targets])  # fmt: skip
     found: set[tuple[str, str]] = set()
-    since_text = dt.datetime.fromtimestamp(since, dt.timezone.utc).strftime("%Y-%m-%d")
     for path, info in parse_unified_zero(diff).items():
         old_lines = info["old_lines"]
-        if info["new"] or not old_lines:
-            continue
-        raw = reader.read(parent, path)
-        if raw is None:
+        raw = parent_blobs.get(f"{parent}:{path}")
+        if info["new"] or not old_lines or raw is None:
             continue
         keep = code_lines(raw.decode("utf-8", errors="replace"))
         lines = [n for n in old_lines if keep is None or n in keep]
         if not lines:
             continue
-        args = ["blame", "-w", "--porcelain", f"--since={since_text}"]
+        args = ["blame", "-w", "--porcelain"]
         if ignore_file:
             args += ["--ignore-revs-file", ignore_file]
         for start, end in _ranges(lines):
             args += ["-L", f"{start},{end}"]
-        out = run_git(repo, [*args, parent, "--", path], check=False)
-        found.update(parse_porcelain(out))
+        found.update(parse_porcelain(_git(repo, [*args, parent, "--", path])))
     return found
 
 
-def label_pairs(
-    repo: str, fixes: list[LogCommit], since: int, ignore: set[str], threads: int = 3
-) -> set[tuple[str, str]]:
-    """SZZ over all ``fixes``: every (introducing commit, path) pair (blame runs in a few git processes at once)."""
-    pairs: set[tuple[str, str]] = set()
-    local = threading.local()
-    readers: list[BlobReader] = []
+def _git(repo: str, args: list[str]) -> str:
+    try:
+        return git(args, repo).decode("utf-8", errors="replace")
+    except GitError:
+        return ""
 
+
+def blame_chunk(repo: str, fixes: list[dict], reformats: list[str]) -> list[tuple[str, str]]:
+    """SZZ over a chunk of fix commits (a process-pool task): every (introducing commit, path) pair."""
+    specs = [f"{fix['parent']}:{path}" for fix in fixes for path in fix["paths"] if is_scored_path(path)]
+    blobs = read_blobs(repo, specs)
+    pairs: set[tuple[str, str]] = set()
     with tempfile.TemporaryDirectory() as tmp:
         ignore_file = None
-        if ignore:
+        if reformats:
             ignore_file = os.path.join(tmp, "ignore-revs")
             with open(ignore_file, "w") as handle:
-                handle.write("\n".join(sorted(ignore)) + "\n")
+                handle.write("\n".join(sorted(reformats)) + "\n")
+        for fix in fixes:
+            pairs |= blame_fix(repo, fix, blobs, ignore_file)
+    return sorted(pairs)
 
-        def one(fix: LogCommit) -> set[tuple[str, str]]:
-            if not hasattr(local, "reader"):
-                local.reader = BlobReader(repo)
-                readers.append(local.reader)
-            return blame_fix(repo, fix, local.reader, since, ignore_file)
 
-        try:
-            with ThreadPoolExecutor(max_workers=threads) as pool:
-                for found in pool.map(one, fixes):
-                    pairs |= found
-        finally:
-            for reader in readers:
-                reader.close()
-    return pairs
+def parse_unified_zero(diff: str) -> dict[str, dict[str, object]]:
+    """Per file of a ``git diff -U0`` output: whether it is new, and the old-side line numbers touched."""
+    files: dict[str, dict[str, object]] = {}
+    current: dict[str, object] | None = None
+    old_path = None
+    for line in diff.splitlines():
+        if line.startswith("diff --git "):
+            current = None
+            old_path = None
+        elif line.startswith("--- "):
+            old_path = None if line[4:] == "/dev/null" else line[6:]
+        elif line.startswith("+++ "):
+            new_path = None if line[4:] == "/dev/null" else line[6:]
+            path = new_path or old_path
+            if path is not None:
+                current = {"old_lines": [], "new": old_path is None}
+                files[path] = current
+        elif current is not None and line.startswith("@@"):
+            match = _HUNK.match(line)
+            if match:
+                start, count = int(match.group(1)), int(match.group(2) or "1")
+                current["old_lines"].extend(range(start, start + count))  # type: ignore[attr-defined]
+    return files

@@ -11,9 +11,11 @@ from typing import TYPE_CHECKING
 
 from quality_hooks import git
 from quality_hooks.git import repo_relative
+from quality_hooks.model.change_history import ChangeHistory, change_history, history_stats
+from quality_hooks.model.change_risk import change_vectors
 from quality_hooks.model.features import ChangeContext, FileDelta
-from quality_hooks.model.history import HistoryStats, history_for_paths
-from quality_hooks.model.scorer import load_model, risk_to_score, score
+from quality_hooks.model.history import HistoryStats
+from quality_hooks.model.scorer import change_scores, load_change_model, load_model, risk_to_score, score
 from quality_hooks.results import ModelScores
 
 if TYPE_CHECKING:
@@ -57,11 +59,16 @@ def change_contexts(
     }
 
 
-def histories(results: Sequence[FileResult], root: str, *, at_time: int | None = None) -> dict[str, HistoryStats]:
-    """History stats per ``FileResult.path`` from one ``git log`` (unknown outside git or in shallow clones)."""
-    rel = {r.path: repo_relative(r.path, root) for r in results}
-    stats = history_for_paths(root, sorted(set(rel.values())), at_time=at_time)
-    return {path: stats.get(r, HistoryStats.unknown()) for path, r in rel.items()}
+def histories(
+    results: Sequence[FileResult], root: str, history: ChangeHistory | None = None
+) -> dict[str, HistoryStats]:
+    """Whole-file history stats per ``FileResult.path``, from the cached history as of HEAD (or ``history``).
+
+    Unknown outside git, without a commit, or in a shallow clone.
+    """
+    if history is None:
+        history = change_history(root, git.head_commit(root))
+    return {r.path: history_stats(history, repo_relative(r.path, root)) for r in results}
 
 
 def score_results(
@@ -97,18 +104,26 @@ def score_results(
         whole = score_files(results, repo_root, rel, note=note)
         if change is None:
             return {r.path: ModelScores(score=whole.get(r.path)) for r in results}
-    history = histories(results, repo_root) if repo_root else {}
+    parent = change_history(change.root, change.base_commit) if change is not None else None
+    history = histories(results, repo_root, parent) if repo_root else {}
     texts = {path: base.source.text for path, base in bases.items() if base.source is not None}
     base_complexity = {
         path: float(base.metrics.cyclomatic_total)
         for path, base in bases.items()
         if base.metrics is not None and "ast" not in base.metrics.degraded
     }
-    contexts = change_contexts(results, change, texts, base_complexity) if change is not None else {}
-    scored = {
-        r.path: ModelScores(score=s)
-        for r, s in zip(results, score(results, contexts, history, rel, root=repo_root), strict=True)
-    }
+    scored = {r.path: ModelScores() for r in results}
+    rest = list(results)
+    if change is not None and change_model.source.kind != "local":
+        # The files the change touches get the change-risk model (history as of the change's parent).
+        vectors = change_vectors(results, change, bases, parent, wanted=load_change_model().names)
+        touched = [r for r in results if r.path in vectors]
+        for result, found in zip(touched, change_scores([vectors[r.path] for r in touched]), strict=True):
+            scored[result.path].score = found
+        rest = [r for r in results if r.path not in vectors]
+    contexts = change_contexts(rest, change, texts, base_complexity) if change is not None else {}
+    for result, found in zip(rest, score(rest, contexts, history, rel, root=repo_root), strict=True):
+        scored[result.path].score = found
     if change_model.source.kind != "local":
         base_scores = score_files(base_results, repo_root, rel, factors=False, note=note) if base_results else {}
         for path, entry in scored.items():

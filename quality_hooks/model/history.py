@@ -22,9 +22,10 @@ from __future__ import annotations
 import math
 import os
 import re
-import subprocess
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+
+from quality_hooks.git import GitError, git
 
 _BUG_WORDS = re.compile(
     r"\b(fix(es|ed|ing)?|bug(s|fix(es)?)?|hotfix(es)?|crash(es|ed|ing)?|regressions?|defects?|faults?|"
@@ -67,6 +68,11 @@ class FileChange:
     path: str
     added: int
     deleted: int
+    #: From ``--raw`` logs (:func:`replay_log_args`): the path before a rename, the status letter, blob ids.
+    old_path: str | None = None
+    status: str = "M"
+    old_blob: str = ""
+    new_blob: str = ""
 
 
 @dataclass
@@ -99,21 +105,61 @@ def log_args(rev: str = "HEAD", paths: Sequence[str] = ()) -> list[str]:
     return args
 
 
+def replay_log_args(rev: str = "HEAD") -> list[str]:
+    """``git log`` arguments for :class:`HistoryState`: renames detected (as ``git diff -M`` does), blob ids."""
+    return ["-c", "core.quotePath=false", "log", "--no-merges", "-M", "--raw", "--numstat", "--no-abbrev",
+            f"--format={LOG_FORMAT}", rev]  # fmt: skip
+
+
+def _unquote(path: str) -> str:
+    if len(path) > 1 and path[0] == path[-1] == '"':
+        return path[1:-1].encode("latin-1", "backslashreplace").decode("unicode_escape").encode("latin-1").decode(
+            "utf-8", "replace"
+        )
+    return path
+
+
+def _raw_change(line: str) -> FileChange | None:
+    meta, _, paths = line.partition("\t")
+    fields = meta.split()
+    if len(fields) < 5:
+        return None
+    names = [_unquote(p) for p in paths.split("\t")]
+    status = fields[4][:1]
+    if status in "RC" and len(names) == 2:
+        return FileChange(names[1], 0, 0, names[0], status, fields[2], fields[3])
+    old = None if status == "A" else names[0]
+    return FileChange(names[0], 0, 0, old, status, fields[2], fields[3])
+
+
+def _numstat(line: str) -> tuple[int, int] | None:
+    cols = line.split("\t", 2)
+    if len(cols) != 3:
+        return None
+    return int(cols[0]) if cols[0].isdigit() else 0, int(cols[1]) if cols[1].isdigit() else 0
+
+
 def parse_log(text: str) -> Iterator[LogCommit]:
+    """Commits of a :func:`log_args` or :func:`replay_log_args` output, in git's order (newest first)."""
     for record in text.split(_RECORD)[1:]:
         parts = record.split(_FIELD, 5)
         if len(parts) < 6:
             continue
         sha, ctime, author, parents, message, stats = parts
         commit = LogCommit(sha, int(ctime), author.lower(), message.strip(), parents.split())
-        for line in stats.splitlines():
-            cols = line.split("\t", 2)
-            if len(cols) != 3:
-                continue
-            added, deleted, path = cols
-            commit.files.append(
-                FileChange(path, int(added) if added.isdigit() else 0, int(deleted) if deleted.isdigit() else 0)
-            )
+        raw = [c for c in (_raw_change(line) for line in stats.splitlines() if line.startswith(":")) if c]
+        counts = [n for n in (_numstat(line) for line in stats.splitlines() if line[:1].isdigit() or
+                              line.startswith("-")) if n]  # fmt: skip
+        if raw:
+            for change, (added, deleted) in zip(raw, counts, strict=False):
+                change.added, change.deleted = added, deleted
+            commit.files = raw
+        else:
+            for line in stats.splitlines():
+                cols = line.split("\t", 2)
+                if len(cols) == 3:
+                    added, deleted = _numstat(line) or (0, 0)
+                    commit.files.append(FileChange(cols[2], added, deleted))
         yield commit
 
 
@@ -180,10 +226,10 @@ def is_shallow(root: str) -> bool:
     dot_git = os.path.join(root, ".git")
     if os.path.isdir(dot_git):
         return os.path.exists(os.path.join(dot_git, "shallow"))
-    done = subprocess.run(
-        ["git", "rev-parse", "--is-shallow-repository"], cwd=root, capture_output=True, text=True, check=False
-    )
-    return done.stdout.strip() == "true"
+    try:
+        return git(["rev-parse", "--is-shallow-repository"], root).decode().strip() == "true"
+    except GitError:
+        return False
 
 
 def history_for_paths(
@@ -191,10 +237,11 @@ def history_for_paths(
 ) -> dict[str, HistoryStats]:
     """History statistics of ``paths`` (repo-relative) up to ``rev``, from ONE ``git log`` call.
 
-    In a shallow clone, or without git or a commit, every statistic is unknown
-    (``None``), never zero: the model treats them as missing. Ages are measured
-    at ``rev``'s commit time (not the wall clock), so the same change gets the
-    same score whenever and wherever it is judged, in the hook and in CI.
+    These feed the whole-file model (the change-risk model uses
+    :class:`HistoryState` instead). In a shallow clone, or without git or a
+    commit, every statistic is unknown (``None``), never zero. Ages are
+    measured at ``rev``'s commit time, so the same file scores the same
+    whenever it is judged.
     """
     unknown = {path: HistoryStats.unknown() for path in paths}
     if not paths:
@@ -202,24 +249,12 @@ def history_for_paths(
     try:
         if is_shallow(root):
             return unknown
-        done = subprocess.run(["git", *log_args(rev, paths)], cwd=root, capture_output=True, check=False)
-    except OSError:
+        out = git(log_args(rev, paths), root)
+        moment = int(git(["log", "-1", "--format=%ct", rev], root).decode().strip()) if at_time is None else at_time
+    except (GitError, OSError, ValueError):
         return unknown
-    if done.returncode != 0:
-        return unknown
-    moment = _commit_time(root, rev) if at_time is None else at_time
-    found = timelines(parse_log(done.stdout.decode("utf-8", errors="replace")), paths)
+    found = timelines(parse_log(out.decode("utf-8", errors="replace")), paths)
     return {path: found.get(path, FileTimeline()).stats(moment) for path in paths}
-
-
-def _commit_time(root: str, rev: str) -> int:
-    done = subprocess.run(["git", "log", "-1", "--format=%ct", rev], cwd=root, capture_output=True, check=False)
-    text = done.stdout.decode().strip()
-    if done.returncode != 0 or not text.isdigit():
-        import time
-
-        return int(time.time())
-    return int(text)
 
 
 def change_entropy(changed_lines: Sequence[int]) -> float:
@@ -229,3 +264,174 @@ def change_entropy(changed_lines: Sequence[int]) -> float:
         return 0.0
     entropy = -sum((n / total) * math.log2(n / total) for n in changed_lines if n > 0)
     return entropy / math.log2(len(changed_lines))
+
+
+# ---------------------------------------------------------------------------
+# Change history as of a parent commit: one replay of ``git log`` (feature version 3).
+# ---------------------------------------------------------------------------
+
+_VENDORED = re.compile(r"(^|/)(_vendor|vendor|vendored|_vendored|third_party|thirdparty|extern)/")
+_PYTHON = (".py", ".pyi")
+YEAR = 365.0 * 86400.0
+
+
+def is_python_path(path: str) -> bool:
+    return path.endswith(_PYTHON)
+
+
+def is_scored_path(path: str) -> bool:
+    """Files the change-risk model is about: Python, not tests, not vendored copies of other projects."""
+    return path.endswith(".py") and not is_test_path(path) and not _VENDORED.search(path)
+
+
+def subsystem(path: str) -> str:
+    """Kamei's subsystem: the top directory (the first two under ``src/`` or ``lib/``); ``""`` at the root."""
+    parts = path.split("/")[:-1]
+    if parts and parts[0] in ("src", "lib") and len(parts) > 1:
+        return "/".join(parts[:2])
+    return parts[0] if parts else ""
+
+
+@dataclass
+class FileRecord:
+    """What the replay remembers of one Python file."""
+
+    changes: int = 0
+    fixes: int = 0
+    first: int = 0
+    last: int = 0
+    authors: set[str] = field(default_factory=set)
+    times: list[int] = field(default_factory=list)
+    fix_times: list[int] = field(default_factory=list)
+
+    def recent(self, at_time: int) -> tuple[float, float]:
+        """Changes in the last :data:`RECENT_DAYS` days and fixes in the last :data:`RECENT_FIX_DAYS` days."""
+        changes = sum(1 for t in self.times if at_time - t <= RECENT_DAYS * 86400)
+        fixes = sum(1 for t in self.fix_times if at_time - t <= RECENT_FIX_DAYS * 86400)
+        return float(changes), float(fixes)
+
+
+#: Window for a file's recent fixes.
+RECENT_FIX_DAYS = 365
+
+
+@dataclass
+class FileHistory:
+    """One file's history as of the parent (what mining stores and scoring recomputes)."""
+
+    changes: float  # earlier commits that touched it (Kamei's NUC, per file)
+    fixes: float  # earlier fix commits that touched it
+    developers: float  # distinct earlier authors (Kamei's NDEV, per file)
+    age_days: float  # days from its last change to the parent's commit time (0 for a new file)
+    created_days: float = 0.0  # days from its first commit to the parent's commit time
+    recent_changes: float = 0.0  # commits in the last RECENT_DAYS days
+    recent_fixes: float = 0.0  # fix commits in the last RECENT_FIX_DAYS days
+
+
+@dataclass
+class AuthorHistory:
+    """The change author's experience as of the parent (Kamei's EXP, REXP; SEXP per subsystem)."""
+
+    commits: float
+    recent: float  # sum over earlier commits of 1 / (1 + age in years)
+    by_subsystem: dict[str, float]
+
+
+@dataclass
+class HistoryState:
+    """Replays non-merge commits (oldest first) into per-file and per-author history.
+
+    The same replay feeds mining (state before each commit) and scoring (state
+    after the parent's whole log, cached per repository and parent), so the
+    history features cannot differ between the two.
+    """
+
+    files: dict[str, FileRecord] = field(default_factory=dict)
+    author_times: dict[str, list[int]] = field(default_factory=dict)
+    author_subsystems: dict[str, dict[str, int]] = field(default_factory=dict)
+
+    def add(self, commit: LogCommit) -> None:
+        subsystems = set()
+        for change in commit.files:
+            if not is_python_path(change.path):
+                continue
+            if change.old_path and change.old_path != change.path and change.old_path in self.files:
+                self.files[change.path] = self.files.pop(change.old_path)
+            if change.status == "D":
+                self.files.pop(change.path, None)
+                continue
+            record = self.files.setdefault(change.path, FileRecord(first=commit.time))
+            record.changes += 1
+            record.fixes += int(commit.is_fix)
+            record.last = commit.time
+            record.authors.add(commit.author)
+            record.times.append(commit.time)
+            if commit.is_fix:
+                record.fix_times.append(commit.time)
+            subsystems.add(subsystem(change.path))
+        self.author_times.setdefault(commit.author, []).append(commit.time)
+        counts = self.author_subsystems.setdefault(commit.author, {})
+        for name in subsystems:
+            counts[name] = counts.get(name, 0) + 1
+
+    def file(self, path: str, at_time: int) -> FileHistory:
+        record = self.files.get(path)
+        if record is None:
+            return FileHistory(0.0, 0.0, 0.0, 0.0)
+        recent_changes, recent_fixes = record.recent(at_time)
+        return FileHistory(
+            float(record.changes),
+            float(record.fixes),
+            float(len(record.authors)),
+            max(0.0, (at_time - record.last) / 86400.0),
+            max(0.0, (at_time - record.first) / 86400.0),
+            recent_changes,
+            recent_fixes,
+        )
+
+    def author(self, author: str, at_time: int) -> AuthorHistory:
+        times = self.author_times.get(author, [])
+        recent = sum(1.0 / (1.0 + max(0.0, at_time - t) / YEAR) for t in times)
+        subsystems = {k: float(v) for k, v in self.author_subsystems.get(author, {}).items()}
+        return AuthorHistory(float(len(times)), recent, subsystems)
+
+
+@dataclass
+class HistorySnapshot:
+    """A :class:`HistoryState` frozen at one moment (the parent's commit time), small enough to cache as JSON.
+
+    ``file``/``author`` answer exactly as the state they were made from would
+    at that moment (the same arithmetic in the same order).
+    """
+
+    at_time: int
+    #: path -> [changes, fixes, last change time, developers, first change time, recent changes, recent fixes]
+    files: dict[str, list[float]]
+    authors: dict[str, list[object]]  # email -> [commits, recent experience, {subsystem: commits}]
+
+    @classmethod
+    def of(cls, state: HistoryState, at_time: int) -> HistorySnapshot:
+        files = {p: [float(r.changes), float(r.fixes), float(r.last), float(len(r.authors)), float(r.first),
+                     *r.recent(at_time)] for p, r in state.files.items()}  # fmt: skip
+        authors: dict[str, list[object]] = {}
+        for email in state.author_times:
+            who = state.author(email, at_time)
+            authors[email] = [who.commits, who.recent, who.by_subsystem]
+        return cls(at_time, files, authors)
+
+    def file(self, path: str, at_time: int) -> FileHistory:
+        assert at_time == self.at_time, "a snapshot answers for its own moment only"
+        record = self.files.get(path)
+        if record is None:
+            return FileHistory(0.0, 0.0, 0.0, 0.0)
+        changes, fixes, last, developers, first, recent_changes, recent_fixes = record
+        return FileHistory(changes, fixes, developers, max(0.0, (at_time - last) / 86400.0),
+                           max(0.0, (at_time - first) / 86400.0), recent_changes, recent_fixes)  # fmt: skip
+
+    def author(self, author: str, at_time: int) -> AuthorHistory:
+        assert at_time == self.at_time, "a snapshot answers for its own moment only"
+        found = self.authors.get(author)
+        if found is None:
+            return AuthorHistory(0.0, 0.0, {})
+        commits, recent, subsystems = found
+        return AuthorHistory(float(commits), float(recent), dict(subsystems))  # type: ignore[arg-type,call-overload]

@@ -32,6 +32,9 @@ FEATURES_FILE = "features.json"
 LOCAL_DIR = ".quality-hooks"
 LOCAL_MODEL_FILE = "model.onnx"
 LOCAL_META_FILE = "model.json"
+#: The change-risk model (feature version 3): its ONNX graph and its metadata (features used, medians).
+CHANGE_MODEL_FILE = "change-risk.onnx"
+CHANGE_META_FILE = "change-risk.json"
 TOP_FACTORS = 3
 
 
@@ -162,6 +165,33 @@ def history_status(root: str | None) -> str | None:
     from quality_hooks.git import head_commit
 
     return None if head_commit(root) else "no commits yet"
+
+
+@lru_cache(maxsize=1)
+def load_change_model() -> Model:
+    """The bundled change-risk model (features :data:`~quality_hooks.model.features.MODEL_FEATURES`), once."""
+    from quality_hooks.model.features import CHANGE_FEATURE_VERSION, MODEL_FEATURES
+
+    for directory in model_dirs():
+        model_path, meta_path = directory / CHANGE_MODEL_FILE, directory / CHANGE_META_FILE
+        if model_path.is_file() and meta_path.is_file():
+            break
+    else:
+        raise ModelError("change-risk model not found (looked in " + ", ".join(map(str, model_dirs())) + ")")
+    meta = json.loads(meta_path.read_text())
+    if meta.get("feature_version") != CHANGE_FEATURE_VERSION:
+        raise ModelError(f"{meta_path}: change-risk features of another version; retrain it")
+    source = ModelSource("bundled", str(model_path), meta.get("trained"))
+    return read_model(model_path, meta_path, source, expected=MODEL_FEATURES)
+
+
+def change_scores(vectors: Sequence[Sequence[float]], *, factors: bool = True) -> list[Score]:
+    """Change-risk scores for vectors ordered as CHANGE_FEATURE_NAMES (the model picks its own columns)."""
+    from quality_hooks.model.features import CHANGE_FEATURE_NAMES
+
+    model = load_change_model()
+    columns = [CHANGE_FEATURE_NAMES.index(n) for n in model.names]
+    return score_vectors([[v[c] for c in columns] for v in vectors], factors=factors, model=model)
 
 
 def score_vectors(

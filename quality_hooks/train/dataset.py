@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-META = ("repo", "commit", "path", "time", "label", "weight", "engine_rules")
+META = ("repo", "commit", "path", "time", "label")
 
 
 class DatasetError(Exception):
@@ -20,19 +20,24 @@ class Dataset:
     names: list[str]
     X: np.ndarray  # float32, NaN for missing
     y: np.ndarray  # int, 1 = defect-inducing
-    weight: np.ndarray  # case-control weights, normalised so each repository sums to its row count
+    weight: np.ndarray  # 1.0 per row (the whole history is mined; no case-control sample)
     repo: np.ndarray
     time: np.ndarray
     commit: np.ndarray
     path: np.ndarray
-    engine_rules: np.ndarray  # how many QH rules the engine had when the row was mined
 
     def take(self, index: np.ndarray) -> Dataset:
         return Dataset(self.names, self.X[index], self.y[index], self.weight[index], self.repo[index],
-                       self.time[index], self.commit[index], self.path[index], self.engine_rules[index])  # fmt: skip
+                       self.time[index], self.commit[index], self.path[index])  # fmt: skip
 
     def column(self, name: str) -> np.ndarray:
         return self.X[:, self.names.index(name)].astype(np.float64)
+
+    def select(self, names: list[str]) -> Dataset:
+        """The same rows with only ``names`` as features, in that order."""
+        columns = [self.names.index(n) for n in names]
+        return Dataset(list(names), self.X[:, columns], self.y, self.weight, self.repo, self.time, self.commit,
+                       self.path)  # fmt: skip
 
     @property
     def repos(self) -> list[str]:
@@ -64,37 +69,26 @@ def _feature_names(path: str, header: list[str], wanted: list[str] | None) -> li
     return names
 
 
-def _cell(value: str) -> float:
-    return float(value) if value != "" else np.nan
-
-
-def _per_repo_weights(repo: np.ndarray, weight: np.ndarray) -> np.ndarray:
-    """Rescale sampling weights so each repository keeps its row count as total weight."""
-    for name in set(repo.tolist()):
-        mask = repo == name
-        weight[mask] *= mask.sum() / weight[mask].sum()
-    return weight
-
-
 def load_dataset(path: str, feature_names: list[str] | None = None) -> Dataset:
     """Load ``path``; with ``feature_names`` the columns are reordered (and checked) to match a model."""
     header, rows = _read_rows(path)
     names = _feature_names(path, header, feature_names)
     columns = [header.index(n) for n in names]
     at = {m: header.index(m) for m in META}
+    matrix = np.full((len(rows), len(columns)), np.nan, dtype=np.float32)
+    for i, row in enumerate(rows):
+        matrix[i] = [float(row[c]) if row[c] != "" else np.nan for c in columns]
 
     def column(name: str, convert: type = str) -> np.ndarray:
         return np.array([convert(r[at[name]]) for r in rows])
 
-    repo = column("repo")
     return Dataset(
         names=list(names),
-        X=np.array([[_cell(r[c]) for c in columns] for r in rows], dtype=np.float32),
+        X=matrix,
         y=column("label", int),
-        weight=_per_repo_weights(repo, np.array([float(r[at["weight"]] or 1.0) for r in rows])),
-        repo=repo,
+        weight=np.ones(len(rows)),
+        repo=column("repo"),
         time=column("time", int),
         commit=column("commit"),
         path=column("path"),
-        engine_rules=np.array([int(r[at["engine_rules"]] or 0) for r in rows]),
     )

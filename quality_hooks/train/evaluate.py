@@ -1,9 +1,13 @@
-"""``quality-hooks evaluate DATASET [--model M]``: the model against LApredict and file size, honestly.
+"""``quality-hooks evaluate DATASET``: the change-risk model against LApredict, honestly.
 
 Two protocols, per project and pooled, every learner refitted per fold on the
-same rows: leave-one-project-out (train on the other projects) and
-time-ordered within-project (train on the project's rows older than the
-split minus a gap, test on the newer ones). Random splits are not reported.
+same rows: leave-one-project-out (train on the other 18 projects, each
+calibrated on its own newest rows, and test on every row of the held-out
+project; every feature of a row is measured from history before it, ranks
+included) and time-ordered within-project (train on the project's rows
+older than the split minus a gap, test on the newer ones). Random splits are
+not reported. ``--plot DIR`` adds the change-risk panel of the reliability diagram
+(pooled leave-one-project-out predictions) to ``DIR/calibration.png``.
 """
 
 from __future__ import annotations
@@ -14,18 +18,19 @@ import math
 import os
 import sys
 from collections.abc import Callable, Sequence
-from typing import Any
 
 import numpy as np
 
-from quality_hooks.model.features import FEATURE_NAMES, NEEDS_CHANGE
+from quality_hooks.model.features import MODEL_FEATURES
 from quality_hooks.train.dataset import Dataset, DatasetError, load_dataset
 from quality_hooks.train.metrics import all_metrics
 
 #: Within-project protocol: test on the newest share of each project's rows, with this gap before them.
 TEST_SHARE = 0.3
 GAP_DAYS = 90
-MODELS = ("model", "model_whole_file", "la", "size")
+MODELS = ("model", "la")
+#: LApredict's one feature: lines added to the file.
+LA_FEATURE = "file_la"
 
 
 def _one_feature_logit(name: str) -> Callable[[Dataset], Callable[[Dataset], np.ndarray]]:
@@ -33,52 +38,28 @@ def _one_feature_logit(name: str) -> Callable[[Dataset], Callable[[Dataset], np.
         from sklearn.linear_model import LogisticRegression
 
         def x(ds: Dataset) -> np.ndarray:
-            logs: np.ndarray = np.log1p(np.nan_to_num(ds.column(name), nan=0.0).clip(min=0)).reshape(-1, 1)
-            return logs
+            return np.log1p(np.nan_to_num(ds.column(name), nan=0.0).clip(min=0)).reshape(-1, 1)
 
         model = LogisticRegression(random_state=0).fit(x(train), train.y, sample_weight=train.weight)
-
-        def predict(ds: Dataset) -> np.ndarray:
-            probabilities: np.ndarray = model.predict_proba(x(ds))[:, 1]
-            return probabilities
-
-        return predict
+        return lambda ds: model.predict_proba(x(ds))[:, 1]
 
     return fit
 
 
-def _fit_model(train: Dataset) -> tuple[Callable[[Dataset], np.ndarray], Callable[[Dataset], np.ndarray]]:
-    from quality_hooks.train.model import fit_plain
+def _fit_model(train: Dataset) -> Callable[[Dataset], np.ndarray]:
+    from quality_hooks.train.model import fit
 
-    model = fit_plain(train.X, train.y, train.weight)
-    hidden = [train.names.index(n) for n in NEEDS_CHANGE]
-
-    def full(ds: Dataset) -> np.ndarray:
-        probabilities: np.ndarray = model.predict_proba(ds.X)[:, 1]
-        return probabilities
-
-    def whole_file(ds: Dataset) -> np.ndarray:
-        X = ds.X.copy()
-        X[:, hidden] = np.nan
-        probabilities: np.ndarray = model.predict_proba(X)[:, 1]
-        return probabilities
-
-    return full, whole_file
+    X = train.select(list(MODEL_FEATURES))
+    model = fit(X.X, train.y, train.weight, train.time, train.repo)
+    return lambda ds: model.predict_proba(ds.select(list(MODEL_FEATURES)).X)[:, 1]
 
 
 def predict_fold(train: Dataset, test: Dataset) -> dict[str, np.ndarray]:
-    full, whole = _fit_model(train)
-    return {
-        "model": full(test),
-        "model_whole_file": whole(test),
-        "la": _one_feature_logit("lines_added")(train)(test),
-        "size": _one_feature_logit("loc")(train)(test),
-    }
+    return {"model": _fit_model(train)(test), "la": _one_feature_logit(LA_FEATURE)(train)(test)}
 
 
 def _effort(ds: Dataset) -> np.ndarray:
-    effort: np.ndarray = np.nan_to_num(ds.column("lines_added") + ds.column("lines_deleted"), nan=1.0)
-    return effort
+    return np.nan_to_num(ds.column("file_la") + ds.column("file_ld"), nan=1.0)
 
 
 def _score(test: Dataset, predictions: dict[str, np.ndarray]) -> dict[str, dict[str, float]]:
@@ -94,7 +75,7 @@ def _pooled(folds: list[tuple[Dataset, dict[str, np.ndarray]]]) -> dict[str, dic
     return {m: all_metrics(y, np.concatenate([f[1][m] for f in folds]), effort, w) for m in MODELS}
 
 
-def leave_one_project_out(ds: Dataset, log: Callable[[str], None]) -> dict[str, Any]:
+def leave_one_project_out(ds: Dataset, log: Callable[[str], None]) -> dict:
     per_project, folds = {}, []
     for repo in ds.repos:
         test_mask = ds.repo == repo
@@ -103,10 +84,12 @@ def leave_one_project_out(ds: Dataset, log: Callable[[str], None]) -> dict[str, 
         folds.append((test, predictions))
         per_project[repo] = _score(test, predictions)
         log(f"cross-project {repo}: " + _brief(per_project[repo]))
-    return {"per_project": per_project, "pooled": _pooled(folds)}
+    pooled_y = np.concatenate([f[0].y for f in folds])
+    pooled_risk = np.concatenate([f[1]["model"] for f in folds])
+    return {"per_project": per_project, "pooled": _pooled(folds), "predictions": {"y": pooled_y, "model": pooled_risk}}
 
 
-def within_project(ds: Dataset, log: Callable[[str], None]) -> dict[str, Any]:
+def within_project(ds: Dataset, log: Callable[[str], None]) -> dict:
     per_project, folds = {}, []
     for repo in ds.repos:
         index = np.flatnonzero(ds.repo == repo)
@@ -129,7 +112,7 @@ def _brief(metrics: dict[str, dict[str, float]]) -> str:
     return "  ".join(f"{m} AUC {metrics[m]['roc_auc']:.3f}" for m in MODELS if m in metrics)
 
 
-def format_table(result: dict[str, Any], title: str) -> str:
+def format_table(result: dict, title: str) -> str:
     """Markdown table: per project and pooled, model next to baselines."""
     keys = ("roc_auc", "pr_auc", "brier", "popt", "recall_20_effort")
     header = "| project | rows (pos) | learner | ROC-AUC | PR-AUC | Brier | Popt | Recall@20%Effort |"
@@ -149,24 +132,41 @@ def _fmt(value: float) -> str:
     return "n/a" if value is None or math.isnan(value) else f"{value:.3f}"
 
 
-def summary(cross: dict[str, Any]) -> dict[str, float]:
+def summary(cross: dict) -> dict[str, float]:
     pooled = cross["pooled"]
     per = cross["per_project"]
     mean = {m: float(np.nanmean([per[p][m]["roc_auc"] for p in per])) for m in MODELS}
+    wins = sum(1 for p in per if per[p]["model"]["roc_auc"] > per[p]["la"]["roc_auc"])
     return {
         "cross_project_pooled_auc": pooled["model"]["roc_auc"],
         "cross_project_pooled_auc_la": pooled["la"]["roc_auc"],
         "cross_project_mean_auc": mean["model"],
         "cross_project_mean_auc_la": mean["la"],
-        "cross_project_pooled_auc_whole_file": pooled["model_whole_file"]["roc_auc"],
+        "cross_project_wins_over_la": float(wins),
+        "cross_project_projects": float(sum(1 for p in per if per[p]["model"]["roc_auc"] == per[p]["model"]["roc_auc"])),
     }
+
+
+def reliability_bins(y: np.ndarray, risk: np.ndarray, bins: int = 10) -> list[dict[str, float]]:
+    """Equal-count bins of predicted risk: mean prediction, observed defect rate and rows per bin."""
+    order = np.argsort(risk, kind="stable")
+    return [
+        {"predicted": float(risk[part].mean()), "observed": float(y[part].mean()), "rows": float(len(part))}
+        for part in np.array_split(order, bins)
+        if len(part)
+    ]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="quality-hooks evaluate", description=__doc__.splitlines()[0])
     parser.add_argument("dataset", help="mined dataset (.csv.gz)")
-    parser.add_argument("--model", help="also report this ONNX model's in-sample fit on the dataset (reference only)")
     parser.add_argument("--json", dest="json_out", help="write all numbers to this JSON file")
+    parser.add_argument(
+        "--plot",
+        metavar="DIR",
+        help="write the reliability bins of the pooled cross-project predictions to DIR/calibration-change-risk.json "
+        "and redraw DIR/calibration.png (one panel per model)",
+    )
     args = parser.parse_args(argv)
     # One OpenMP thread: deterministic, and far faster on a shared machine (spinning threads starve each other).
     os.environ.setdefault("OMP_NUM_THREADS", "1")
@@ -176,16 +176,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(message, file=sys.stderr, flush=True)
 
     try:
-        ds = load_dataset(args.dataset, list(FEATURE_NAMES))
+        ds = load_dataset(args.dataset)
     except DatasetError as exc:
         print(f"quality-hooks evaluate: {exc}", file=sys.stderr)
         return 2
     with threadpool_limits(1):
         cross = leave_one_project_out(ds, log)
         within = within_project(ds, log)
+    predictions = cross.pop("predictions")
     out = {"cross_project": cross, "within_project": within, "summary": summary(cross)}
-    if args.model:
-        out["in_sample_model"] = _in_sample(ds, args.model)
+    if args.plot:
+        from quality_hooks.train.calibration import draw, write_bins
+
+        bins = reliability_bins(predictions["y"], predictions["model"])
+        write_bins(args.plot, "change-risk", "Change risk (leave-one-project-out)", bins)
+        draw(args.plot)
     print(format_table(cross, "Leave-one-project-out (cross-project)"))
     print()
     print(format_table(within, f"Time-ordered within-project (newest {TEST_SHARE:.0%}, {GAP_DAYS}-day gap)"))
@@ -195,15 +200,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         with open(args.json_out, "w") as handle:
             json.dump(out, handle, indent=1, sort_keys=True, default=float)
     return 0
-
-
-def _in_sample(ds: Dataset, model_path: str) -> dict[str, float]:
-    import onnxruntime as ort
-
-    session = ort.InferenceSession(model_path, providers=["CPUExecutionProvider"])
-    outputs = session.run(None, {session.get_inputs()[0].name: ds.X})
-    risk = next(o for o in outputs if getattr(o, "ndim", 0) == 2)[:, 1]
-    return all_metrics(ds.y, risk, _effort(ds), ds.weight)
 
 
 if __name__ == "__main__":

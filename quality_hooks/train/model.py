@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
 SEED = 20240601
@@ -14,7 +12,7 @@ CALIBRATION_SHARE = 0.2
 MAX_ITER = 250
 
 
-def base_learner(max_iter: int = MAX_ITER) -> Any:  # scikit-learn is untyped
+def base_learner(max_iter: int = MAX_ITER):
     """Gradient-boosted trees: handle NaN natively, need no scaling, export to ONNX."""
     from sklearn.ensemble import HistGradientBoostingClassifier
 
@@ -22,7 +20,7 @@ def base_learner(max_iter: int = MAX_ITER) -> Any:  # scikit-learn is untyped
         learning_rate=0.05,
         max_iter=max_iter,
         max_leaf_nodes=15,
-        min_samples_leaf=20,
+        min_samples_leaf=50,
         l2_regularization=1.0,
         max_features=0.7,
         early_stopping=False,
@@ -45,8 +43,13 @@ def time_split(
 
 
 def fit(
-    X: np.ndarray, y: np.ndarray, weight: np.ndarray, times: np.ndarray, groups: np.ndarray, max_iter: int = MAX_ITER
-) -> Any:
+    X: np.ndarray,
+    y: np.ndarray,
+    weight: np.ndarray,
+    times: np.ndarray,
+    groups: np.ndarray,
+    max_iter: int = MAX_ITER,
+):
     """Boosted trees calibrated (sigmoid) on a single time-ordered split.
 
     scikit-learn 1.9 removed ``cv="prefit"``; a one-split ``cv`` list keeps the
@@ -60,14 +63,14 @@ def fit(
     return model
 
 
-def fit_plain(X: np.ndarray, y: np.ndarray, weight: np.ndarray) -> Any:
+def fit_plain(X: np.ndarray, y: np.ndarray, weight: np.ndarray):
     """Uncalibrated learner, for evaluation folds (ranking metrics do not need calibration)."""
     model = base_learner()
     model.fit(X.astype(np.float32), y, sample_weight=weight)
     return model
 
 
-def to_onnx(model: Any, n_features: int) -> bytes:
+def to_onnx(model, n_features: int) -> bytes:
     """ONNX bytes with one float input ``features`` and a plain probability tensor (zipmap off)."""
     from skl2onnx import convert_sklearn
     from skl2onnx.common.data_types import FloatTensorType
@@ -79,5 +82,4 @@ def to_onnx(model: Any, n_features: int) -> bytes:
         target_opset={"": 17, "ai.onnx.ml": 3},
     )
     onx.graph.name = "quality_model"  # skl2onnx names the graph with a random uuid; keep the bytes reproducible
-    serialized: bytes = onx.SerializeToString()
-    return serialized
+    return onx.SerializeToString()

@@ -1,0 +1,153 @@
+"""Change risk on the hook and CI path: the features mining stored, computed for a change in a work tree.
+
+The change is ``git.Change`` (staged against HEAD in the hook, the work tree
+against the merge base in CI); its parent is ``change.base_commit``. History
+and experience come from :func:`quality_hooks.model.change_history.change_history`
+(as of the parent, cached), the static delta from the engine's results of
+the new and base versions (the same numbers the fast static path gives in
+mining), and the vector from :func:`quality_hooks.model.features.change_vector`,
+the same call the miner makes. onnxruntime only; never scikit-learn.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
+
+from quality_hooks.git import GitError, git, repo_relative
+from quality_hooks.model.change_history import ChangeHistory, change_history
+from quality_hooks.model.features import (
+    HISTORY_FEATURES,
+    MAX_FILE_BYTES,
+    NAN,
+    RANKS,
+    PathChange,
+    change_vector,
+    git_features,
+    line_count,
+    static_features,
+)
+from quality_hooks.model.history import HistoryState
+from quality_hooks.model.static import FunctionFacts, function_outline, line_digest
+
+if TYPE_CHECKING:
+    from quality_hooks.git import Change
+    from quality_hooks.results import FileResult
+
+
+def path_changes(change: Change) -> list[PathChange]:
+    """The change's Python files as the extractor takes them (what ``git log -M --numstat`` gives in mining)."""
+    result = []
+    for path, f in sorted(change.files.items()):
+        old_path = None if f.status == "added" else (f.old_path or path)
+        result.append(PathChange(path, f.added, f.deleted, old_path, f.status == "deleted"))
+    return result
+
+
+def change_author(change: Change) -> str:
+    """Who the change is by: the committer-to-be in the hook, the head commit's author in CI."""
+    try:
+        if change.staged:
+            ident = git(["var", "GIT_AUTHOR_IDENT"], change.root).decode(errors="replace")
+            return ident[ident.find("<") + 1 : ident.find(">")].strip().lower()
+        return git(["log", "-1", "--format=%ae", "HEAD"], change.root).decode(errors="replace").strip().lower()
+    except GitError:
+        return ""
+
+
+def result_functions(result: FileResult | None) -> list[FunctionFacts] | None:
+    """The engine's functions of an analysed file as the fast path describes them (``None`` if not parsed)."""
+    if result is None or result.metrics is None or "ast" in result.metrics.degraded or result.source is None:
+        return None
+    lines = result.source.text.encode("utf-8", errors="surrogateescape").splitlines()
+    ordered = sorted(result.functions, key=lambda f: f.line)
+    return [FunctionFacts(f.qualname, f.line, f.end_line, f.cyclomatic, line_digest(lines, f.line, f.end_line))
+            for f in ordered]  # fmt: skip
+
+
+def _without_history(values: dict[str, float]) -> dict[str, float]:
+    return {k: (NAN if k in HISTORY_FEATURES else v) for k, v in values.items()}
+
+
+def change_vectors(
+    results: Sequence[FileResult],
+    change: Change,
+    base_results: Mapping[str, FileResult] | None = None,
+    history: ChangeHistory | None = None,
+) -> dict[str, list[float]]:
+    """Per ``FileResult.path`` touched by ``change``: its change-risk vector (CHANGE_FEATURE_NAMES order).
+
+    ``base_results`` maps result paths to analyses of their base versions
+    (the gate has them); other base versions are read from git and outlined
+    with the fast path. Without history (shallow clone) history features and
+    ranks are NaN.
+    """
+    if history is None:
+        history = change_history(change.root, change.base_commit)
+    changes = path_changes(change)
+    author = change_author(change)
+    if history is not None:
+        git_values = git_features(changes, history.snapshot, author, history.at_time)
+    else:
+        git_values = {p: _without_history(v) for p, v in git_features(changes, HistoryState(), author, 0).items()}
+    if not git_values:
+        return {}
+    by_rel = {repo_relative(r.path, change.root): r for r in results}
+    base_by_rel = {repo_relative(p, change.root): b for p, b in (base_results or {}).items()}
+    need = [p for p in git_values if p not in base_by_rel or base_by_rel[p].source is None]
+    raw = change.read_base(need)
+    base_text: dict[str, str | None] = {}
+    for path in git_values:
+        base = base_by_rel.get(path)
+        if base is not None and base.source is not None:
+            base_text[path] = base.source.text
+        elif path in raw and len(raw[path]) <= MAX_FILE_BYTES:
+            base_text[path] = raw[path].decode("utf-8", errors="replace")
+        else:
+            base_text[path] = None
+    is_new = {c.path: c.old_path is None for c in changes}
+    file_lt = {p: (0.0 if is_new[p] else line_count(base_text[p]) if base_text[p] is not None else NAN)
+               for p in git_values}  # fmt: skip
+    for path in git_values:  # mining measures neither version when the new one is too big
+        new_result = by_rel.get(path)
+        if new_result is not None and new_result.source is not None and _too_big(new_result.source.text):
+            file_lt[path] = NAN
+    lt = sum(file_lt.values())
+    vectors = {}
+    for path, values in git_values.items():
+        result = by_rel.get(path)
+        if result is None or not result.ok or result.metrics is None or result.source is None:
+            continue
+        ranks = history.reference.rank(values) if history is not None else [NAN] * len(RANKS)
+        if _too_big(result.source.text):
+            static: dict[str, float] = {}  # mining does not measure such file versions either
+        else:
+            new = result_functions(result)
+            static = static_features(file_lt[path], _old_functions(path, is_new[path], base_by_rel, base_text, new),
+                                     new, None, None)  # fmt: skip
+        vectors[result.path] = change_vector(path, {**values, "lt": lt}, static, ranks)
+    return vectors
+
+
+def _old_functions(
+    path: str,
+    is_new: bool,
+    base_results: Mapping[str, FileResult],
+    base_text: Mapping[str, str | None],
+    new: Sequence[FunctionFacts] | None,
+) -> list[FunctionFacts] | None:
+    """The base version's functions: from the gate's analysis, else outlined (radon only where the delta needs)."""
+    if is_new:
+        return []
+    if path in base_results:
+        return result_functions(base_results[path])
+    text = base_text[path]
+    outline = function_outline(text) if text is not None else None
+    if outline is None:
+        return None
+    before = {f.qualname: f.digest for f in outline.functions}
+    return outline.measure({f.qualname for f in new or [] if before.get(f.qualname) != f.digest})
+
+
+def _too_big(text: str) -> bool:
+    return len(text.encode("utf-8", errors="surrogateescape")) > MAX_FILE_BYTES
