@@ -127,11 +127,12 @@ def file_lines(repo: str, rows: Sequence[dict]) -> dict[tuple[str, str], float]:
     return found
 
 
-def dataset_rows(job: Job, *, partial: bool = False) -> list[list[str]]:
+def dataset_rows(job: Job, *, partial: bool = False, with_static: bool = True) -> list[list[str]]:
     """The repository's rows joined with labels and static features (``lt`` summed per commit).
 
-    With ``partial``, static chunks not done yet are skipped (their rows keep
-    NaN static features, and ``file_lt`` is read from the blobs).
+    With ``partial``, static chunks not done yet are skipped; without
+    ``with_static`` all are. Rows without static features keep them NaN, and their
+    ``file_lt`` is read from the blobs.
     """
     from quality_hooks.model.features import RANKS, change_vector
 
@@ -139,7 +140,7 @@ def dataset_rows(job: Job, *, partial: bool = False) -> list[list[str]]:
     for chunk in job.szz:
         pairs |= {tuple(p) for p in _read_json(job.szz_file(chunk))}  # type: ignore[attr-defined]
     static: dict[tuple[str, str], dict[str, float]] = {}
-    for rows in job.static:
+    for rows in job.static if with_static else []:
         if partial and not os.path.exists(job.static_file(rows)):
             continue
         for sha, path, values in _read_json(job.static_file(rows)):  # type: ignore[attr-defined]
@@ -162,11 +163,11 @@ def dataset_rows(job: Job, *, partial: bool = False) -> list[list[str]]:
     return out
 
 
-def write_dataset(jobs: Sequence[Job], out: str) -> int:
+def write_dataset(jobs: Sequence[Job], out: str, *, static: bool = True) -> int:
     """One csv.gz sorted by (repository, time, commit, path); byte-identical for the same input."""
     from quality_hooks.model.features import CHANGE_FEATURE_NAMES
 
-    rows = [r for job in jobs for r in dataset_rows(job)]
+    rows = [r for job in jobs for r in dataset_rows(job, with_static=static)]
     rows.sort(key=lambda r: (r[0], int(r[3]), r[1], r[2]))
     os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
     with gzip.GzipFile(out, "wb", mtime=0) as raw:
@@ -179,11 +180,11 @@ def write_dataset(jobs: Sequence[Job], out: str) -> int:
     return len(rows)
 
 
-def write_summary(jobs: Sequence[Job], out: str, seconds: float) -> None:
+def write_summary(jobs: Sequence[Job], out: str, seconds: float, *, static: bool = True) -> None:
     """Per repository: commits, fix commits, rows and defect-inducing rows; and the mining time."""
     summary: dict[str, object] = {}
     for job in jobs:
-        rows = dataset_rows(job)
+        rows = dataset_rows(job, with_static=static)
         summary[job.replay["repo"]] = {
             "commits": job.replay["commits"],
             "fix_commits_total": job.replay["fix_commits_total"],
@@ -209,6 +210,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--cache", default=".quality-mine-cache", help="cache directory (default: %(default)s)")
     parser.add_argument("--gap-days", type=int, default=Settings.gap_days, help="label gap (default: %(default)s)")
     parser.add_argument("--jobs", type=int, default=2, help="worker processes (default: %(default)s)")
+    parser.add_argument("--no-static", action="store_true",
+                        help="skip the static pass (static delta features NaN; lines before read from the blobs)")  # fmt: skip
     args = parser.parse_args(argv)
     settings = Settings(args.gap_days)
     tty = sys.stderr.isatty()
@@ -238,11 +241,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             futures += submit_szz(job, pool)
             log(f"{name}: {len(job.replay['rows'])} rows; {len(futures)} chunks queued in all")
         # Labels first (the SZZ chunks above), then the static chunks round-robin over the repositories.
-        for group in itertools.zip_longest(*(submit_static(job, pool, queue=False) for job in jobs)):
-            futures += [pool.submit(*task) for task in group if task is not None]
+        if not args.no_static:
+            for group in itertools.zip_longest(*(submit_static(job, pool, queue=False) for job in jobs)):
+                futures += [pool.submit(*task) for task in group if task is not None]
         _wait(futures, log)
-    rows = write_dataset(jobs, args.out)
-    write_summary(jobs, summary_path(args.out), time.monotonic() - began)
+    rows = write_dataset(jobs, args.out, static=not args.no_static)
+    write_summary(jobs, summary_path(args.out), time.monotonic() - began, static=not args.no_static)
     print(f"wrote {rows} rows to {args.out} in {time.monotonic() - began:.0f}s", file=sys.stderr)
     return 1 if failed else 0
 

@@ -16,25 +16,43 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass
 
 from quality_hooks.git import GitError, git
 from quality_hooks.model.features import RankReference, replay_changes
-from quality_hooks.model.history import HistorySnapshot, HistoryState, parse_log, replay_log_args
+from quality_hooks.model.history import HistorySnapshot, HistoryState, HistoryStats, parse_log, replay_log_args
 
-CACHE_VERSION = 1
+CACHE_VERSION = 2
 #: Snapshots kept per repository (older ones are removed when a new one is written).
 KEEP = 4
 
 
-@dataclass
 class ChangeHistory:
-    """History as of ``parent`` (at its commit time ``at_time``) and the rank reference rows."""
+    """History as of ``parent`` (at its commit time ``at_time``) and the rank reference rows.
 
-    parent: str
-    at_time: int
-    snapshot: HistorySnapshot
-    reference: RankReference
+    The reference is read from its own cache file on first use: a model
+    without rank features never pays for it.
+    """
+
+    def __init__(
+        self,
+        parent: str,
+        at_time: int,
+        snapshot: HistorySnapshot,
+        reference: RankReference | None = None,
+        reference_file: str | None = None,
+    ) -> None:
+        self.parent, self.at_time, self.snapshot = parent, at_time, snapshot
+        self._reference, self._reference_file = reference, reference_file
+
+    @property
+    def reference(self) -> RankReference:
+        if self._reference is None:
+            try:
+                with open(self._reference_file or "") as handle:
+                    self._reference = RankReference.from_dict(json.load(handle))
+            except (OSError, ValueError, KeyError):
+                self._reference = RankReference()  # unreadable: no ranks (fewer than MIN_RANK_ROWS rows)
+        return self._reference
 
 
 def _text(args: list[str], root: str) -> str:
@@ -64,18 +82,22 @@ def _write(directory: str, history: ChangeHistory) -> None:
         "at_time": history.at_time,
         "files": history.snapshot.files,
         "authors": history.snapshot.authors,
-        "reference": history.reference.to_dict(),
     }
     target = os.path.join(directory, f"change-history-{history.parent}.json")
-    with open(target + ".tmp", "w") as handle:
-        json.dump(data, handle, separators=(",", ":"))
-    os.replace(target + ".tmp", target)
+    for path, content in ((_reference_path(target), history.reference.to_dict()), (target, data)):
+        with open(path + ".tmp", "w") as handle:
+            json.dump(content, handle, separators=(",", ":"))
+        os.replace(path + ".tmp", path)
     older = sorted(
         (os.path.join(directory, n) for n in os.listdir(directory) if n.startswith("change-history-")),
         key=os.path.getmtime,
     )
-    for stale in older[:-KEEP]:
+    for stale in older[: -2 * KEEP]:
         os.remove(stale)
+
+
+def _reference_path(target: str) -> str:
+    return target[: -len(".json")] + "-ranks.json"
 
 
 def _read(path: str, parent: str) -> ChangeHistory | None:
@@ -87,18 +109,23 @@ def _read(path: str, parent: str) -> ChangeHistory | None:
     if data.get("version") != CACHE_VERSION or data.get("parent") != parent:
         return None
     snapshot = HistorySnapshot(int(data["at_time"]), data["files"], data["authors"])
-    return ChangeHistory(parent, int(data["at_time"]), snapshot, RankReference.from_dict(data["reference"]))
+    return ChangeHistory(parent, int(data["at_time"]), snapshot, reference_file=_reference_path(path))
 
 
 def change_history(root: str, parent: str | None) -> ChangeHistory | None:
     """History as of ``parent`` (a commit id), cached; ``None`` without a parent, outside git, or shallow."""
     if parent is None:
         return None
-    try:
-        shallow, common = _text(["rev-parse", "--is-shallow-repository", "--git-common-dir"], root).splitlines()
-    except (GitError, ValueError):
-        return None
-    if shallow == "true":
+    dot_git = os.path.join(root, ".git")
+    if os.path.isdir(dot_git):  # the usual checkout: no git process needed to find the cache
+        shallow, common = os.path.exists(os.path.join(dot_git, "shallow")), dot_git
+    else:  # a linked worktree, a bare repository, ...
+        try:
+            answer, common = _text(["rev-parse", "--is-shallow-repository", "--git-common-dir"], root).splitlines()
+        except (GitError, ValueError):
+            return None
+        shallow = answer == "true"
+    if shallow:
         return None
     directory = os.path.join(root, common, "quality-hooks")  # join keeps ``common`` when it is absolute
     path = os.path.join(directory, f"change-history-{parent}.json")
@@ -114,3 +141,16 @@ def change_history(root: str, parent: str | None) -> ChangeHistory | None:
     except OSError:
         pass  # a read-only git dir: score without caching
     return history
+
+
+def history_stats(history: ChangeHistory | None, rel_path: str) -> HistoryStats:
+    """The whole-file model's history statistics of a file, from the same snapshot (unknown without one)."""
+    if history is None:
+        return HistoryStats.unknown()
+    record = history.snapshot.files.get(rel_path)
+    if record is None:
+        return HistoryStats(0.0, 0.0, 0.0, 0.0, None, 0.0)
+    changes, fixes, last, developers, first, recent_changes, _ = record
+    day = 86400.0
+    return HistoryStats(max(0.0, (history.at_time - first) / day), changes, fixes, developers,
+                        max(0.0, (history.at_time - last) / day), recent_changes)  # fmt: skip

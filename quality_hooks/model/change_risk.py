@@ -11,13 +11,15 @@ the same call the miner makes. onnxruntime only; never scikit-learn.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from quality_hooks.git import GitError, git, repo_relative
 from quality_hooks.model.change_history import ChangeHistory, change_history
 from quality_hooks.model.features import (
     HISTORY_FEATURES,
+    STATIC_DELTA,
     MAX_FILE_BYTES,
     NAN,
     RANKS,
@@ -28,7 +30,7 @@ from quality_hooks.model.features import (
     static_features,
 )
 from quality_hooks.model.history import HistoryState
-from quality_hooks.model.static import FunctionFacts, function_outline, line_digest
+from quality_hooks.model.static import FunctionFacts, function_keys, function_outline, line_digest, touched_functions
 
 if TYPE_CHECKING:
     from quality_hooks.git import Change
@@ -55,14 +57,34 @@ def change_author(change: Change) -> str:
         return ""
 
 
-def result_functions(result: FileResult | None) -> list[FunctionFacts] | None:
-    """The engine's functions of an analysed file as the fast path describes them (``None`` if not parsed)."""
+#: Digest of a function the change cannot have touched (no changed line in its span, in either version).
+UNCHANGED = "unchanged"
+
+
+def result_functions(result: FileResult | None, changed: set[int] | None = None) -> list[FunctionFacts] | None:
+    """The engine's functions of an analysed file as the fast path describes them (``None`` if not parsed).
+
+    With ``changed`` (new-side changed lines and deletion points), functions
+    whose span holds none of them get :data:`UNCHANGED` instead of a digest:
+    their text is the base version's, so hashing it would only cost time.
+    """
     if result is None or result.metrics is None or "ast" in result.metrics.degraded or result.source is None:
         return None
     lines = result.source.text.encode("utf-8", errors="surrogateescape").splitlines()
-    ordered = sorted(result.functions, key=lambda f: f.line)
-    return [FunctionFacts(f.qualname, f.line, f.end_line, f.cyclomatic, line_digest(lines, f.line, f.end_line))
-            for f in ordered]  # fmt: skip
+    out = []
+    for f in sorted(result.functions, key=lambda f: f.line):
+        hit = changed is None or any(n in changed for n in range(f.line, f.end_line + 1))
+        digest = line_digest(lines, f.line, f.end_line) if hit else UNCHANGED
+        out.append(FunctionFacts(f.qualname, f.line, f.end_line, f.cyclomatic, digest))
+    return out
+
+
+def _base_functions(base: Sequence[FunctionFacts], new: Sequence[FunctionFacts], text: str) -> list[FunctionFacts]:
+    """Base functions paired with ``new``: real digests where the new side has one, :data:`UNCHANGED` elsewhere."""
+    wanted = {key for key, f in zip(function_keys(new), new, strict=True) if f.digest != UNCHANGED}
+    lines = text.encode("utf-8", errors="surrogateescape").splitlines()
+    return [replace(f, digest=line_digest(lines, f.line, f.end_line) if key in wanted else UNCHANGED)
+            for key, f in zip(function_keys(base), base, strict=True)]  # fmt: skip
 
 
 def _without_history(values: dict[str, float]) -> dict[str, float]:
@@ -74,14 +96,19 @@ def change_vectors(
     change: Change,
     base_results: Mapping[str, FileResult] | None = None,
     history: ChangeHistory | None = None,
+    wanted: Collection[str] | None = None,
 ) -> dict[str, list[float]]:
     """Per ``FileResult.path`` touched by ``change``: its change-risk vector (CHANGE_FEATURE_NAMES order).
 
     ``base_results`` maps result paths to analyses of their base versions
     (the gate has them); other base versions are read from git and outlined
     with the fast path. Without history (shallow clone) history features and
-    ranks are NaN.
+    ranks are NaN. ``wanted`` names the features the caller needs (the
+    model's): the static delta and the ranks are only computed when asked
+    for, the others stay NaN.
     """
+    wants_static = wanted is None or any(n in STATIC_DELTA for n in wanted)
+    wants_ranks = wanted is None or any(n in RANKS for n in wanted)
     if history is None:
         history = change_history(change.root, change.base_commit)
     changes = path_changes(change)
@@ -118,11 +145,15 @@ def change_vectors(
         result = by_rel.get(path)
         if result is None or not result.ok or result.metrics is None or result.source is None:
             continue
-        ranks = history.reference.rank(values) if history is not None else [NAN] * len(RANKS)
+        ranks = history.reference.rank(values) if history is not None and wants_ranks else [NAN] * len(RANKS)
         if _too_big(result.source.text):
             static: dict[str, float] = {}  # mining does not measure such file versions either
+        elif not wants_static:
+            static = {"file_lt": file_lt[path]}
         else:
-            new = result_functions(result)
+            changed_file = change.files.get(path)
+            changed = (changed_file.lines | changed_file.deleted_after) if changed_file is not None else None
+            new = result_functions(result, changed)
             static = static_features(file_lt[path], _old_functions(path, is_new[path], base_by_rel, base_text, new),
                                      new, None, None)  # fmt: skip
         vectors[result.path] = change_vector(path, {**values, "lt": lt}, static, ranks)
@@ -139,14 +170,19 @@ def _old_functions(
     """The base version's functions: from the gate's analysis, else outlined (radon only where the delta needs)."""
     if is_new:
         return []
-    if path in base_results:
-        return result_functions(base_results[path])
     text = base_text[path]
-    outline = function_outline(text) if text is not None else None
+    if text is None or new is None:
+        return None
+    if path in base_results:
+        found = result_functions(base_results[path], set())
+        return _base_functions(found, new, text) if found is not None else None
+    outline = function_outline(text)
     if outline is None:
         return None
-    before = {f.qualname: f.digest for f in outline.functions}
-    return outline.measure({f.qualname for f in new or [] if before.get(f.qualname) != f.digest})
+    base = _base_functions([replace(f, digest=UNCHANGED) for f in outline.functions], new, text)
+    touched = {f.qualname for f in touched_functions(base, new)}
+    measured = {f.line: f.cyclomatic for f in outline.measure(touched)}
+    return [replace(f, cyclomatic=measured[f.line]) for f in base]
 
 
 def _too_big(text: str) -> bool:

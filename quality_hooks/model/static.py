@@ -52,7 +52,7 @@ RUFF_SELECT = ("F", "E", "W", "B", "BLE", "PL", "SIM", "RET", "ARG", "C4", "UP",
 RUFF_IGNORE = ("E501", "W505")
 RUFF_TARGET = "py38"
 _FAMILY = re.compile(r"^[A-Z]+")
-_SPACE = re.compile(rb"\s+")
+_WHITESPACE = b" \t\n\r\f\v"
 
 
 @dataclass(frozen=True)
@@ -92,7 +92,7 @@ class StaticFacts:
 
 def line_digest(lines: Sequence[bytes], line: int, end_line: int) -> str:
     """Whitespace-insensitive digest of ``lines[line-1:end_line]`` (like ``git diff -w``)."""
-    body = b"\n".join(_SPACE.sub(b"", text) for text in lines[line - 1 : end_line])
+    body = b"\n".join([text.translate(None, _WHITESPACE) for text in lines[line - 1 : end_line]])
     return hashlib.blake2b(body, digest_size=8).hexdigest()
 
 
@@ -189,8 +189,7 @@ def compare_outlines(
     """:func:`changed_functions` for outlines already made (a blob's outline serves two rows)."""
     if new is None or old is None:
         return (old.functions if old is not None else None), (new.functions if new is not None else None)
-    before = {f.qualname: f.digest for f in old.functions}
-    touched = {f.qualname for f in new.functions if before.get(f.qualname) != f.digest}
+    touched = {f.qualname for f in touched_functions(old.functions, new.functions)}
     return old.measure(touched), new.measure(touched)
 
 
@@ -216,16 +215,32 @@ def static_facts(text: str) -> StaticFacts:
     return facts
 
 
+def function_keys(functions: Sequence[FunctionFacts]) -> list[tuple[str, int]]:
+    """``(qualified name, occurrence)`` per function: a property's getter and setter share a name."""
+    seen: dict[str, int] = {}
+    keys = []
+    for f in functions:
+        seen[f.qualname] = seen.get(f.qualname, -1) + 1
+        keys.append((f.qualname, seen[f.qualname]))
+    return keys
+
+
+def _pairs(
+    old: Sequence[FunctionFacts] | None, new: Sequence[FunctionFacts]
+) -> list[tuple[FunctionFacts, FunctionFacts | None]]:
+    before = dict(zip(function_keys(old or []), old or [], strict=True))
+    return [(f, before.get(key)) for key, f in zip(function_keys(new), new, strict=True)]
+
+
 def touched_functions(old: Sequence[FunctionFacts] | None, new: Sequence[FunctionFacts]) -> list[FunctionFacts]:
     """Functions of ``new`` that are new or whose text changed (ignoring whitespace) since ``old``."""
-    before = {f.qualname: f.digest for f in (old or [])}
-    return [f for f in new if before.get(f.qualname) != f.digest]
+    return [f for f, was in _pairs(old, new) if was is None or was.digest != f.digest]
 
 
 def complexity_added(old: Sequence[FunctionFacts] | None, new: Sequence[FunctionFacts]) -> int:
     """Cyclomatic complexity the change added inside the functions it touched (never negative per function)."""
-    before = {f.qualname: f.cyclomatic for f in (old or [])}
-    return sum(max(0, f.cyclomatic - before.get(f.qualname, 0)) for f in touched_functions(old, new))
+    return sum(max(0, f.cyclomatic - (was.cyclomatic if was else 0)) for f, was in _pairs(old, new)
+               if was is None or was.digest != f.digest)  # fmt: skip
 
 
 def family(code: str) -> str:
