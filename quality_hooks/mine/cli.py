@@ -23,6 +23,7 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
+from typing import Any
 
 from quality_hooks.mine.replay import Settings, cached_replay
 
@@ -59,7 +60,7 @@ def _write_json(path: str, data: object) -> None:
 class Job:
     """One repository: its replay, and the chunk files its SZZ and static tasks write."""
 
-    def __init__(self, repo: str, cache: str, replay: dict) -> None:
+    def __init__(self, repo: str, cache: str, replay: dict[str, Any]) -> None:
         self.repo, self.cache, self.replay = repo, cache, replay
         fixes = replay["fix_commits"]
         self.szz = [fixes[i : i + SZZ_CHUNK] for i in range(0, len(fixes), SZZ_CHUNK)]
@@ -67,14 +68,14 @@ class Job:
         light = [{k: r[k] for k in ("sha", "path", "old_blob", "new_blob")} for r in rows]
         self.static = [light[i : i + STATIC_CHUNK] for i in range(0, len(light), STATIC_CHUNK)]
 
-    def szz_file(self, chunk: list[dict]) -> str:
+    def szz_file(self, chunk: list[dict[str, Any]]) -> str:
         return os.path.join(self.cache, f"szz-{_digest([f['sha'] for f in chunk])}.json.gz")
 
-    def static_file(self, chunk: list[dict]) -> str:
+    def static_file(self, chunk: list[dict[str, Any]]) -> str:
         return os.path.join(self.cache, f"static-{_digest([r['sha'] + ':' + r['path'] for r in chunk])}.json.gz")
 
 
-def _szz_task(repo: str, chunk: list[dict], reformats: list[str], out: str) -> int:
+def _szz_task(repo: str, chunk: list[dict[str, Any]], reformats: list[str], out: str) -> int:
     from quality_hooks.mine.szz import blame_chunk
 
     pairs = blame_chunk(repo, chunk, reformats)
@@ -82,7 +83,7 @@ def _szz_task(repo: str, chunk: list[dict], reformats: list[str], out: str) -> i
     return len(chunk)
 
 
-def _static_task(repo: str, chunk: list[dict], out: str) -> int:
+def _static_task(repo: str, chunk: list[dict[str, Any]], out: str) -> int:
     from quality_hooks.mine.static_pass import static_chunk
 
     _write_json(out, static_chunk(repo, chunk))
@@ -109,7 +110,7 @@ def _fmt(value: float) -> str:
     return "" if value != value else f"{value:.12g}"
 
 
-def file_lines(repo: str, rows: Sequence[dict]) -> dict[tuple[str, str], float]:
+def file_lines(repo: str, rows: Sequence[dict[str, Any]]) -> dict[tuple[str, str], float]:
     """``file_lt`` of rows the static pass did not measure, from their blobs (as the static pass defines it)."""
     from quality_hooks.git import read_blobs
     from quality_hooks.model.features import MAX_FILE_BYTES, line_count
@@ -123,7 +124,8 @@ def file_lines(repo: str, rows: Sequence[dict]) -> dict[tuple[str, str], float]:
             new = blobs.get(row["new_blob"])
             if old is None or new is None or len(old) > MAX_FILE_BYTES or len(new) > MAX_FILE_BYTES:
                 continue
-            found[(row["sha"], row["path"])] = line_count(old.decode("utf-8", errors="replace")) if row["old_blob"] else 0.0
+            text = old.decode("utf-8", errors="replace") if row["old_blob"] else None
+            found[(row["sha"], row["path"])] = line_count(text)
     return found
 
 
@@ -163,8 +165,8 @@ def dataset_rows(job: Job, *, partial: bool = False, with_static: bool = True) -
     return out
 
 
-def write_dataset(jobs: Sequence[Job], out: str, *, static: bool = True) -> int:
-    """One csv.gz sorted by (repository, time, commit, path); byte-identical for the same input."""
+def write_dataset(jobs: Sequence[Job], out: str, *, static: bool = True) -> list[list[str]]:
+    """One csv.gz sorted by (repository, time, commit, path), byte-identical for the same input; its rows."""
     from quality_hooks.model.features import CHANGE_FEATURE_NAMES
 
     rows = [r for job in jobs for r in dataset_rows(job, with_static=static)]
@@ -177,14 +179,14 @@ def write_dataset(jobs: Sequence[Job], out: str, *, static: bool = True) -> int:
         writer.writerows(rows)
         text.flush()
         text.detach()
-    return len(rows)
+    return rows
 
 
-def write_summary(jobs: Sequence[Job], out: str, seconds: float, *, static: bool = True) -> None:
+def write_summary(jobs: Sequence[Job], written: Sequence[list[str]], out: str, seconds: float) -> None:
     """Per repository: commits, fix commits, rows and defect-inducing rows; and the mining time."""
     summary: dict[str, object] = {}
     for job in jobs:
-        rows = dataset_rows(job, with_static=static)
+        rows = [r for r in written if r[0] == job.replay["repo"]]
         summary[job.replay["repo"]] = {
             "commits": job.replay["commits"],
             "fix_commits_total": job.replay["fix_commits_total"],
@@ -210,8 +212,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--cache", default=".quality-mine-cache", help="cache directory (default: %(default)s)")
     parser.add_argument("--gap-days", type=int, default=Settings.gap_days, help="label gap (default: %(default)s)")
     parser.add_argument("--jobs", type=int, default=2, help="worker processes (default: %(default)s)")
-    parser.add_argument("--no-static", action="store_true",
-                        help="skip the static pass (static delta features NaN; lines before read from the blobs)")  # fmt: skip
+    parser.add_argument(
+        "--no-static",
+        action="store_true",
+        help="skip the static pass (static delta features NaN; lines before read from the blobs)",
+    )
     args = parser.parse_args(argv)
     settings = Settings(args.gap_days)
     tty = sys.stderr.isatty()
@@ -246,16 +251,14 @@ def main(argv: Sequence[str] | None = None) -> int:
                 futures += [pool.submit(*task) for task in group if task is not None]
         _wait(futures, log)
     rows = write_dataset(jobs, args.out, static=not args.no_static)
-    write_summary(jobs, summary_path(args.out), time.monotonic() - began, static=not args.no_static)
-    print(f"wrote {rows} rows to {args.out} in {time.monotonic() - began:.0f}s", file=sys.stderr)
+    write_summary(jobs, rows, summary_path(args.out), time.monotonic() - began)
+    print(f"wrote {len(rows)} rows to {args.out} in {time.monotonic() - began:.0f}s", file=sys.stderr)
     return 1 if failed else 0
 
 
 def _wait(futures: Sequence[Future[int]], log: Callable[[str], None]) -> None:
-    done = 0
-    for future in futures:
+    for done, future in enumerate(futures, 1):
         future.result()
-        done += 1
         if done % 20 == 0 or done == len(futures):
             log(f"{done}/{len(futures)} chunks done")
 

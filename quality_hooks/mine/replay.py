@@ -22,6 +22,7 @@ import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from quality_hooks.git import git
 from quality_hooks.model.features import RankReference, replay_changes
@@ -94,14 +95,14 @@ def mass_reformats(repo: str, commits: list[LogCommit]) -> set[str]:
     return found
 
 
-def replay(repo: str, name: str, settings: Settings, log: Callable[[str], None]) -> dict:
+def replay(repo: str, name: str, settings: Settings, log: Callable[[str], None]) -> dict[str, Any]:
     """Rows (with git features and ranks), fix commits and counts for one repository."""
     commits = load_commits(repo)
     times = commit_times(repo)
     reformats = mass_reformats(repo, commits)
     last = max(c.time for c in commits)
     cutoff = last - settings.gap_days * DAY
-    rows: list[dict] = []
+    rows: list[dict[str, Any]] = []
     for commit, _, features, ranked in replay_changes(commits, times, HistoryState(), RankReference()):
         if commit.time > cutoff or commit.sha in reformats:
             continue
@@ -119,15 +120,18 @@ def replay(repo: str, name: str, settings: Settings, log: Callable[[str], None])
         "repo": name,
         "commits": len(commits),
         "cutoff": cutoff,
-        "fix_commits": [{"sha": c.sha, "parent": c.parents[0],
-                         "paths": [f.path for f in c.files if f.deleted > 0]} for c in fixes],  # fmt: skip
+        "fix_commits": [
+            {"sha": c.sha, "parent": c.parents[0], "paths": [f.path for f in c.files if f.deleted > 0]} for c in fixes
+        ],
         "fix_commits_total": sum(c.is_fix for c in commits),
         "reformats": sorted(reformats),
         "rows": rows,
     }
 
 
-def cached_replay(repo: str, name: str, cache_dir: str, settings: Settings, log: Callable[[str], None]) -> dict:
+def cached_replay(
+    repo: str, name: str, cache_dir: str, settings: Settings, log: Callable[[str], None]
+) -> dict[str, Any]:
     """:func:`replay`, read from ``cache_dir/replay.json.gz`` when already done with the same settings."""
     out = os.path.join(cache_dir, "replay.json.gz")
     if os.path.exists(out):

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import Any
 
 from quality_hooks.git import read_blobs
 from quality_hooks.model.features import MAX_FILE_BYTES, line_count, static_features
@@ -21,7 +22,7 @@ from quality_hooks.model.static import Outline, compare_outlines, function_outli
 CHUNK = 400
 
 
-def static_chunk(repo: str, rows: Sequence[dict]) -> list[tuple[str, str, dict[str, float]]]:
+def static_chunk(repo: str, rows: Sequence[dict[str, Any]]) -> list[tuple[str, str, dict[str, float]]]:
     """``(commit, path, static features)`` for every row of the chunk (a process-pool task)."""
     wanted = sorted({b for r in rows for b in (r["old_blob"], r["new_blob"]) if b})
     raw = read_blobs(repo, wanted)

@@ -14,6 +14,7 @@ Shallow clones and directories outside git have no history: ``None``.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 
@@ -136,10 +137,8 @@ def change_history(root: str, parent: str | None) -> ChangeHistory | None:
         history = build(root, parent)
     except GitError:
         return None
-    try:
+    with contextlib.suppress(OSError):  # a read-only git dir: score without caching
         _write(directory, history)
-    except OSError:
-        pass  # a read-only git dir: score without caching
     return history
 
 

@@ -19,10 +19,10 @@ from quality_hooks.git import GitError, git, repo_relative
 from quality_hooks.model.change_history import ChangeHistory, change_history
 from quality_hooks.model.features import (
     HISTORY_FEATURES,
-    STATIC_DELTA,
     MAX_FILE_BYTES,
     NAN,
     RANKS,
+    STATIC_DELTA,
     PathChange,
     change_vector,
     git_features,

@@ -459,7 +459,11 @@ def replay_changes(
         state.add(commit)
 
 
-_AUX = re.compile(r"(^|/)(docs?|examples?|scripts?|benchmarks?|bench|tools|contrib|demo|extras?)/|(^|/)(setup|conf|noxfile|fabfile)\.py$")
+#: Code next to the product rather than in it: docs, examples, scripts, benchmarks, setup/conf files.
+_AUX = re.compile(
+    r"(^|/)(docs?|examples?|scripts?|benchmarks?|bench|tools|contrib|demo|extras?)/"
+    r"|(^|/)(setup|conf|noxfile|fabfile)\.py$"
+)
 
 
 def change_vector(
@@ -467,7 +471,10 @@ def change_vector(
 ) -> list[float]:
     """The stored row for the file at ``path``: :data:`CHANGE_FEATURE_NAMES` in order (NaN where unknown)."""
     merged = {**git, **static, **dict(zip(RANKS, ranks, strict=True))}
-    get = lambda name: float(merged.get(name, NAN))  # noqa: E731
+
+    def get(name: str) -> float:
+        return float(merged.get(name, NAN))
+
     merged["file_fix_ratio"] = get("file_fixes") / max(get("file_nuc"), 1.0)
     merged["rel_churn"] = (get("file_la") + get("file_ld")) / max(get("file_lt"), 1.0)
     merged["file_share"] = get("file_la") / max(get("la"), 1.0)

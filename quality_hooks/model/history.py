@@ -113,8 +113,12 @@ def replay_log_args(rev: str = "HEAD") -> list[str]:
 
 def _unquote(path: str) -> str:
     if len(path) > 1 and path[0] == path[-1] == '"':
-        return path[1:-1].encode("latin-1", "backslashreplace").decode("unicode_escape").encode("latin-1").decode(
-            "utf-8", "replace"
+        return (
+            path[1:-1]
+            .encode("latin-1", "backslashreplace")
+            .decode("unicode_escape")
+            .encode("latin-1")
+            .decode("utf-8", "replace")
         )
     return path
 

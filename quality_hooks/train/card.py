@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import math
 import os
+from typing import Any
 
 import numpy as np
 
@@ -19,43 +20,49 @@ from quality_hooks.train.evaluate import GAP_DAYS, TEST_SHARE, format_table
 TARGET_AUC, TARGET_MARGIN, TARGET_WINS = 0.78, 0.05, 14
 
 
-def _read_json(path: str) -> dict | None:
+def _read_json(path: str) -> dict[str, Any] | None:
     if not os.path.exists(path):
         return None
     with open(path) as handle:
         return json.load(handle)
 
 
-def _data_table(ds: Dataset, mining: dict | None) -> str:
+def _data_table(ds: Dataset, mining: dict[str, Any] | None) -> str:
     lines = ["| repository | commits | fix commits (blamed) | rows | defect-inducing rows |", "|---|---|---|---|---|"]
     repos = (mining or {}).get("repositories", {})
     for repo in ds.repos:
         mask = ds.repo == repo
         m = repos.get(repo, {})
-        lines.append(f"| {repo} | {m.get('commits', '?')} | {m.get('fix_commits_total', '?')} "
-                     f"({m.get('fix_commits_blamed', '?')}) | {int(mask.sum())} | {int(ds.y[mask].sum())} |")  # fmt: skip
+        commits, fixes, blamed = (
+            m.get("commits", "?"),
+            m.get("fix_commits_total", "?"),
+            m.get("fix_commits_blamed", "?"),
+        )
+        lines.append(f"| {repo} | {commits} | {fixes} ({blamed}) | {int(mask.sum())} | {int(ds.y[mask].sum())} |")
     return "\n".join(lines)
 
 
-def _verdict(evaluation: dict) -> str:
+def _verdict(evaluation: dict[str, Any]) -> str:
     s = evaluation["summary"]
     auc, la = s["cross_project_pooled_auc"], s["cross_project_pooled_auc_la"]
     wins, projects = int(s["cross_project_wins_over_la"]), int(s["cross_project_projects"])
     checks = [
         (f"pooled ROC-AUC >= {TARGET_AUC}", auc >= TARGET_AUC, f"{auc:.3f}"),
-        (f"at least {TARGET_MARGIN} above LApredict", auc - la >= TARGET_MARGIN, f"{auc - la:+.3f} (LApredict {la:.3f})"),
+        (f"at least {TARGET_MARGIN} above LApredict", auc - la >= TARGET_MARGIN,
+         f"{auc - la:+.3f} (LApredict {la:.3f})"),
         (f"above LApredict in at least {TARGET_WINS} of the 19 projects", wins >= TARGET_WINS,
          f"{wins} of {projects} projects with both classes"),
     ]  # fmt: skip
     lines = ["| target | met | measured |", "|---|---|---|"]
     lines += [f"| {name} | {'yes' if ok else '**no**'} | {value} |" for name, ok, value in checks]
-    head = "**All change-risk targets met.**" if all(ok for _, ok, _ in checks) else "**Change-risk targets NOT all met.**"
+    met = all(ok for _, ok, _ in checks)
+    head = "**All change-risk targets met.**" if met else "**Change-risk targets NOT all met.**"
     mean = (f"Mean over projects: model {s['cross_project_mean_auc']:.3f}, LApredict "
             f"{s['cross_project_mean_auc_la']:.3f}.")  # fmt: skip
     return "\n".join([head, "", *lines, "", mean])
 
 
-def _pooled_line(evaluation: dict) -> str:
+def _pooled_line(evaluation: dict[str, Any]) -> str:
     pooled = evaluation["cross_project"]["pooled"]
     parts = []
     for key, label in (("pr_auc", "PR-AUC"), ("brier", "Brier"), ("popt", "Popt"), ("recall_20_effort", "Recall@20%")):
@@ -65,7 +72,9 @@ def _pooled_line(evaluation: dict) -> str:
     return "Pooled, model vs LApredict: " + "; ".join(parts) + "."
 
 
-def write_card(path: str, ds: Dataset, meta: dict, evaluation: dict | None, dataset_path: str) -> None:
+def write_card(
+    path: str, ds: Dataset, meta: dict[str, Any], evaluation: dict[str, Any] | None, dataset_path: str
+) -> None:
     here = os.path.dirname(os.path.abspath(dataset_path))
     mining = _read_json(os.path.join(here, "mining-summary.json"))
     bugsinpy = _read_json(os.path.join(here, "bugsinpy-recall.json"))
@@ -134,9 +143,10 @@ def write_card(path: str, ds: Dataset, meta: dict, evaluation: dict | None, data
             with open(notes) as handle:
                 parts += [handle.read().rstrip(), ""]
     parts += ["## Reproduce", "", "```",
-              "quality-hooks mine $(sed 's#^#/work/.mirror/#; s#/#+#2; s#$#/repo#' training-repos.txt) \\",
-              "    --cache /work/cache/mine --out models/dataset.csv.gz",
-              "quality-hooks evaluate models/dataset.csv.gz --json models/evaluation.json --plot models/calibration.png",
+              "REPOS=$(grep -v '^#' training-repos.txt | sed 's#/#+#; s#^#/work/.mirror/#; s#$#/repo#')",
+              "quality-hooks mine $REPOS --cache /work/cache/mine --out models/dataset.csv.gz --no-static",
+              "quality-hooks evaluate models/dataset.csv.gz --json models/evaluation.json \\",
+              "    --plot models/calibration.png",
               "quality-hooks train models/dataset.csv.gz --evaluation models/evaluation.json",
               "```", "",
               "`train` is deterministic: the same dataset gives the same `change-risk.onnx`, byte for byte.", "",

@@ -18,6 +18,7 @@ import math
 import os
 import sys
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -75,12 +76,36 @@ def _pooled(folds: list[tuple[Dataset, dict[str, np.ndarray]]]) -> dict[str, dic
     return {m: all_metrics(y, np.concatenate([f[1][m] for f in folds]), effort, w) for m in MODELS}
 
 
-def leave_one_project_out(ds: Dataset, log: Callable[[str], None]) -> dict:
+#: The dataset the fold workers read (inherited through fork, never pickled per task).
+_DATASET: Dataset | None = None
+
+
+def _fold(split: tuple[np.ndarray, np.ndarray]) -> dict[str, np.ndarray]:
+    assert _DATASET is not None
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(1):
+        return predict_fold(_DATASET.take(split[0]), _DATASET.take(split[1]))
+
+
+def _run_folds(ds: Dataset, splits: list[tuple[np.ndarray, np.ndarray]], jobs: int) -> list[dict[str, np.ndarray]]:
+    """Every fold's predictions, ``jobs`` folds at a time (each fold alone is deterministic)."""
+    global _DATASET
+    _DATASET = ds
+    if jobs <= 1:
+        return [_fold(split) for split in splits]
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork")) as pool:
+        return list(pool.map(_fold, splits))
+
+
+def leave_one_project_out(ds: Dataset, log: Callable[[str], None], jobs: int = 1) -> dict[str, Any]:
+    splits = [(np.flatnonzero(ds.repo != repo), np.flatnonzero(ds.repo == repo)) for repo in ds.repos]
     per_project, folds = {}, []
-    for repo in ds.repos:
-        test_mask = ds.repo == repo
-        test, train = ds.take(np.flatnonzero(test_mask)), ds.take(np.flatnonzero(~test_mask))
-        predictions = predict_fold(train, test)
+    for repo, (_, test_idx), predictions in zip(ds.repos, splits, _run_folds(ds, splits, jobs), strict=True):
+        test = ds.take(test_idx)
         folds.append((test, predictions))
         per_project[repo] = _score(test, predictions)
         log(f"cross-project {repo}: " + _brief(per_project[repo]))
@@ -89,19 +114,23 @@ def leave_one_project_out(ds: Dataset, log: Callable[[str], None]) -> dict:
     return {"per_project": per_project, "pooled": _pooled(folds), "predictions": {"y": pooled_y, "model": pooled_risk}}
 
 
-def within_project(ds: Dataset, log: Callable[[str], None]) -> dict:
-    per_project, folds = {}, []
+def within_project(ds: Dataset, log: Callable[[str], None], jobs: int = 1) -> dict[str, Any]:
+    repos, splits = [], []
     for repo in ds.repos:
         index = np.flatnonzero(ds.repo == repo)
         times = ds.time[index]
         split = np.quantile(times, 1 - TEST_SHARE)
         train_idx = index[times < split - GAP_DAYS * 86400]
         test_idx = index[times >= split]
-        train, test = ds.take(train_idx), ds.take(test_idx)
-        if train.y.sum() < 3 or train.y.min() == train.y.max() or len(test.y) < 5:
+        train_y = ds.y[train_idx]
+        if train_y.sum() < 3 or train_y.min() == train_y.max() or len(test_idx) < 5:
             log(f"within-project {repo}: skipped (too few rows or positives before the split)")
             continue
-        predictions = predict_fold(train, test)
+        repos.append(repo)
+        splits.append((train_idx, test_idx))
+    per_project, folds = {}, []
+    for repo, (_, test_idx), predictions in zip(repos, splits, _run_folds(ds, splits, jobs), strict=True):
+        test = ds.take(test_idx)
         folds.append((test, predictions))
         per_project[repo] = _score(test, predictions)
         log(f"within-project {repo}: " + _brief(per_project[repo]))
@@ -112,7 +141,7 @@ def _brief(metrics: dict[str, dict[str, float]]) -> str:
     return "  ".join(f"{m} AUC {metrics[m]['roc_auc']:.3f}" for m in MODELS if m in metrics)
 
 
-def format_table(result: dict, title: str) -> str:
+def format_table(result: dict[str, Any], title: str) -> str:
     """Markdown table: per project and pooled, model next to baselines."""
     keys = ("roc_auc", "pr_auc", "brier", "popt", "recall_20_effort")
     header = "| project | rows (pos) | learner | ROC-AUC | PR-AUC | Brier | Popt | Recall@20%Effort |"
@@ -132,7 +161,7 @@ def _fmt(value: float) -> str:
     return "n/a" if value is None or math.isnan(value) else f"{value:.3f}"
 
 
-def summary(cross: dict) -> dict[str, float]:
+def summary(cross: dict[str, Any]) -> dict[str, float]:
     pooled = cross["pooled"]
     per = cross["per_project"]
     mean = {m: float(np.nanmean([per[p][m]["roc_auc"] for p in per])) for m in MODELS}
@@ -143,7 +172,7 @@ def summary(cross: dict) -> dict[str, float]:
         "cross_project_mean_auc": mean["model"],
         "cross_project_mean_auc_la": mean["la"],
         "cross_project_wins_over_la": float(wins),
-        "cross_project_projects": float(sum(1 for p in per if per[p]["model"]["roc_auc"] == per[p]["model"]["roc_auc"])),
+        "cross_project_projects": float(sum(1 for p in per if not math.isnan(per[p]["model"]["roc_auc"]))),
     }
 
 
@@ -167,6 +196,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="write the reliability bins of the pooled cross-project predictions to DIR/calibration-change-risk.json "
         "and redraw DIR/calibration.png (one panel per model)",
     )
+    parser.add_argument("--jobs", type=int, default=2, help="folds fitted at once (default: %(default)s)")
     args = parser.parse_args(argv)
     # One OpenMP thread: deterministic, and far faster on a shared machine (spinning threads starve each other).
     os.environ.setdefault("OMP_NUM_THREADS", "1")
@@ -181,8 +211,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"quality-hooks evaluate: {exc}", file=sys.stderr)
         return 2
     with threadpool_limits(1):
-        cross = leave_one_project_out(ds, log)
-        within = within_project(ds, log)
+        cross = leave_one_project_out(ds, log, args.jobs)
+        within = within_project(ds, log, args.jobs)
     predictions = cross.pop("predictions")
     out = {"cross_project": cross, "within_project": within, "summary": summary(cross)}
     if args.plot:

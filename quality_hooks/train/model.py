@@ -9,7 +9,7 @@ SEED = 20240601
 CALIBRATION_SHARE = 0.2
 
 
-MAX_ITER = 250
+MAX_ITER = 150
 
 
 def base_learner(max_iter: int = MAX_ITER):
@@ -17,7 +17,7 @@ def base_learner(max_iter: int = MAX_ITER):
     from sklearn.ensemble import HistGradientBoostingClassifier
 
     return HistGradientBoostingClassifier(
-        learning_rate=0.05,
+        learning_rate=0.1,
         max_iter=max_iter,
         max_leaf_nodes=15,
         min_samples_leaf=50,
