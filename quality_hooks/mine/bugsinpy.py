@@ -86,8 +86,8 @@ def recall(bugsinpy: str, repos: Sequence[str]) -> dict[str, Any]:
         per_repo[repo_name(repo)] = {"bugsinpy_fixes": len(wanted[0]), "merges_skipped": merges, "found": found,
                                      "detected": detected,
                                      "missed_subjects": missed}  # fmt: skip
-    found = sum(r["found"] for r in per_repo.values())
-    detected = sum(r["detected"] for r in per_repo.values())
+    found = sum(int(str(r["found"])) for r in per_repo.values())
+    detected = sum(int(str(r["detected"])) for r in per_repo.values())
     return {
         "per_repo": per_repo,
         "merges_skipped": merges,

@@ -99,11 +99,12 @@ def submit_szz(job: Job, pool: ProcessPoolExecutor) -> list[Future[int]]:
     ]
 
 
-def submit_static(job: Job, pool: ProcessPoolExecutor, *, queue: bool = True) -> list:
-    """The static chunks of ``job`` whose cache files are missing: queued, or (``queue=False``) as tasks."""
-    tasks = [(_static_task, job.repo, rows, job.static_file(rows)) for rows in job.static
-             if not os.path.exists(job.static_file(rows))]  # fmt: skip
-    return [pool.submit(*task) for task in tasks] if queue else tasks
+StaticTask = tuple[str, list[dict[str, Any]], str]
+
+
+def static_tasks(job: Job) -> list[StaticTask]:
+    """The static chunks of ``job`` whose cache files are missing, as ``_static_task`` arguments."""
+    return [(job.repo, rows, job.static_file(rows)) for rows in job.static if not os.path.exists(job.static_file(rows))]
 
 
 def _fmt(value: float) -> str:
@@ -247,8 +248,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             log(f"{name}: {len(job.replay['rows'])} rows; {len(futures)} chunks queued in all")
         # Labels first (the SZZ chunks above), then the static chunks round-robin over the repositories.
         if not args.no_static:
-            for group in itertools.zip_longest(*(submit_static(job, pool, queue=False) for job in jobs)):
-                futures += [pool.submit(*task) for task in group if task is not None]
+            for group in itertools.zip_longest(*(static_tasks(job) for job in jobs)):
+                futures += [pool.submit(_static_task, *task) for task in group if task is not None]
         _wait(futures, log)
     rows = write_dataset(jobs, args.out, static=not args.no_static)
     write_summary(jobs, rows, summary_path(args.out), time.monotonic() - began)

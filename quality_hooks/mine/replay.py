@@ -136,7 +136,7 @@ def cached_replay(
     out = os.path.join(cache_dir, "replay.json.gz")
     if os.path.exists(out):
         with gzip.open(out, "rt") as handle:
-            cached = json.load(handle)
+            cached: dict[str, Any] = json.load(handle)
         if cached.get("version") == REPLAY_VERSION and cached.get("gap_days") == settings.gap_days:
             return cached
     data = {**replay(repo, name, settings, log), "gap_days": settings.gap_days}

@@ -27,7 +27,7 @@ def static_chunk(repo: str, rows: Sequence[dict[str, Any]]) -> list[tuple[str, s
     wanted = sorted({b for r in rows for b in (r["old_blob"], r["new_blob"]) if b})
     raw = read_blobs(repo, wanted)
     texts = {blob: data.decode("utf-8", errors="replace") for blob, data in raw.items() if len(data) <= MAX_FILE_BYTES}
-    names = {}
+    names: dict[str, str] = {}
     for row in rows:
         for blob in (row["old_blob"], row["new_blob"]):
             if blob in texts:
@@ -43,7 +43,7 @@ def static_chunk(repo: str, rows: Sequence[dict[str, Any]]) -> list[tuple[str, s
             outlines[blob] = function_outline(texts[blob])
         return outlines[blob]
 
-    out = []
+    out: list[tuple[str, str, dict[str, float]]] = []
     for row in rows:
         old_blob, new_blob = row["old_blob"], row["new_blob"]
         if new_blob not in texts or (old_blob and old_blob not in texts):

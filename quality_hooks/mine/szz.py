@@ -13,6 +13,7 @@ import os
 import re
 import tempfile
 from collections.abc import Iterable
+from typing import Any
 
 from quality_hooks.git import GitError, git, read_blobs
 from quality_hooks.model.history import is_scored_path
@@ -70,7 +71,9 @@ def parse_porcelain(text: str) -> list[tuple[str, str]]:
     return result
 
 
-def blame_fix(repo: str, fix: dict, parent_blobs: dict[str, bytes], ignore_file: str | None) -> set[tuple[str, str]]:
+def blame_fix(
+    repo: str, fix: dict[str, Any], parent_blobs: dict[str, bytes], ignore_file: str | None
+) -> set[tuple[str, str]]:
     """The (commit, path) pairs that introduced the code this fix changed.
 
     ``fix`` is a replay record (``sha``, ``parent``, ``paths`` with deletions);
@@ -108,7 +111,7 @@ def _git(repo: str, args: list[str]) -> str:
         return ""
 
 
-def blame_chunk(repo: str, fixes: list[dict], reformats: list[str]) -> list[tuple[str, str]]:
+def blame_chunk(repo: str, fixes: list[dict[str, Any]], reformats: list[str]) -> list[tuple[str, str]]:
     """SZZ over a chunk of fix commits (a process-pool task): every (introducing commit, path) pair."""
     specs = [f"{fix['parent']}:{path}" for fix in fixes for path in fix["paths"] if is_scored_path(path)]
     blobs = read_blobs(repo, specs)

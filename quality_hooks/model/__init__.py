@@ -118,8 +118,8 @@ def score_results(
         # The files the change touches get the change-risk model (history as of the change's parent).
         vectors = change_vectors(results, change, bases, parent, wanted=load_change_model().names)
         touched = [r for r in results if r.path in vectors]
-        for result, found in zip(touched, change_scores([vectors[r.path] for r in touched]), strict=True):
-            scored[result.path].score = found
+        for result, risk in zip(touched, change_scores([vectors[r.path] for r in touched]), strict=True):
+            scored[result.path].score = risk
         rest = [r for r in results if r.path not in vectors]
     contexts = change_contexts(rest, change, texts, base_complexity) if change is not None else {}
     for result, found in zip(rest, score(rest, contexts, history, rel, root=repo_root), strict=True):

@@ -24,7 +24,8 @@ def _read_json(path: str) -> dict[str, Any] | None:
     if not os.path.exists(path):
         return None
     with open(path) as handle:
-        return json.load(handle)
+        data: dict[str, Any] = json.load(handle)
+    return data
 
 
 def _data_table(ds: Dataset, mining: dict[str, Any] | None) -> str:

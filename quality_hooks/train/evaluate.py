@@ -39,10 +39,16 @@ def _one_feature_logit(name: str) -> Callable[[Dataset], Callable[[Dataset], np.
         from sklearn.linear_model import LogisticRegression
 
         def x(ds: Dataset) -> np.ndarray:
-            return np.log1p(np.nan_to_num(ds.column(name), nan=0.0).clip(min=0)).reshape(-1, 1)
+            column: np.ndarray = np.log1p(np.nan_to_num(ds.column(name), nan=0.0).clip(min=0)).reshape(-1, 1)
+            return column
 
         model = LogisticRegression(random_state=0).fit(x(train), train.y, sample_weight=train.weight)
-        return lambda ds: model.predict_proba(x(ds))[:, 1]
+
+        def predict(ds: Dataset) -> np.ndarray:
+            risk: np.ndarray = model.predict_proba(x(ds))[:, 1]
+            return risk
+
+        return predict
 
     return fit
 
@@ -52,7 +58,12 @@ def _fit_model(train: Dataset) -> Callable[[Dataset], np.ndarray]:
 
     X = train.select(list(MODEL_FEATURES))
     model = fit(X.X, train.y, train.weight, train.time, train.repo)
-    return lambda ds: model.predict_proba(ds.select(list(MODEL_FEATURES)).X)[:, 1]
+
+    def predict(ds: Dataset) -> np.ndarray:
+        risk: np.ndarray = model.predict_proba(ds.select(list(MODEL_FEATURES)).X)[:, 1]
+        return risk
+
+    return predict
 
 
 def predict_fold(train: Dataset, test: Dataset) -> dict[str, np.ndarray]:
@@ -60,7 +71,8 @@ def predict_fold(train: Dataset, test: Dataset) -> dict[str, np.ndarray]:
 
 
 def _effort(ds: Dataset) -> np.ndarray:
-    return np.nan_to_num(ds.column("file_la") + ds.column("file_ld"), nan=1.0)
+    effort: np.ndarray = np.nan_to_num(ds.column("file_la") + ds.column("file_ld"), nan=1.0)
+    return effort
 
 
 def _score(test: Dataset, predictions: dict[str, np.ndarray]) -> dict[str, dict[str, float]]:

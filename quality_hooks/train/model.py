@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 SEED = 20240601
@@ -12,7 +14,7 @@ CALIBRATION_SHARE = 0.2
 MAX_ITER = 150
 
 
-def base_learner(max_iter: int = MAX_ITER):
+def base_learner(max_iter: int = MAX_ITER) -> Any:  # scikit-learn is untyped
     """Gradient-boosted trees: handle NaN natively, need no scaling, export to ONNX."""
     from sklearn.ensemble import HistGradientBoostingClassifier
 
@@ -49,7 +51,7 @@ def fit(
     times: np.ndarray,
     groups: np.ndarray,
     max_iter: int = MAX_ITER,
-):
+) -> Any:
     """Boosted trees calibrated (sigmoid) on a single time-ordered split.
 
     scikit-learn 1.9 removed ``cv="prefit"``; a one-split ``cv`` list keeps the
@@ -63,14 +65,14 @@ def fit(
     return model
 
 
-def fit_plain(X: np.ndarray, y: np.ndarray, weight: np.ndarray):
+def fit_plain(X: np.ndarray, y: np.ndarray, weight: np.ndarray) -> Any:
     """Uncalibrated learner, for evaluation folds (ranking metrics do not need calibration)."""
     model = base_learner()
     model.fit(X.astype(np.float32), y, sample_weight=weight)
     return model
 
 
-def to_onnx(model, n_features: int) -> bytes:
+def to_onnx(model: Any, n_features: int) -> bytes:
     """ONNX bytes with one float input ``features`` and a plain probability tensor (zipmap off)."""
     from skl2onnx import convert_sklearn
     from skl2onnx.common.data_types import FloatTensorType
@@ -82,4 +84,5 @@ def to_onnx(model, n_features: int) -> bytes:
         target_opset={"": 17, "ai.onnx.ml": 3},
     )
     onx.graph.name = "quality_model"  # skl2onnx names the graph with a random uuid; keep the bytes reproducible
-    return onx.SerializeToString()
+    serialized: bytes = onx.SerializeToString()
+    return serialized

@@ -1,0 +1,90 @@
+"""Thin, fast git access for mining: one-shot commands and a persistent ``cat-file --batch``."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+from collections.abc import Sequence
+
+_ENV = {**os.environ, "GIT_OPTIONAL_LOCKS": "0", "LC_ALL": "C"}
+_HUNK = re.compile(r"^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
+EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
+
+
+def git_dir_args(repo: str) -> list[str]:
+    """``--git-dir`` for bare repositories, ``-C`` for work trees."""
+    if os.path.isdir(os.path.join(repo, ".git")):
+        return ["-C", repo]
+    return [f"--git-dir={repo}"]
+
+
+def run_git(repo: str, args: Sequence[str], *, check: bool = True) -> str:
+    done = subprocess.run(["git", *git_dir_args(repo), *args], capture_output=True, env=_ENV, check=False)
+    if check and done.returncode != 0:
+        raise RuntimeError(f"git {' '.join(args[:3])} in {repo}: {done.stderr.decode(errors='replace').strip()}")
+    return done.stdout.decode("utf-8", errors="replace")
+
+
+class BlobReader:
+    """``git cat-file --batch`` kept open: reading many blobs costs one process."""
+
+    def __init__(self, repo: str) -> None:
+        self._proc = subprocess.Popen(
+            ["git", *git_dir_args(repo), "cat-file", "--batch"],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=_ENV,
+        )  # fmt: skip
+
+    def read(self, rev: str, path: str) -> bytes | None:
+        assert self._proc.stdin is not None and self._proc.stdout is not None
+        self._proc.stdin.write(f"{rev}:{path}\n".encode())
+        self._proc.stdin.flush()
+        header = self._proc.stdout.readline().decode(errors="replace").split()
+        if len(header) != 3 or header[1] != "blob":
+            return None
+        data = self._proc.stdout.read(int(header[2]))
+        self._proc.stdout.read(1)  # trailing newline
+        return data
+
+    def close(self) -> None:
+        if self._proc.stdin:
+            self._proc.stdin.close()
+        self._proc.wait()
+
+    def __enter__(self) -> BlobReader:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def parse_unified_zero(diff: str) -> dict[str, dict[str, object]]:
+    """Per file of a ``git diff -U0`` output: hunks, added/deleted counts, old-side line numbers touched."""
+    files: dict[str, dict[str, object]] = {}
+    current: dict[str, object] | None = None
+    old_path = None
+    for line in diff.splitlines():
+        if line.startswith("diff --git "):
+            current = None
+            old_path = None
+        elif line.startswith("--- "):
+            old_path = None if line[4:] == "/dev/null" else line[6:]
+        elif line.startswith("+++ "):
+            new_path = None if line[4:] == "/dev/null" else line[6:]
+            path = new_path or old_path
+            if path is None:
+                continue
+            current = {"hunks": 0, "added": 0, "deleted": 0, "old_lines": [], "new": old_path is None,
+                       "old_path": old_path}  # fmt: skip
+            files[path] = current
+        elif current is not None:
+            match = _HUNK.match(line)
+            if match:
+                start, count = int(match.group(1)), int(match.group(2) or "1")
+                current["hunks"] += 1  # type: ignore[operator]
+                current["old_lines"].extend(range(start, start + count))  # type: ignore[attr-defined]
+            elif line.startswith("+"):
+                current["added"] += 1  # type: ignore[operator]
+            elif line.startswith("-"):
+                current["deleted"] += 1  # type: ignore[operator]
+    return files
