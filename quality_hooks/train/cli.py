@@ -36,10 +36,21 @@ def medians(X: np.ndarray) -> list[float | None]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="quality-hooks train", description=__doc__.splitlines()[0])
-    parser.add_argument("dataset", help="mined dataset (.csv.gz)")
+    parser.add_argument("dataset", nargs="?", help="mined dataset (.csv.gz)")
     parser.add_argument("--out", default="models", help="output directory (default: %(default)s)")
     parser.add_argument("--evaluation", help="evaluation JSON (from `quality-hooks evaluate --json`) for the card")
+    local = parser.add_argument_group("training on this repository's own history")
+    local.add_argument("--local", action="store_true", help="mine the current repository and install a local model")
+    local.add_argument("--repo", default=".", help="with --local: the repository (default: the current one)")
+    local.add_argument("--jobs", type=int, default=2, help="with --local: mining worker processes")
+    local.add_argument("--gap-days", type=int, help="with --local: the miner's label gap (default: the miner's)")
     args = parser.parse_args(argv)
+    if args.local:
+        from quality_hooks.train.local import main as train_local
+
+        return train_local(args.repo, jobs=args.jobs, gap_days=args.gap_days)
+    if args.dataset is None:
+        parser.error("a DATASET is required (or --local)")
     # One OpenMP thread: deterministic, and far faster on a shared machine (spinning threads starve each other).
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     from threadpoolctl import threadpool_limits
