@@ -6,6 +6,7 @@ import os
 import re
 import subprocess
 from collections.abc import Sequence
+from typing import TypedDict
 
 _ENV = {**os.environ, "GIT_OPTIONAL_LOCKS": "0", "LC_ALL": "C"}
 _HUNK = re.compile(r"^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
@@ -58,10 +59,21 @@ class BlobReader:
         self.close()
 
 
-def parse_unified_zero(diff: str) -> dict[str, dict[str, object]]:
+class FileDiff(TypedDict):
+    """One file of a ``git diff -U0``."""
+
+    hunks: int
+    added: int
+    deleted: int
+    old_lines: list[int]
+    new: bool
+    old_path: str | None
+
+
+def parse_unified_zero(diff: str) -> dict[str, FileDiff]:
     """Per file of a ``git diff -U0`` output: hunks, added/deleted counts, old-side line numbers touched."""
-    files: dict[str, dict[str, object]] = {}
-    current: dict[str, object] | None = None
+    files: dict[str, FileDiff] = {}
+    current: FileDiff | None = None
     old_path = None
     for line in diff.splitlines():
         if line.startswith("diff --git "):
@@ -81,10 +93,10 @@ def parse_unified_zero(diff: str) -> dict[str, dict[str, object]]:
             match = _HUNK.match(line)
             if match:
                 start, count = int(match.group(1)), int(match.group(2) or "1")
-                current["hunks"] += 1  # type: ignore[operator]
-                current["old_lines"].extend(range(start, start + count))  # type: ignore[attr-defined]
+                current["hunks"] += 1
+                current["old_lines"].extend(range(start, start + count))
             elif line.startswith("+"):
-                current["added"] += 1  # type: ignore[operator]
+                current["added"] += 1
             elif line.startswith("-"):
-                current["deleted"] += 1  # type: ignore[operator]
+                current["deleted"] += 1
     return files

@@ -13,7 +13,7 @@ import os
 import re
 import tempfile
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, cast
 
 from quality_hooks.git import GitError, git, read_blobs
 from quality_hooks.model.history import is_scored_path
@@ -87,7 +87,7 @@ def blame_fix(
                        *targets])  # fmt: skip
     found: set[tuple[str, str]] = set()
     for path, info in parse_unified_zero(diff).items():
-        old_lines = info["old_lines"]
+        old_lines = cast("list[int]", info["old_lines"])
         raw = parent_blobs.get(f"{parent}:{path}")
         if info["new"] or not old_lines or raw is None:
             continue
