@@ -9,8 +9,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from conftest import run_cli
 
-from quality_hooks.model.scorer import bundled_model, load_model, local_model_paths
+from quality_hooks.model.scorer import load_model, local_model_paths
 
 DAY = 86400
 T0 = 1_500_000_000
@@ -62,21 +63,19 @@ def make_repo(root: Path, commits: Iterator[tuple[str, int, dict[str, str]]]) ->
     return root
 
 
-def train_local(repo: Path, capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    from quality_hooks.train.cli import main
-
-    code = main(["--local", "--repo", str(repo), "--gap-days", "0", "--jobs", "1"])
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
+def train_local(repo: Path, env: dict[str, str] | None = None) -> tuple[int, str, str]:
+    """``quality-hooks train --local`` as a user runs it: a real process (mining uses threads and a pool)."""
+    done = run_cli("train", "--local", "--repo", str(repo), "--gap-days", "0", "--jobs", "1", env=env)
+    return done.returncode, done.stdout, done.stderr
 
 
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, int]:
     """The generated repository after one ``train --local``; tests that change it work on a copy."""
-    from quality_hooks.train.cli import main
-
     repo = make_repo(tmp_path_factory.mktemp("local") / "project", history(CYCLES))
-    return repo, main(["--local", "--repo", str(repo), "--gap-days", "0", "--jobs", "1"])
+    code, _, err = train_local(repo)
+    assert code == 0, err
+    return repo, code
 
 
 def test_local_model_is_installed_when_better_and_check_uses_it(trained: tuple[Path, int]) -> None:
@@ -111,9 +110,7 @@ def test_local_model_is_installed_when_better_and_check_uses_it(trained: tuple[P
     assert bundled.risk != result.score.risk
 
 
-def test_not_installed_when_it_does_not_beat_the_bundled_model(
-    trained: tuple[Path, int], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_not_installed_when_it_does_not_beat_the_bundled_model(trained: tuple[Path, int], tmp_path: Path) -> None:
     assert trained[1] == 0
     repo = tmp_path / "project"
     shutil.copytree(trained[0], repo, symlinks=True)  # with the mining cache: nothing is mined again
@@ -125,31 +122,23 @@ def test_not_installed_when_it_does_not_beat_the_bundled_model(
     (strong / "quality-model.onnx").write_bytes(model_path.read_bytes())
     (strong / "features.json").write_text(meta_path.read_text())
     model_path.unlink()
-    monkeypatch.setenv("QUALITY_HOOKS_MODEL_DIR", str(strong))
-    bundled_model.cache_clear()
-    try:
-        code, out, _ = train_local(repo, capsys)
-    finally:
-        monkeypatch.delenv("QUALITY_HOOKS_MODEL_DIR")
-        bundled_model.cache_clear()
+    code, out, _ = train_local(repo, env={"QUALITY_HOOKS_MODEL_DIR": str(strong)})
     assert code == 1
     assert "not installed: the local model does not beat the bundled model" in out and "ROC-AUC" in out
     assert "| bundled model |" in out and not model_path.exists()
 
 
-def test_shallow_clone_cannot_train(
-    trained: tuple[Path, int], tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_shallow_clone_cannot_train(trained: tuple[Path, int], tmp_path: Path) -> None:
     repo = trained[0]
     shallow = tmp_path / "shallow"
     subprocess.run(["git", "clone", "-q", "--depth", "3", f"file://{repo}", str(shallow)], check=True)
-    code, out, err = train_local(shallow, capsys)
+    code, out, err = train_local(shallow)
     assert code == 2 and out == ""
     assert err.count("\n") == 1 and "shallow clone" in err and "full history" in err
     assert not (shallow / ".quality-hooks").exists()
     assert load_model(str(shallow)).source.kind == "bundled"
 
 
-def test_outside_git_cannot_train(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, err = train_local(tmp_path, capsys)
+def test_outside_git_cannot_train(tmp_path: Path) -> None:
+    code, out, err = train_local(tmp_path)
     assert code == 2 and "not in a git repository" in err and out == ""
