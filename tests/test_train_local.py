@@ -119,8 +119,8 @@ def test_not_installed_when_it_does_not_beat_the_bundled_model(trained: tuple[Pa
     # trained on every row. A model retrained on the older 80% cannot beat it on the newest 20%.
     strong = tmp_path / "bundled"
     strong.mkdir()
-    (strong / "quality-model.onnx").write_bytes(model_path.read_bytes())
-    (strong / "features.json").write_text(meta_path.read_text())
+    (strong / "change-risk.onnx").write_bytes(model_path.read_bytes())
+    (strong / "change-risk.json").write_text(meta_path.read_text())
     model_path.unlink()
     code, out, _ = train_local(repo, env={"QUALITY_HOOKS_MODEL_DIR": str(strong)})
     assert code == 1

@@ -30,13 +30,14 @@ from typing import Any
 
 import numpy as np
 
-from quality_hooks.model.scorer import LOCAL_DIR, Model, bundled_model, local_model_paths
+from quality_hooks.model.scorer import LOCAL_DIR, Model, local_model_paths
+from quality_hooks.model.scorer import load_change_model as bundled_model
 from quality_hooks.train.dataset import Dataset
 
 #: The newest share of the rows (by commit time) the local model is judged on.
 TEST_SHARE = 0.2
 #: Baselines on the same rows, fitted on the same older rows as the project's ``evaluate`` fits them.
-BASELINES = {"lines added (LApredict)": "lines_added", "file size (LOC)": "loc"}
+BASELINES = {"lines added (LApredict)": "file_la", "file size (LOC)": "file_lt"}
 LOCAL, BUNDLED = "local model", "bundled model"
 METRICS = (("roc_auc", "ROC-AUC"), ("pr_auc", "PR-AUC"), ("brier", "Brier"), ("popt", "Popt"),
            ("recall_20_effort", "Recall@20%Effort"))  # fmt: skip
@@ -94,7 +95,11 @@ def evaluate(ds: Dataset, bundled: Model, fit: Callable[[Dataset], Callable[[np.
         if positives < MIN_POSITIVES or len(part.y) - positives < MIN_POSITIVES:
             raise LocalTrainingError(f"too little history to judge a local model: the {name} rows have "
                                      f"{positives} defect-inducing of {len(part.y)}")  # fmt: skip
-    predictions = {LOCAL: fit(train)(test.X), BUNDLED: bundled.predict(test.X)}
+    names = bundled.names
+    predictions = {
+        LOCAL: fit(train.select(names))(test.select(names).X),
+        BUNDLED: bundled.predict(test.select(names).X),
+    }
     predictions |= {label: _one_feature_logit(column)(train)(test) for label, column in BASELINES.items()}
     metrics = {name: all_metrics(test.y, risk, _effort(test), test.weight) for name, risk in predictions.items()}
     return Evaluation(len(train.y), len(test.y), int(test.y.sum()), int(test.time.min()), metrics)
@@ -132,7 +137,7 @@ def mine(root: str, out_dir: str, jobs: int, gap_days: int | None) -> Dataset:
     if mine_main(argv) != 0:
         raise LocalTrainingError(f"mining {root} failed (see the messages above)")
     try:
-        return load_dataset(dataset, bundled_model().names)
+        return load_dataset(dataset)
     except DatasetError as exc:
         raise LocalTrainingError(str(exc)) from None
 
@@ -144,6 +149,7 @@ def install(root: str, ds: Dataset, evaluation: Evaluation, seconds: float) -> P
     from quality_hooks.train.cli import medians
     from quality_hooks.train.model import fit, to_onnx
 
+    ds = ds.select(bundled_model().names)
     model = fit(ds.X, ds.y, ds.weight, ds.time, ds.repo)
     model_path, meta_path = local_model_paths(root)
     model_path.parent.mkdir(parents=True, exist_ok=True)
