@@ -141,12 +141,12 @@ def dataset_rows(job: Job, *, partial: bool = False, with_static: bool = True) -
 
     pairs = set()
     for chunk in job.szz:
-        pairs |= {tuple(p) for p in _read_json(job.szz_file(chunk))}  # type: ignore[attr-defined]
+        pairs |= {tuple(p) for p in _read_json(job.szz_file(chunk))}  # type: ignore[attr-defined]  # _read_json returns untyped JSON (object)
     static: dict[tuple[str, str], dict[str, float]] = {}
     for rows in job.static if with_static else []:
         if partial and not os.path.exists(job.static_file(rows)):
             continue
-        for sha, path, values in _read_json(job.static_file(rows)):  # type: ignore[attr-defined]
+        for sha, path, values in _read_json(job.static_file(rows)):  # type: ignore[attr-defined]  # _read_json returns untyped JSON (object)
             static[(sha, path)] = values
     unmeasured = [r for r in job.replay["rows"] if (r["sha"], r["path"]) not in static]
     lines = file_lines(job.repo, unmeasured) if unmeasured else {}

@@ -148,5 +148,5 @@ def parse_unified_zero(diff: str) -> dict[str, dict[str, object]]:
             match = _HUNK.match(line)
             if match:
                 start, count = int(match.group(1)), int(match.group(2) or "1")
-                current["old_lines"].extend(range(start, start + count))  # type: ignore[attr-defined]
+                current["old_lines"].extend(range(start, start + count))  # type: ignore[attr-defined]  # current holds mixed values (a list and a bool)
     return files

@@ -438,4 +438,4 @@ class HistorySnapshot:
         if found is None:
             return AuthorHistory(0.0, 0.0, {})
         commits, recent, subsystems = found
-        return AuthorHistory(float(commits), float(recent), dict(subsystems))  # type: ignore[arg-type,call-overload]
+        return AuthorHistory(float(commits), float(recent), dict(subsystems))  # type: ignore[arg-type,call-overload]  # author entries are mixed-type tuples
