@@ -94,45 +94,76 @@ def score_results(
         return {}
     repo_root = root or (change.root if change is not None else git.find_repo_root(results[0].path))
     bases = {path: base for path, base in (bases or {}).items() if base.source is not None}
-    base_results = list(bases.values())
-    rel = {r.path: repo_relative(r.path, repo_root) for r in [*results, *base_results]} if repo_root else {}
-    change_model = load_model(repo_root)
-    if change_model.source.kind != "local":
-        from quality_hooks.model.file_score import score_files
+    rel = {r.path: repo_relative(r.path, repo_root) for r in [*results, *bases.values()]} if repo_root else {}
+    source = load_model(repo_root).source
+    if source.kind == "local":
+        return _local_scores(results, bases, change, repo_root, rel)
+    from quality_hooks.model.file_score import score_files
 
-        note = change_model.source.note
-        whole = score_files(results, repo_root, rel, note=note)
-        if change is None:
-            return {r.path: ModelScores(score=whole.get(r.path)) for r in results}
+    whole = score_files(results, repo_root, rel, note=source.note)
+    if change is None:
+        return {r.path: ModelScores(score=whole.get(r.path)) for r in results}
+    scored, _ = _change_scores(results, bases, change, repo_root, rel, change_model=True)
+    base_results = list(bases.values())
+    base_scores = score_files(base_results, repo_root, rel, factors=False, note=source.note) if base_results else {}
+    for path, entry in scored.items():
+        entry.whole_file = whole.get(path)
+        if path in bases:
+            entry.base = base_scores.get(bases[path].path)
+    return scored
+
+
+def _change_scores(
+    results: Sequence[FileResult],
+    bases: Mapping[str, FileResult],
+    change: Change | None,
+    repo_root: str | None,
+    rel: Mapping[str, str],
+    *,
+    change_model: bool,
+) -> tuple[dict[str, ModelScores], dict[str, HistoryStats]]:
+    """``score`` per result: the change-risk model for the files a change touches (when
+    ``change_model``), the whole-file model with change context for the others; and the
+    files' histories as of the change's parent."""
     parent = change_history(change.root, change.base_commit) if change is not None else None
     history = histories(results, repo_root, parent) if repo_root else {}
-    texts = {path: base.source.text for path, base in bases.items() if base.source is not None}
-    base_complexity = {
-        path: float(base.metrics.cyclomatic_total)
-        for path, base in bases.items()
-        if base.metrics is not None and "ast" not in base.metrics.degraded
-    }
     scored = {r.path: ModelScores() for r in results}
     rest = list(results)
-    if change is not None and change_model.source.kind != "local":
-        # The files the change touches get the change-risk model (history as of the change's parent).
+    if change is not None and change_model:
         vectors = change_vectors(results, change, bases, parent, wanted=load_change_model().names)
         touched = [r for r in results if r.path in vectors]
         for result, risk in zip(touched, change_scores([vectors[r.path] for r in touched]), strict=True):
             scored[result.path].score = risk
         rest = [r for r in results if r.path not in vectors]
-    contexts = change_contexts(rest, change, texts, base_complexity) if change is not None else {}
+    contexts = change_contexts(rest, change, *_base_facts(bases)) if change is not None else {}
     for result, found in zip(rest, score(rest, contexts, history, rel, root=repo_root), strict=True):
         scored[result.path].score = found
-    if change_model.source.kind != "local":
-        base_scores = score_files(base_results, repo_root, rel, factors=False, note=note) if base_results else {}
-        for path, entry in scored.items():
-            entry.whole_file = whole.get(path)
-            if path in bases:
-                entry.base = base_scores.get(bases[path].path)
-        return scored
+    return scored, history
+
+
+def _base_facts(bases: Mapping[str, FileResult]) -> tuple[dict[str, str], dict[str, float]]:
+    """The base versions' texts and total complexity, which the change context compares against."""
+    texts = {path: base.source.text for path, base in bases.items() if base.source is not None}
+    complexity = {
+        path: float(base.metrics.cyclomatic_total)
+        for path, base in bases.items()
+        if base.metrics is not None and "ast" not in base.metrics.degraded
+    }
+    return texts, complexity
+
+
+def _local_scores(
+    results: Sequence[FileResult],
+    bases: Mapping[str, FileResult],
+    change: Change | None,
+    repo_root: str | None,
+    rel: Mapping[str, str],
+) -> dict[str, ModelScores]:
+    """A local model (``train --local``) scores everything it is used for, both versions as whole files too."""
+    scored, history = _change_scores(results, bases, change, repo_root, rel, change_model=False)
+    base_results = list(bases.values())
     if base_results:
-        # The local model scores both versions as whole files (no change features), without factors.
+        # Both versions as whole files (no change features), without factors.
         base_history = {b.path: history.get(b.path) for b in base_results}
         for base, found in zip(
             base_results, score(base_results, {}, base_history, rel, factors=False, root=repo_root), strict=True

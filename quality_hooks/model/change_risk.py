@@ -121,24 +121,9 @@ def change_vectors(
         return {}
     by_rel = {repo_relative(r.path, change.root): r for r in results}
     base_by_rel = {repo_relative(p, change.root): b for p, b in (base_results or {}).items()}
-    need = [p for p in git_values if p not in base_by_rel or base_by_rel[p].source is None]
-    raw = change.read_base(need)
-    base_text: dict[str, str | None] = {}
-    for path in git_values:
-        base = base_by_rel.get(path)
-        if base is not None and base.source is not None:
-            base_text[path] = base.source.text
-        elif path in raw and len(raw[path]) <= MAX_FILE_BYTES:
-            base_text[path] = raw[path].decode("utf-8", errors="replace")
-        else:
-            base_text[path] = None
+    base_text = _base_texts(change, list(git_values), base_by_rel)
     is_new = {c.path: c.old_path is None for c in changes}
-    file_lt = {p: (0.0 if is_new[p] else line_count(base_text[p]) if base_text[p] is not None else NAN)
-               for p in git_values}  # fmt: skip
-    for path in git_values:  # mining measures neither version when the new one is too big
-        new_result = by_rel.get(path)
-        if new_result is not None and new_result.source is not None and _too_big(new_result.source.text):
-            file_lt[path] = NAN
+    file_lt = {path: _lines_before(is_new[path], base_text[path], by_rel.get(path)) for path in git_values}
     lt = sum(file_lt.values())
     vectors = {}
     for path, values in git_values.items():
@@ -151,13 +136,51 @@ def change_vectors(
         elif not wants_static:
             static = {"file_lt": file_lt[path]}
         else:
-            changed_file = change.files.get(path)
-            changed = (changed_file.lines | changed_file.deleted_after) if changed_file is not None else None
-            new = result_functions(result, changed)
-            static = static_features(file_lt[path], _old_functions(path, is_new[path], base_by_rel, base_text, new),
-                                     new, None, None)  # fmt: skip
+            static = _static_delta(path, result, change, file_lt[path], is_new[path], base_by_rel, base_text)
         vectors[result.path] = change_vector(path, {**values, "lt": lt}, static, ranks)
     return vectors
+
+
+def _base_texts(change: Change, paths: Sequence[str], base_by_rel: Mapping[str, FileResult]) -> dict[str, str | None]:
+    """Each path's base version: the gate's analysis, else read from git (``None``: none, or too big)."""
+    need = [p for p in paths if p not in base_by_rel or base_by_rel[p].source is None]
+    raw = change.read_base(need)
+    texts: dict[str, str | None] = {}
+    for path in paths:
+        base = base_by_rel.get(path)
+        if base is not None and base.source is not None:
+            texts[path] = base.source.text
+        elif path in raw and len(raw[path]) <= MAX_FILE_BYTES:
+            texts[path] = raw[path].decode("utf-8", errors="replace")
+        else:
+            texts[path] = None
+    return texts
+
+
+def _lines_before(is_new: bool, base_text: str | None, new_result: FileResult | None) -> float:
+    """``file_lt``: the base version's lines (0 for a new file, NaN where mining would not measure it)."""
+    if new_result is not None and new_result.source is not None and _too_big(new_result.source.text):
+        return NAN  # mining measures neither version when the new one is too big
+    if is_new:
+        return 0.0
+    return line_count(base_text) if base_text is not None else NAN
+
+
+def _static_delta(
+    path: str,
+    result: FileResult,
+    change: Change,
+    lines_before: float,
+    is_new: bool,
+    base_by_rel: Mapping[str, FileResult],
+    base_text: Mapping[str, str | None],
+) -> dict[str, float]:
+    """The change's static delta on one touched file, on the lines the change touched."""
+    changed_file = change.files.get(path)
+    changed = (changed_file.lines | changed_file.deleted_after) if changed_file is not None else None
+    new = result_functions(result, changed)
+    old = _old_functions(path, is_new, base_by_rel, base_text, new)
+    return static_features(lines_before, old, new, None, None)
 
 
 def _old_functions(

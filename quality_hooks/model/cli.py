@@ -11,7 +11,7 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -49,24 +49,32 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     unknown = _history_unknown([r.path for r in results])
     if args.format == "json":
-        payload = [{"path": r.path, "error": r.error, "score": r.score.to_dict() if r.score else None,
-                    "model": source.to_dict() if (source := _source(r)) else None,
-                    "history_unknown": unknown.get(r.path)} for r in results]  # fmt: skip
-        print(json.dumps({"version": 1, "files": payload}, indent=2))
+        _print_json(results, unknown)
     else:
-        for result in results:
-            if result.error or result.score is None:
-                print(f"{result.path}: {result.error or 'not scored'}")
-                continue
-            factors = ", ".join(
-                f"{f['feature']}={_num(f['value'])} (+{f['risk_added']:.3f})" for f in result.score.factors
-            )
-            history = f"  (history unknown: {unknown[result.path]})" if result.path in unknown else ""
-            print(f"{result.path}: score {result.score.score:.1f} risk {result.score.risk:.3f}{history}"
-                  + (f"  [{factors}]" if factors else ""))  # fmt: skip
-        for source in dict.fromkeys(s for s in map(_source, results) if s is not None):
-            print(f"scored with the {source.describe()}")
+        _print_text(results, unknown)
     return 1 if any(r.error for r in results) else 0
+
+
+def _print_json(results: Sequence[FileResult], unknown: Mapping[str, str]) -> None:
+    payload = [{"path": r.path, "error": r.error, "score": r.score.to_dict() if r.score else None,
+                "model": source.to_dict() if (source := _source(r)) else None,
+                "history_unknown": unknown.get(r.path)} for r in results]  # fmt: skip
+    print(json.dumps({"version": 1, "files": payload}, indent=2))
+
+
+def _print_text(results: Sequence[FileResult], unknown: Mapping[str, str]) -> None:
+    """One line per file (score, risk, history), its factors as sentences, then the models used."""
+    for result in results:
+        if result.error or result.score is None:
+            print(f"{result.path}: {result.error or 'not scored'}")
+            continue
+        history = f"  (history unknown: {unknown[result.path]})" if result.path in unknown else ""
+        print(f"{result.path}: score {result.score.score:.1f} risk {result.score.risk:.3f}{history}")
+        for factor in result.score.factors:
+            sentence = factor.get("text") or f"{factor['feature']} = {_num(factor['value'])}"
+            print(f"  why: {sentence} (+{factor['risk_added']:.3f} risk)")
+    for source in dict.fromkeys(s for s in map(_source, results) if s is not None):
+        print(f"scored with the {source.describe()}")
 
 
 def _source(result: FileResult) -> ModelSource | None:

@@ -305,14 +305,20 @@ def git_features(
         return {}
     files = {c.path: state.file(c.old_path, at_time) if c.old_path else None for c in python}
     who = state.author(author, at_time)
+    commit = _commit_features(python, [h for h in files.values() if h is not None], who)
+    return {c.path: {**commit, **_file_features(c, files[c.path], who)} for c in scored}
+
+
+def _commit_features(
+    python: Sequence[PathChange], known: Sequence[FileHistory], who: AuthorHistory
+) -> dict[str, float]:
+    """Kamei's change-level metrics over the change's Python files (``known``: their histories)."""
     subsystems = {subsystem(c.path) for c in python}
-    churn = [c.added + c.deleted for c in python]
-    known = [h for h in files.values() if h is not None]
-    commit = {
+    return {
         "ns": float(len(subsystems)),
         "nd": float(len({posixpath.dirname(c.path) for c in python})),
         "nf": float(len(python)),
-        "entropy": change_entropy(churn),
+        "entropy": change_entropy([c.added + c.deleted for c in python]),
         "la": float(sum(c.added for c in python)),
         "ld": float(sum(c.deleted for c in python)),
         "ndev": max((h.developers for h in known), default=0.0),
@@ -322,24 +328,28 @@ def git_features(
         "rexp": who.recent,
         "sexp": sum(who.by_subsystem.get(s, 0.0) for s in subsystems),
     }
-    result = {}
-    for c in scored:
-        mine = files[c.path]
-        result[c.path] = {
-            **commit,
-            "file_la": float(c.added),
-            "file_ld": float(c.deleted),
-            "file_nuc": mine.changes if mine else 0.0,
-            "file_fixes": mine.fixes if mine else 0.0,
-            "file_ndev": mine.developers if mine else 0.0,
-            "file_age": mine.age_days if mine else 0.0,
-            "file_sexp": who.by_subsystem.get(subsystem(c.path), 0.0),
-            "is_new": float(c.old_path is None),
-            "file_created_days": mine.created_days if mine else 0.0,
-            "file_recent_changes": mine.recent_changes if mine else 0.0,
-            "file_recent_fixes": mine.recent_fixes if mine else 0.0,
-        }
-    return result
+
+
+#: The history of a file that has none before the parent (a new file).
+_NO_HISTORY = FileHistory(changes=0.0, fixes=0.0, developers=0.0, age_days=0.0)
+
+
+def _file_features(c: PathChange, mine: FileHistory | None, who: AuthorHistory) -> dict[str, float]:
+    """The same per file; a file with no history before the parent (a new one) has zeros."""
+    known = mine or _NO_HISTORY
+    return {
+        "file_la": float(c.added),
+        "file_ld": float(c.deleted),
+        "file_nuc": known.changes,
+        "file_fixes": known.fixes,
+        "file_ndev": known.developers,
+        "file_age": known.age_days,
+        "file_sexp": who.by_subsystem.get(subsystem(c.path), 0.0),
+        "is_new": float(c.old_path is None),
+        "file_created_days": known.created_days,
+        "file_recent_changes": known.recent_changes,
+        "file_recent_fixes": known.recent_fixes,
+    }
 
 
 def line_count(text: str | None) -> float:
