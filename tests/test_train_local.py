@@ -12,6 +12,7 @@ import pytest
 from conftest import run_cli
 
 from quality_hooks.model.scorer import load_model, local_model_paths
+from quality_hooks.results import Score
 
 DAY = 86400
 T0 = 1_500_000_000
@@ -96,18 +97,40 @@ def test_local_model_is_installed_when_better_and_check_uses_it(trained: tuple[P
     assert (model_path.parent / ".gitignore").read_text() == "cache/\n"
 
     from quality_hooks.config import load_config
-    from quality_hooks.model.scorer import score
+    from quality_hooks.model.scorer import _change_model_for_root
     from quality_hooks.pipeline import run_check
 
-    target = str(repo / "pkg" / "core.py")
-    (result,) = run_check([target], load_config(target, None), use_baseline=False).results
-    assert result.score is not None and result.score.model is not None
-    assert result.score.model.kind == "local" and result.score.model.path == str(model_path)
-    assert result.score.model.trained == meta["trained"]
-    # The same file scored by the bundled model gets another risk: the local model really scored it.
-    (bundled,) = score([result], root=None)
-    assert bundled is not None and bundled.model is not None and bundled.model.kind == "bundled"
-    assert bundled.risk != result.score.risk
+    # The local model is a change-risk model: check scores a change with it (as the hook and CI do).
+    target = repo / "pkg" / "core.py"
+    before = target.read_text()
+    target.write_text(before + "\n\ndef added_later(value):\n    if value:\n        return value + 1\n    return 0\n")
+    try:
+
+        def judged() -> Score:
+            run = run_check(
+                [str(target)], load_config(str(target), None), base="HEAD", use_baseline=False, cwd=str(repo)
+            )
+            (result,) = run.results
+            assert result.score is not None and result.score.model is not None
+            return result.score
+
+        local = judged()
+        assert local.model is not None
+        assert local.model.kind == "local" and local.model.path == str(model_path)
+        assert local.model.trained == meta["trained"]
+        # Without the local model the bundled change-risk model judges the same change, with another risk.
+        hidden = repo / ".quality-hooks-hidden"
+        (repo / ".quality-hooks").rename(hidden)
+        _change_model_for_root.cache_clear()
+        try:
+            bundled = judged()
+        finally:
+            hidden.rename(repo / ".quality-hooks")
+            _change_model_for_root.cache_clear()
+        assert bundled.model is not None and bundled.model.kind == "bundled"
+        assert bundled.risk != local.risk
+    finally:
+        target.write_text(before)
 
 
 def test_not_installed_when_it_does_not_beat_the_bundled_model(trained: tuple[Path, int], tmp_path: Path) -> None:

@@ -130,9 +130,11 @@ def _change_scores(
     scored = {r.path: ModelScores() for r in results}
     rest = list(results)
     if change is not None and change_model:
-        vectors = change_vectors(results, change, bases, parent, wanted=load_change_model().names)
+        wanted = load_change_model(repo_root).names
+        vectors = change_vectors(results, change, bases, parent, wanted=wanted)
         touched = [r for r in results if r.path in vectors]
-        for result, risk in zip(touched, change_scores([vectors[r.path] for r in touched]), strict=True):
+        risks = change_scores([vectors[r.path] for r in touched], root=repo_root)
+        for result, risk in zip(touched, risks, strict=True):
             scored[result.path].score = risk
         rest = [r for r in results if r.path not in vectors]
     contexts = change_contexts(rest, change, *_base_facts(bases)) if change is not None else {}

@@ -132,22 +132,42 @@ def load_model(root: str | None = None) -> Model:
 
 @lru_cache(maxsize=8)
 def _model_for_root(root: str) -> Model:
+    from quality_hooks.model.features import MODEL_FEATURES
+
+    found = _local_model(root, FEATURE_NAMES)
+    if found.source.kind == "local" or not _local_features_are(root, MODEL_FEATURES):
+        return found
+    return bundled_model()  # the local model is a change-risk model (load_change_model uses it)
+
+
+def _local_model(root: str, expected: Sequence[str]) -> Model:
+    """The local model at ``root`` read for ``expected`` features, else the bundled one of that kind with why."""
+    from quality_hooks.model.features import MODEL_FEATURES
     from quality_hooks.model.history import is_shallow
 
+    bundled = _bundled_change_model if list(expected) == list(MODEL_FEATURES) else bundled_model
     model_path, meta_path = local_model_paths(root)
     if not (model_path.is_file() and meta_path.is_file()):
-        return bundled_model()
+        return bundled()
     if is_shallow(root):
         note = f"local model {model_path} not used: shallow clone (history unknown; fetch the full history)"
-        return _with_note(bundled_model(), note)
+        return _with_note(bundled(), note)
     try:
         trained = json.loads(meta_path.read_text()).get("trained")
     except (OSError, ValueError, AttributeError):
         trained = None
     try:
-        return read_model(model_path, meta_path, ModelSource("local", str(model_path), trained))
+        return read_model(model_path, meta_path, ModelSource("local", str(model_path), trained), expected=expected)
     except ModelError as exc:
-        return _with_note(bundled_model(), f"local model not used: {exc}")
+        return _with_note(bundled(), f"local model not used: {exc}")
+
+
+def _local_features_are(root: str, names: Sequence[str]) -> bool:
+    """Whether the local model at ``root`` was trained on ``names`` (so it is that kind of model)."""
+    try:
+        return list(json.loads(local_model_paths(root)[1].read_text())["features"]) == list(names)
+    except (OSError, ValueError, KeyError, TypeError):
+        return False
 
 
 def _with_note(model: Model, note: str) -> Model:
@@ -167,8 +187,29 @@ def history_status(root: str | None) -> str | None:
     return None if head_commit(root) else "no commits yet"
 
 
+def load_change_model(root: str | None = None) -> Model:
+    """The change-risk model for files of the repository at ``root``: its local one when usable, else the bundled one.
+
+    ``quality-hooks train --local`` installs a change-risk model at the repository root;
+    in a shallow clone (history unknown) or for other features the bundled one scores,
+    and the model's source says why.
+    """
+    from quality_hooks.model.features import MODEL_FEATURES
+
+    if root is None:
+        return _bundled_change_model()
+    return _change_model_for_root(os.path.realpath(root), tuple(MODEL_FEATURES))
+
+
+@lru_cache(maxsize=8)
+def _change_model_for_root(root: str, features: tuple[str, ...]) -> Model:
+    if not _local_features_are(root, features) and _local_features_are(root, FEATURE_NAMES):
+        return _bundled_change_model()  # a whole-file local model: load_model uses it
+    return _local_model(root, features)
+
+
 @lru_cache(maxsize=1)
-def load_change_model() -> Model:
+def _bundled_change_model() -> Model:
     """The bundled change-risk model (features :data:`~quality_hooks.model.features.MODEL_FEATURES`), once."""
     from quality_hooks.model.features import CHANGE_FEATURE_VERSION, MODEL_FEATURES
 
@@ -185,11 +226,11 @@ def load_change_model() -> Model:
     return read_model(model_path, meta_path, source, expected=MODEL_FEATURES)
 
 
-def change_scores(vectors: Sequence[Sequence[float]], *, factors: bool = True) -> list[Score]:
+def change_scores(vectors: Sequence[Sequence[float]], *, factors: bool = True, root: str | None = None) -> list[Score]:
     """Change-risk scores for vectors ordered as CHANGE_FEATURE_NAMES (the model picks its own columns)."""
     from quality_hooks.model.features import CHANGE_FEATURE_NAMES
 
-    model = load_change_model()
+    model = load_change_model(root)
     columns = [CHANGE_FEATURE_NAMES.index(n) for n in model.names]
     return score_vectors([[v[c] for c in columns] for v in vectors], factors=factors, model=model)
 
