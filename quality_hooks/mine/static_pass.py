@@ -19,8 +19,6 @@ from quality_hooks.git import read_blobs
 from quality_hooks.model.features import MAX_FILE_BYTES, line_count, static_features
 from quality_hooks.model.static import Outline, compare_outlines, function_outline, ruff_counts
 
-CHUNK = 400
-
 
 def static_chunk(repo: str, rows: Sequence[dict[str, Any]]) -> list[tuple[str, str, dict[str, float]]]:
     """``(commit, path, static features)`` for every row of the chunk (a process-pool task)."""

@@ -31,9 +31,6 @@ MASS_FILES = 20
 class Settings:
     gap_days: int = 365
     window_days: int = 5 * 365
-    #: Case-control sample per repository: at most this many defect-inducing and clean rows.
-    max_positives: int = 200
-    max_negatives: int = 200
 
 
 @dataclass

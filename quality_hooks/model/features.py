@@ -35,8 +35,6 @@ from quality_hooks.model.static import FunctionFacts, complexity_added, new_find
 from quality_hooks.results import FileResult
 
 NAN = float("nan")
-#: Bump when a feature's meaning or order changes; the model records it.
-FEATURE_VERSION = 2
 
 _FILE_METRICS = (
     "loc", "sloc", "lloc", "comments", "multi", "blank", "maintainability",
@@ -59,8 +57,6 @@ BASE_FEATURE_NAMES: tuple[str, ...] = _FILE_METRICS + _DERIVED + _FINDINGS + _RU
 RATIO_FEATURES = ("fix_ratio", "share_of_change_added", "added_per_hunk", "loc_before", "added_over_loc_before",
                   "net_added")  # fmt: skip
 FEATURE_NAMES: tuple[str, ...] = BASE_FEATURE_NAMES + RATIO_FEATURES
-#: Features that are unknown without a change context (a whole-tree check).
-NEEDS_CHANGE: tuple[str, ...] = CHANGE_FEATURES + RATIO_FEATURES[1:]
 
 
 @dataclass(frozen=True)
@@ -259,7 +255,6 @@ RANKED = ("ns", "nd", "nf", "entropy", "la", "ld", "ndev", "age", "nuc", "exp", 
 RANKS = tuple(f"rank_{name}" for name in RANKED)
 #: Derived from the others and the path by :func:`change_vector` (ratios trees cannot learn from few splits).
 DERIVED = ("file_fix_ratio", "rel_churn", "file_share", "is_init", "is_aux", "path_depth")
-GIT_FEATURES = tuple(n for n in (*KAMEI, *FILE_CHANGE) if n not in ("lt", "file_lt"))
 #: Every change feature the miner stores, in order.
 CHANGE_FEATURE_NAMES: tuple[str, ...] = (*KAMEI, *FILE_CHANGE, *STATIC_DELTA, *RANKS, *DERIVED)
 #: Features that need the repository's history (NaN in a shallow clone).
@@ -294,7 +289,7 @@ class HistoryView(Protocol):
 def git_features(
     change: Sequence[PathChange], state: HistoryView, author: str, at_time: int
 ) -> dict[str, dict[str, float]]:
-    """Per scored file of ``change``: the git-only features (:data:`GIT_FEATURES`), history as of the parent.
+    """Per scored file of ``change``: the git-only features (Kamei's and per file), history as of the parent.
 
     ``state`` holds the history up to the parent and ``at_time`` is the
     parent's commit time, in mining, in the hook and in CI alike.

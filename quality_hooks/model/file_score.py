@@ -15,12 +15,12 @@ from __future__ import annotations
 import dataclasses
 import math
 import os
-import subprocess
 from collections.abc import Mapping, Sequence
 from functools import lru_cache
 
 import numpy as np
 
+from quality_hooks.git import GitError, git
 from quality_hooks.model.explain import describe
 from quality_hooks.model.file_features import (
     FILE_FEATURE_NAMES,
@@ -61,16 +61,13 @@ def file_histories(root: str | None, paths: Sequence[str]) -> tuple[dict[str, li
     try:
         if is_shallow(root):
             return None, None
-        head = subprocess.run(["git", "log", "-1", "--format=%ct", "HEAD"], cwd=root, capture_output=True, check=False)
-        if head.returncode != 0 or not head.stdout.strip().isdigit():
-            return None, None
-        done = subprocess.run(["git", *log_args("HEAD", paths)], cwd=root, capture_output=True, check=False)
-    except OSError:
+        head = git(["log", "-1", "--format=%ct", "HEAD"], root).strip()
+        log = git(log_args("HEAD", paths), root) if head.isdigit() else None
+    except GitError:  # no git, no commit yet: the history is unknown
         return None, None
-    if done.returncode != 0:
+    if log is None:
         return None, None
-    events = file_events(parse_log(done.stdout.decode("utf-8", errors="replace")), paths)
-    return events, int(head.stdout.strip())
+    return file_events(parse_log(log.decode("utf-8", errors="replace")), paths), int(head)
 
 
 def file_vectors(results: Sequence[FileResult], rel_paths: Mapping[str, str], root: str | None) -> list[list[float]]:

@@ -22,7 +22,7 @@ from __future__ import annotations
 import math
 import os
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 from quality_hooks.git import GitError, git
@@ -215,16 +215,6 @@ class FileTimeline:
         )
 
 
-def timelines(commits: Iterable[LogCommit], paths: Iterable[str] | None = None) -> dict[str, FileTimeline]:
-    wanted = set(paths) if paths is not None else None
-    result: dict[str, FileTimeline] = {}
-    for commit in commits:
-        for change in commit.files:
-            if wanted is None or change.path in wanted:
-                result.setdefault(change.path, FileTimeline()).add(commit)
-    return result
-
-
 def is_shallow(root: str) -> bool:
     """Whether ``root`` is a shallow clone (a file check when ``.git`` is a directory, else ask git)."""
     dot_git = os.path.join(root, ".git")
@@ -234,31 +224,6 @@ def is_shallow(root: str) -> bool:
         return git(["rev-parse", "--is-shallow-repository"], root).decode().strip() == "true"
     except GitError:
         return False
-
-
-def history_for_paths(
-    root: str, paths: Sequence[str], *, rev: str = "HEAD", at_time: int | None = None
-) -> dict[str, HistoryStats]:
-    """History statistics of ``paths`` (repo-relative) up to ``rev``, from ONE ``git log`` call.
-
-    These feed the whole-file model (the change-risk model uses
-    :class:`HistoryState` instead). In a shallow clone, or without git or a
-    commit, every statistic is unknown (``None``), never zero. Ages are
-    measured at ``rev``'s commit time, so the same file scores the same
-    whenever it is judged.
-    """
-    unknown = {path: HistoryStats.unknown() for path in paths}
-    if not paths:
-        return {}
-    try:
-        if is_shallow(root):
-            return unknown
-        out = git(log_args(rev, paths), root)
-        moment = int(git(["log", "-1", "--format=%ct", rev], root).decode().strip()) if at_time is None else at_time
-    except (GitError, OSError, ValueError):
-        return unknown
-    found = timelines(parse_log(out.decode("utf-8", errors="replace")), paths)
-    return {path: found.get(path, FileTimeline()).stats(moment) for path in paths}
 
 
 def change_entropy(changed_lines: Sequence[int]) -> float:

@@ -83,12 +83,6 @@ class StaticFacts:
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> StaticFacts:
-        values = dict(data)
-        values["functions"] = [FunctionFacts(**f) for f in values.get("functions", [])]
-        return cls(**values)
-
 
 def line_digest(lines: Sequence[bytes], line: int, end_line: int) -> str:
     """Whitespace-insensitive digest of ``lines[line-1:end_line]`` (like ``git diff -w``)."""
@@ -302,12 +296,4 @@ def ruff_counts(texts: Mapping[K, bytes], names: Mapping[K, str] | None = None) 
                 continue
             counts = result[where[filename]]
             counts[code] = counts.get(code, 0) + 1
-    return result
-
-
-def family_counts(counts: Iterable[tuple[str, int]]) -> dict[str, int]:
-    """Sum per-code counts into families."""
-    result: dict[str, int] = {}
-    for code, count in counts:
-        result[family(code)] = result.get(family(code), 0) + count
     return result

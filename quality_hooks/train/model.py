@@ -65,13 +65,6 @@ def fit(
     return model
 
 
-def fit_plain(X: np.ndarray, y: np.ndarray, weight: np.ndarray) -> Any:
-    """Uncalibrated learner, for evaluation folds (ranking metrics do not need calibration)."""
-    model = base_learner()
-    model.fit(X.astype(np.float32), y, sample_weight=weight)
-    return model
-
-
 def to_onnx(model: Any, n_features: int) -> bytes:
     """ONNX bytes with one float input ``features`` and a plain probability tensor (zipmap off)."""
     from skl2onnx import convert_sklearn
