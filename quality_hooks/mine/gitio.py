@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import os
-import re
 import subprocess
 from collections.abc import Sequence
-from typing import TypedDict
 
 _ENV = {**os.environ, "GIT_OPTIONAL_LOCKS": "0", "LC_ALL": "C"}
-_HUNK = re.compile(r"^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
 EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
 
 
@@ -57,46 +54,3 @@ class BlobReader:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-class FileDiff(TypedDict):
-    """One file of a ``git diff -U0``."""
-
-    hunks: int
-    added: int
-    deleted: int
-    old_lines: list[int]
-    new: bool
-    old_path: str | None
-
-
-def parse_unified_zero(diff: str) -> dict[str, FileDiff]:
-    """Per file of a ``git diff -U0`` output: hunks, added/deleted counts, old-side line numbers touched."""
-    files: dict[str, FileDiff] = {}
-    current: FileDiff | None = None
-    old_path = None
-    for line in diff.splitlines():
-        if line.startswith("diff --git "):
-            current = None
-            old_path = None
-        elif line.startswith("--- "):
-            old_path = None if line[4:] == "/dev/null" else line[6:]
-        elif line.startswith("+++ "):
-            new_path = None if line[4:] == "/dev/null" else line[6:]
-            path = new_path or old_path
-            if path is None:
-                continue
-            current = {"hunks": 0, "added": 0, "deleted": 0, "old_lines": [], "new": old_path is None,
-                       "old_path": old_path}  # fmt: skip
-            files[path] = current
-        elif current is not None:
-            match = _HUNK.match(line)
-            if match:
-                start, count = int(match.group(1)), int(match.group(2) or "1")
-                current["hunks"] += 1
-                current["old_lines"].extend(range(start, start + count))
-            elif line.startswith("+"):
-                current["added"] += 1
-            elif line.startswith("-"):
-                current["deleted"] += 1
-    return files

@@ -10,21 +10,12 @@ dropped rather than labelled clean.
 from __future__ import annotations
 
 import hashlib
-import re
 from dataclasses import dataclass
 
 from quality_hooks.mine.gitio import run_git
 from quality_hooks.model.history import FileTimeline, LogCommit, is_test_path, log_args, parse_log
 
 DAY = 86400
-_REFORMAT_WORDS = re.compile(
-    r"\b(black|blacken|reformat(ted|ting)?|format(ted|ting)? (code|with|using|all)|isort|pyupgrade|autopep8|yapf|"
-    r"ruff format|pre-commit autoupdate|whitespace|trailing spaces|line endings|re-?indent|apply .{0,20}style|"
-    r"code style|mass rename|license header)\b",
-    re.IGNORECASE,
-)
-#: A commit touching at least this many .py files is checked for being a mass reformat.
-MASS_FILES = 20
 
 
 @dataclass
@@ -51,31 +42,6 @@ def load_commits(repo: str) -> list[LogCommit]:
 
 def is_python(path: str) -> bool:
     return path.endswith(".py")
-
-
-def ignore_revs(repo: str) -> set[str]:
-    """Commits listed in the project's own ``.git-blame-ignore-revs`` at HEAD."""
-    text = run_git(repo, ["show", "HEAD:.git-blame-ignore-revs"], check=False)
-    return {line.split()[0] for line in text.splitlines() if re.match(r"^[0-9a-f]{40}\b", line)}
-
-
-def mass_reformats(repo: str, commits: list[LogCommit]) -> set[str]:
-    """Listed ignore-revs, plus big commits that are formatting by message or whose
-    whitespace-insensitive diff is under a quarter of their plain diff."""
-    found = ignore_revs(repo)
-    for commit in commits:
-        python = [f for f in commit.files if is_python(f.path)]
-        if len(python) < MASS_FILES or not commit.parents:
-            continue
-        if _REFORMAT_WORDS.search(commit.message.splitlines()[0] if commit.message else ""):
-            found.add(commit.sha)
-            continue
-        plain = sum(f.added + f.deleted for f in python)
-        stat = run_git(repo, ["diff", "--shortstat", "-w", commit.parents[0], commit.sha, "--", "*.py"], check=False)
-        numbers = [int(n) for n in re.findall(r"(\d+) (?:insertion|deletion)", stat)]
-        if plain and sum(numbers) < 0.25 * plain:
-            found.add(commit.sha)
-    return found
 
 
 def sample_key(repo_name: str, sha: str, path: str) -> str:
