@@ -333,3 +333,55 @@ def test_fork_safe_pair_posts_a_checked_bundle(scenario: Scenario) -> None:
     rejected = scenario.run(event, event_name="workflow_run", MODE="publish", BUNDLE=str(bundle_path))
     assert rejected.code == 2 and "not a relative repository path" in rejected.stderr, rejected
     assert len(scenario.fake.writes()) == writes
+
+
+def event_file(scenario: Scenario, name: str, **changes: Any) -> Path:
+    """A webhook example with ``changes`` applied to its top level (or ``section.key`` keys)."""
+    data = json.loads((DATA / "events" / name).read_text())
+    for key, value in changes.items():
+        section, _, field = key.partition("__")
+        if field:
+            data[section][field] = value
+        else:
+            data[key] = value
+    data.setdefault("repository", {})["full_name"] = REPO
+    path = scenario.tmp / f"{name}-{scenario.runs}-{len(changes)}.json"
+    path.write_text(json.dumps(data))
+    return path
+
+
+def test_merge_group_is_judged_and_the_status_goes_on_the_group_head(scenario: Scenario) -> None:
+    head = scenario.commit_head(HEAD)
+    event = event_file(scenario, "merge_group.checks_requested.0.json", merge_group__base_sha=scenario.base,
+                       merge_group__head_sha=head)  # fmt: skip
+    result = scenario.run(event, event_name="merge_group")
+    fake = scenario.fake
+    assert result.code == 1, result
+    assert f"checking merge_group {scenario.base[:12]}...{head[:12]}" in result.stdout
+    assert [(s["_sha"], s["state"], s["context"]) for s in fake.statuses] == [(head, "failure", "quality-hooks/gate")]
+    assert [c["head_sha"] for c in fake.check_runs.values()] == [head]
+    assert fake.issue_comments == [] and fake.reviews == []
+
+
+def test_pull_request_target_in_full_mode_refuses_and_posts_nothing(scenario: Scenario) -> None:
+    scenario.commit_head(HEAD)
+    result = scenario.run(scenario.event(), event_name="pull_request_target")
+    assert result.code == 2, result
+    assert "refusing to run on pull_request_target" in result.stdout and "fork-safe pair" in result.stdout
+    assert result.outputs["gate"] == "error"
+    assert scenario.fake.requests == []
+    assert not Path(scenario.tmp / "results.sarif").exists()  # nothing was analysed
+
+
+def test_forced_push_is_judged_against_the_merge_base_with_the_default_branch(scenario: Scenario) -> None:
+    repo = scenario.repo
+    repo.git("checkout", "-q", "-b", "topic")
+    head = scenario.commit_head(HEAD)
+    gone = "d" * 40  # the commit the force-push replaced: not in the clone any more
+    event = event_file(scenario, "push.event.4.json", before=gone, after=head, created=False, forced=True,
+                       ref="refs/heads/topic", repository__default_branch="main")  # fmt: skip
+    result = scenario.run(event, event_name="push")
+    assert result.code == 1, result  # judged (the two new findings), not an error
+    assert result.outputs["gate"] == "failed"
+    assert f"a force-push: judged against the merge base {scenario.base[:12]} with main" in result.summary
+    assert [(s["_sha"], s["state"]) for s in scenario.fake.statuses] == [(head, "failure")]

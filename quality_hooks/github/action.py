@@ -30,7 +30,7 @@ from quality_hooks.github.context import (
     target_for,
 )
 from quality_hooks.github.publish import Outcome, Publisher
-from quality_hooks.github.summary import COMMENT_LIMIT, render_summary
+from quality_hooks.github.summary import COMMENT_LIMIT, escape, render_summary
 from quality_hooks.github.workflow import (
     CommandAnnotation,
     annotation_lines,
@@ -51,6 +51,13 @@ READ_ONLY_NOTE = (
     "The token may not write to this repository (pull requests from forks get a read-only token), so the results "
     "went to workflow-command annotations, this job summary and the exit code. To get the comment, suggestions and "
     "status on fork pull requests, use the fork-safe workflow pair from the Action's README."
+)
+PULL_REQUEST_TARGET_REFUSAL = (
+    "refusing to run on pull_request_target in mode {mode}: that event gives the job a write token (and the "
+    "repository's secrets) while the workspace holds the pull request's code, so nothing of the pull request may "
+    "run there. Use the fork-safe pair instead: mode analyse on pull_request (read-only token, no secrets) and mode "
+    "publish on workflow_run (posts the checked results, never checks out the pull request); see "
+    "action/README.md, 'Forks and permissions'."
 )
 
 
@@ -140,6 +147,7 @@ def analyse(context: RunnerContext, target: Target, inputs: Inputs) -> tuple[Bun
 
     root = git.repo_root(context.workspace)
     notes: list[str] = []
+    target = judged_range(root, target, notes)
     head = git.head_commit(root) or ""
     if head != target.head_sha:
         notes.append(
@@ -192,6 +200,38 @@ def analyse(context: RunnerContext, target: Target, inputs: Inputs) -> tuple[Bun
         notes=notes,
     )
     return bundle, run
+
+
+def judged_range(root: str, target: Target, notes: list[str]) -> Target:
+    """The push's range, or the merge base with the default branch when ``before`` is gone (a force-push).
+
+    After ``git push --force`` the event's ``before`` is no longer an ancestor of the
+    head (often not even fetched): judging against it would fail or judge the wrong
+    lines, so the head is judged against where it left the default branch.
+    """
+    from quality_hooks import git
+
+    if target.kind != "push":
+        return target
+    try:
+        git.git(["merge-base", "--is-ancestor", target.base_sha, target.head_sha], root)
+        reachable = True
+    except git.GitError:
+        reachable = False
+    if reachable and not target.forced:
+        return target
+    why = "a force-push" if target.forced else f"before {target.base_sha[:12]} is not an ancestor of the head"
+    for ref in (f"origin/{target.default_branch}", target.default_branch):
+        try:
+            base = git.merge_base(root, ref, target.head_sha)
+        except git.GitError:
+            continue
+        if base != target.head_sha:
+            notes.append(f"{why}: judged against the merge base {base[:12]} with {target.default_branch}")
+            return dataclasses.replace(target, base_sha=base)
+    parent = git.git(["rev-parse", "--verify", f"{target.head_sha}^"], root).decode().strip()
+    notes.append(f"{why}: no merge base with {target.default_branch} below the head; judged against its parent")
+    return dataclasses.replace(target, base_sha=parent)
 
 
 def error_bundle(context: RunnerContext, target: Target, message: str) -> Bundle:
@@ -401,6 +441,16 @@ def run_publish(context: RunnerContext, inputs: Inputs) -> int:
     return exit_code(bundle)
 
 
+def refuse(context: RunnerContext, message: str) -> int:
+    """Stop before anything is analysed or posted: an error annotation, the outputs and exit code 2."""
+    print(f"::error::{PROG}: {message}", flush=True)
+    write_outputs(
+        context.output_file, {"gate": "error", "new-findings": "0", "score": "", "risk": "", "sarif-file": ""}
+    )
+    write_step_summary(context.summary_file, f"quality-hooks: {escape(message, 2000)}\n")
+    return 2
+
+
 def run(env: Mapping[str, str], argv: Sequence[str] | None) -> int:
     args = build_parser().parse_args(argv)
     inputs = read_inputs(args, env)
@@ -409,6 +459,8 @@ def run(env: Mapping[str, str], argv: Sequence[str] | None) -> int:
     context = runner_context(env, inputs.token)
     if inputs.mode == "publish":
         return run_publish(context, inputs)
+    if context.event_name == "pull_request_target":
+        return refuse(context, PULL_REQUEST_TARGET_REFUSAL.format(mode=inputs.mode))
     target, why = target_for(context)
     if target is None:
         say(why)

@@ -303,7 +303,7 @@ def parse_bundle(data: Any, source: str = "bundle") -> Bundle:
     pr_number = data.get("pr_number")
     return Bundle(
         repository=reader.text(data.get("repository"), "repository", 200, empty=False),
-        event=reader.choice(data.get("event"), "event", ("pull_request", "pull_request_target", "push")),
+        event=reader.choice(data.get("event"), "event", ("pull_request", "push", "merge_group")),
         pr_number=None if pr_number is None else reader.integer(pr_number, "pr_number", 1),
         gate=reader.choice(data.get("gate"), "gate", ("passed", "failed", "error")),
         level=reader.choice(data.get("level", "ok"), "level", ("ok", "warning", "critical")),

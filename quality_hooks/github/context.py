@@ -46,11 +46,14 @@ def switch(value: str, name: str) -> bool:
 class Target:
     """What to judge: a base...head range, for a pull request or a push."""
 
-    kind: str  # "pull_request" or "push"
+    kind: str  # "pull_request", "push" or "merge_group"
     base_sha: str
     head_sha: str
     pr_number: int | None = None
     head_ref: str = ""
+    #: A push whose ``before`` may be gone (``forced: true``): judged against the merge base instead.
+    forced: bool = False
+    default_branch: str = "main"
 
 
 @dataclass
@@ -134,6 +137,19 @@ def target_for(context: RunnerContext) -> tuple[Target | None, str]:
             ),
             "",
         )
+    if name == "merge_group":
+        group = event.get("merge_group")
+        if not isinstance(group, dict):
+            raise ContextError("event payload: merge_group event without a merge_group object")
+        return (
+            Target(
+                kind="merge_group",
+                base_sha=_sha(group.get("base_sha"), "merge_group.base_sha"),
+                head_sha=_sha(group.get("head_sha"), "merge_group.head_sha"),
+                head_ref=str(group.get("head_ref", "")),
+            ),
+            "",
+        )
     if name == "push":
         before, after = event.get("before"), event.get("after")
         if event.get("deleted") or after == NULL_SHA:
@@ -147,7 +163,12 @@ def target_for(context: RunnerContext) -> tuple[Target | None, str]:
                 f"it is checked when a pull request into {default} is opened",
             )
         return Target(
-            kind="push", base_sha=_sha(before, "before"), head_sha=after, head_ref=str(event.get("ref", ""))
+            kind="push",
+            base_sha=_sha(before, "before"),
+            head_sha=after,
+            head_ref=str(event.get("ref", "")),
+            forced=bool(event.get("forced")),
+            default_branch=str(event.get("repository", {}).get("default_branch") or "main"),
         ), ""
     shown = name or "(GITHUB_EVENT_NAME not set)"
-    return None, f"event {shown}: nothing to do (the Action checks pull_request, pull_request_target and push events)"
+    return None, f"event {shown}: nothing to do (the Action checks pull_request, push and merge_group events)"
