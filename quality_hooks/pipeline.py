@@ -16,6 +16,7 @@ from typing import Any
 from quality_hooks import git
 from quality_hooks.analysis.engine import analyse_many, merge_ruff
 from quality_hooks.baseline import Baseline, by_baseline
+from quality_hooks.cache import Cache
 from quality_hooks.config import Config, ConfigFinder
 from quality_hooks.discover import expand_paths
 from quality_hooks.gate import FileChange, judge, overall
@@ -97,12 +98,12 @@ def _disk_bytes(path: str) -> bytes | None:
 
 
 def _score(
-    results: list[FileResult], bases: dict[str, FileResult], change: git.Change | None, notes: list[str]
+    results: list[FileResult], bases: dict[str, FileResult], change: git.Change | None, notes: list[str], cache: Cache
 ) -> dict[str, ModelScores]:
     try:
         from quality_hooks.model import score_results
 
-        scores = score_results(results, bases, change=change)
+        scores = score_results(results, bases, change=change, cache=cache)
     except Exception as exc:  # the gate must still run without a score (ImportError included)
         notes.append(f"quality model unavailable: {exc}")
         return {}
@@ -188,14 +189,17 @@ def run_check(
     use_baseline: bool = True,
     use_model: bool = True,
     cwd: str = ".",
+    cache: Cache | None = None,
 ) -> CheckRun:
     """Analyse and judge; with ``base``/``staged`` only the change is judged.
 
     Each file is judged with its own configuration (``configs``; a single Config judges
     every file, like ``--config``); ``scope``, when given,
     overrides every configuration's. The run's reported scope is that of the configuration
-    where the run starts (the first path, else ``cwd``).
+    where the run starts (the first path, else ``cwd``). ``cache`` (default: none) keeps
+    analyses between runs; with it or without it the results are the same.
     """
+    cache = cache or Cache(None)
     if isinstance(configs, Config):
         configs = ConfigFinder(every=configs)
     change, root, files = _change_and_files(paths, configs, base, staged, cwd)
@@ -203,7 +207,7 @@ def run_check(
     notes: list[str] = []
     rel = {path: git.repo_relative(path, root) for path in files}
     results, bases = _analyse(files, rel, change, config_of)
-    _assign_scores(results, bases, _score(results, bases, change, notes) if use_model else {})
+    _assign_scores(results, bases, _score(results, bases, change, notes, cache) if use_model else {})
     if use_baseline:
         notes += _apply_baselines(results, config_of)
     changes = {path: _file_change(change.files.get(rel[path])) for path in files} if change is not None else {}

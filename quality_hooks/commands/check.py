@@ -6,7 +6,13 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from quality_hooks.commands.common import add_config_argument, config_finder, run_guarded
+from quality_hooks.commands.common import (
+    add_cache_arguments,
+    add_config_argument,
+    config_finder,
+    open_cache,
+    run_guarded,
+)
 from quality_hooks.config import SCOPES
 from quality_hooks.pipeline import run_check
 from quality_hooks.report import FORMATS, ReportOptions, render
@@ -28,11 +34,13 @@ def build_parser(prog: str = "quality-hooks check") -> argparse.ArgumentParser:
     parser.add_argument("--no-model", action="store_true", help="skip the quality model score")
     parser.add_argument("--no-baseline", action="store_true", help="ignore the baseline file")
     add_config_argument(parser)
+    add_cache_arguments(parser)
     return parser
 
 
 def check_and_report(args: argparse.Namespace, paths: Sequence[str], base: str | None, staged: bool) -> int:
     """Run the check and write the report (stdout or ``-o``): ``check`` and the gate hook both end here."""
+    cache = open_cache(args)
     run = run_check(
         paths,
         config_finder(paths, args.config),
@@ -41,7 +49,9 @@ def check_and_report(args: argparse.Namespace, paths: Sequence[str], base: str |
         scope=args.scope,
         use_baseline=not args.no_baseline,
         use_model=not args.no_model,
+        cache=cache,
     )
+    cache.prune_if_due()
     output = render(run, args.format, ReportOptions(show_existing=args.show_existing))
     if args.output:
         with open(args.output, "w", encoding="utf-8") as handle:

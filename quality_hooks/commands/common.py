@@ -8,6 +8,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from quality_hooks.baseline import BaselineError
+from quality_hooks.cache import Cache
 from quality_hooks.config import ConfigError, ConfigFinder
 from quality_hooks.git import GitError
 
@@ -16,6 +17,21 @@ USER_ERRORS: tuple[type[Exception], ...] = (ConfigError, GitError, BaselineError
 
 def add_config_argument(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", metavar="FILE", help="pyproject.toml (or a TOML file with the table's keys) to use")
+
+
+def add_cache_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--cache-dir",
+        metavar="DIR",
+        help="where analyses are kept between runs (default: $QUALITY_HOOKS_CACHE_DIR, "
+        "else $XDG_CACHE_HOME/quality-hooks, else ~/.cache/quality-hooks)",
+    )
+    parser.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
+
+
+def open_cache(args: argparse.Namespace) -> Cache:
+    """The cache ``--cache-dir`` / ``--no-cache`` ask for."""
+    return Cache.open(args.cache_dir, enabled=not args.no_cache)
 
 
 def config_finder(paths: Sequence[str], explicit: str | None) -> ConfigFinder:

@@ -19,6 +19,7 @@ from quality_hooks.model.scorer import change_scores, load_change_model, load_mo
 from quality_hooks.results import ModelScores
 
 if TYPE_CHECKING:
+    from quality_hooks.cache import Cache
     from quality_hooks.git import Change
     from quality_hooks.results import FileResult
 
@@ -77,6 +78,7 @@ def score_results(
     *,
     change: Change | None = None,
     root: str | None = None,
+    cache: Cache | None = None,
 ) -> dict[str, ModelScores]:
     """The models' scores per ``FileResult.path``: the pipeline's entry point, which assigns them.
 
@@ -88,7 +90,8 @@ def score_results(
     version's file score and ``base`` the base version's (``bases``: result path -> the base
     version's analysis, which the gate needs anyway), so the score-drop ratchet compares
     like with like. A local model (``train --local``) scores everything it is used for,
-    whole files included, as before.
+    whole files included, as before. Both versions' file features come from one
+    ruff process and one history pass, kept in ``cache``.
     """
     if not results:
         return {}
@@ -98,14 +101,20 @@ def score_results(
     source = load_model(repo_root).source
     if source.kind == "local":
         return _local_scores(results, bases, change, repo_root, rel)
-    from quality_hooks.model.file_score import score_files
+    from quality_hooks.model.file_score import file_vectors, score_files
 
-    whole = score_files(results, repo_root, rel, note=source.note)
+    new = [r for r in results if r.ok and r.source is not None]
+    base_results = [b for b in bases.values() if b.ok] if change is not None else []
+    vectors = file_vectors([*new, *base_results], rel, repo_root, cache) if new or base_results else []
+    whole = score_files(new, repo_root, rel, note=source.note, vectors=vectors[: len(new)])
     if change is None:
         return {r.path: ModelScores(score=whole.get(r.path)) for r in results}
     scored, _ = _change_scores(results, bases, change, repo_root, rel, change_model=True)
-    base_results = list(bases.values())
-    base_scores = score_files(base_results, repo_root, rel, factors=False, note=source.note) if base_results else {}
+    base_scores = (
+        score_files(base_results, repo_root, rel, factors=False, note=source.note, vectors=vectors[len(new) :])
+        if base_results
+        else {}
+    )
     for path, entry in scored.items():
         entry.whole_file = whole.get(path)
         if path in bases:

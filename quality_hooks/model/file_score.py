@@ -7,23 +7,32 @@ the hook and the PR is the change-risk model's (:mod:`quality_hooks.model.scorer
 
 Features come from :mod:`quality_hooks.model.file_features` (one ``ast``
 parse per file, one ruff run for all files, one ``git log`` for the history),
-the same code mining uses; onnxruntime only, loaded once per process.
+the same code mining uses; onnxruntime only, loaded once per process. A run
+computes the features of every version it scores (new and base) in one go, and
+keeps them in the persistent cache (:mod:`quality_hooks.cache`): a file's static
+features per content, the history per HEAD.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import math
 import os
 from collections.abc import Mapping, Sequence
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 
+from quality_hooks.cache import Cache, blob_id, code_version, digest
 from quality_hooks.git import GitError, git
 from quality_hooks.model.explain import describe
 from quality_hooks.model.file_features import (
     FILE_FEATURE_NAMES,
+    FILE_FEATURE_VERSION,
+    RUFF_NAMES,
+    STATIC_NAMES,
     FileEvent,
     assemble,
     file_events,
@@ -32,12 +41,14 @@ from quality_hooks.model.file_features import (
 )
 from quality_hooks.model.history import is_shallow, log_args, parse_log
 from quality_hooks.model.scorer import Model, ModelError, model_dirs, read_model, risk_to_score
-from quality_hooks.model.static import ruff_counts
+from quality_hooks.model.static import RUFF_IGNORE, RUFF_SELECT, RUFF_TARGET, ruff_counts
 from quality_hooks.results import FileResult, ModelSource, Score
 
 MODEL_FILE = "file-model.onnx"
 FEATURES_FILE = "file-features.json"
 TOP_FACTORS = 3
+#: How far back from HEAD a cached history is looked for (a new commit extends its parent's).
+ANCESTORS_LOOKED_UP = 64
 
 
 @lru_cache(maxsize=1)
@@ -50,39 +61,146 @@ def load_file_model() -> Model:
     raise ModelError("file model not found (looked in " + ", ".join(map(str, model_dirs())) + ")")
 
 
-def file_histories(root: str | None, paths: Sequence[str]) -> tuple[dict[str, list[FileEvent]] | None, int | None]:
+def _ruff_fingerprint() -> str:
+    """Which ruff counts: the binary (path, size, mtime stand in for its version) and the fixed selection."""
+    from quality_hooks.analysis.ruff_runner import find_ruff
+
+    binary = find_ruff() or ""
+    try:
+        info = os.stat(binary)
+        stamp = [binary, info.st_size, info.st_mtime_ns]
+    except OSError:
+        stamp = [binary]
+    return digest(stamp, RUFF_SELECT, RUFF_IGNORE, RUFF_TARGET)
+
+
+def _history_key(head: str) -> str:
+    # A commit id names its whole history, so clones at the same HEAD share the entry.
+    return digest("file-history", FILE_FEATURE_VERSION, code_version(), head)
+
+
+def _encode_events(events: Mapping[str, Sequence[FileEvent]]) -> dict[str, Any]:
+    authors: dict[str, int] = {}
+    paths = {
+        path: [[e.time, authors.setdefault(e.author, len(authors)), e.added, e.deleted, int(e.is_fix)] for e in found]
+        for path, found in events.items()
+    }
+    return {"authors": list(authors), "paths": paths}
+
+
+def _decode_events(value: Mapping[str, Any]) -> dict[str, list[FileEvent]]:
+    authors = value["authors"]
+    return {
+        path: [
+            FileEvent(int(t), str(authors[a]), int(added), int(deleted), bool(fix))
+            for t, a, added, deleted, fix in rows
+        ]
+        for path, rows in value["paths"].items()
+    }
+
+
+def _log_events(root: str, rev: str) -> dict[str, list[FileEvent]]:
+    return file_events(parse_log(git(log_args(rev), root).decode("utf-8", errors="replace")))
+
+
+def file_histories(
+    root: str | None, cache: Cache | None = None
+) -> tuple[dict[str, list[FileEvent]] | None, int | None]:
     """Per repository-relative path, the commits that changed it up to HEAD, and HEAD's commit time.
 
+    One ``git log`` of HEAD's whole history per HEAD, as mining reads it (so a
+    sweep commit counts as a sweep here too); the events are cached per HEAD,
+    and a new HEAD whose ancestor was cached reads only the commits since then.
     ``(None, None)`` outside git, in a shallow clone or without a commit: the
     history is unknown (NaN features), never "no changes".
     """
-    if not root or not paths:
+    if not root:
         return None, None
+    cache = cache or Cache(None)
     try:
         if is_shallow(root):
             return None, None
-        head = git(["log", "-1", "--format=%ct", "HEAD"], root).strip()
-        log = git(log_args("HEAD", paths), root) if head.isdigit() else None
+        recent = git(["rev-list", "--timestamp", f"--max-count={ANCESTORS_LOOKED_UP}", "HEAD"], root).split()
     except GitError:  # no git, no commit yet: the history is unknown
         return None, None
-    if log is None:
+    if len(recent) < 2:
         return None, None
-    return file_events(parse_log(log.decode("utf-8", errors="replace")), paths), int(head)
-
-
-def file_vectors(results: Sequence[FileResult], rel_paths: Mapping[str, str], root: str | None) -> list[list[float]]:
-    """Feature vectors (ordered as FILE_FEATURE_NAMES) of analysed files, from their texts and git history."""
-    texts = {r.path: r.source.raw for r in results if r.source is not None}
+    at_time, head = int(recent[0]), recent[1].decode()
+    cached = cache.get("file-history", _history_key(head))
+    if cached is not None:
+        with contextlib.suppress(KeyError, TypeError, ValueError, IndexError):
+            return _decode_events(cached), at_time
+    events: dict[str, list[FileEvent]] | None = None
     try:
-        ruff: Mapping[str, Mapping[str, int] | None] = ruff_counts(texts, {p: os.path.basename(p) for p in texts})
-    except RuntimeError:
-        ruff = {}
-    rel = [rel_paths.get(r.path, r.path) for r in results]
-    events, at_time = file_histories(root, sorted(set(rel)))
+        for ancestor in (sha.decode() for sha in recent[3::2]):
+            older = cache.get("file-history", _history_key(ancestor))
+            if older is None:
+                continue
+            with contextlib.suppress(KeyError, TypeError, ValueError, IndexError):
+                events = _decode_events(older)
+            if events is not None:
+                for path, found in _log_events(root, f"{ancestor}..{head}").items():
+                    events[path] = [*found, *events.get(path, [])]
+                break
+        if events is None:
+            events = _log_events(root, head)
+    except GitError:
+        return None, None
+    cache.put("file-history", _history_key(head), _encode_events(events))
+    return events, at_time
+
+
+def _static_key(raw: bytes, name: str, ruff: str) -> str:
+    return digest("file-static", FILE_FEATURE_VERSION, code_version(), ruff, blob_id(raw), name)
+
+
+def static_vectors(results: Sequence[FileResult], cache: Cache | None = None) -> list[list[float]]:
+    """:data:`STATIC_NAMES` + :data:`RUFF_NAMES` per result: cached per content, one ruff process for the misses."""
+    cache = cache or Cache(None)
+    ruff_stamp = _ruff_fingerprint() if cache.enabled else ""
+    keys, found, todo = [], {}, {}
+    for result in results:
+        raw = result.source.raw if result.source is not None else b""
+        name = os.path.basename(result.path)
+        key = _static_key(raw, name, ruff_stamp) if cache.enabled else f"{blob_id(raw)}:{name}"
+        keys.append(key)
+        if key in found or key in todo:
+            continue
+        stored = cache.get("file-static", key)
+        if isinstance(stored, list) and len(stored) == len(STATIC_NAMES) + len(RUFF_NAMES):
+            found[key] = [float(v) for v in stored]
+        else:
+            todo[key] = result
+    if todo:
+        try:
+            counts: Mapping[str, Mapping[str, int] | None] = ruff_counts(
+                {k: r.source.raw for k, r in todo.items() if r.source is not None},
+                {k: os.path.basename(r.path) for k, r in todo.items()},
+            )
+            ruff_ok = True
+        except RuntimeError:
+            counts, ruff_ok = {}, False
+        for key, result in todo.items():
+            text = result.source.text if result.source is not None else ""
+            found[key] = static_features(text, counts.get(key))
+            if ruff_ok:  # never remember a count ruff could not give
+                cache.put("file-static", key, found[key])
+    return [found[key] for key in keys]
+
+
+def file_vectors(
+    results: Sequence[FileResult], rel_paths: Mapping[str, str], root: str | None, cache: Cache | None = None
+) -> list[list[float]]:
+    """Feature vectors (ordered as FILE_FEATURE_NAMES) of analysed files, from their texts and git history.
+
+    Give every version a run scores in one call (new and base alike): one ruff
+    process and one history pass serve them all.
+    """
+    statics = static_vectors(results, cache)
+    events, at_time = file_histories(root, cache)
     vectors = []
-    for result, path in zip(results, rel, strict=True):
-        text = result.source.text if result.source is not None else ""
-        static = static_features(text, ruff.get(result.path))
+    for result, static in zip(results, statics, strict=True):
+        path = rel_paths.get(result.path, result.path)
         history = None if events is None else events.get(path, [])
         vectors.append(assemble(static, path, history, at_time or 0))
     return vectors
@@ -117,19 +235,23 @@ def score_files(
     *,
     factors: bool = True,
     note: str | None = None,
+    vectors: Sequence[Sequence[float]] | None = None,
 ) -> dict[str, Score]:
     """Whole-file scores per ``FileResult.path`` of the analysed files (with factors in words unless told not to).
 
     The factor sentences compare each value with the other files of this run
     ("more than 90% of files here") when the run has enough of them, else
-    with the training projects.
+    with the training projects. ``vectors`` are the scorable results' features
+    when the caller computed them already (:func:`file_vectors`, for several calls at once).
     """
     scorable = [r for r in results if r.ok and r.source is not None]
     if not scorable:
         return {}
     model = load_file_model()
     source = dataclasses.replace(model.source, note=note) if note else model.source
-    base = np.asarray(file_vectors(scorable, rel_paths or {}, root), dtype=np.float32)
+    if vectors is None:
+        vectors = file_vectors(scorable, rel_paths or {}, root)
+    base = np.asarray(vectors, dtype=np.float32)
     risks = model.predict(model_input(base))
     if not factors:
         return {
