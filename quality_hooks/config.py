@@ -54,11 +54,17 @@ GATE_THRESHOLDS: dict[str, tuple[Threshold, str, str]] = {
 }
 
 
+#: "Clean as you code" by default: a new finding from these families is critical, so it fails the
+#: gate. QH2xx is our bug-risk group; ruff's Pyflakes (F), syntax errors (E9), pylint errors (PLE)
+#: and bugbear (B) are its correctness families. Readability and style never fail by default.
+DEFAULT_FAIL_RULES = ("QH2", "F", "E9", "PLE", "B")
+
+
 @dataclass
 class GateConfig:
     fail_on: str = "critical"
-    #: Findings with these codes (or prefixes) are critical whatever their severity.
-    fail_rules: list[str] = field(default_factory=list)
+    #: Findings with these codes (or ruff-style prefixes) are critical whatever their severity.
+    fail_rules: list[str] = field(default_factory=lambda: list(DEFAULT_FAIL_RULES))
     thresholds: dict[str, Threshold] = field(
         default_factory=lambda: {name: spec[0] for name, spec in GATE_THRESHOLDS.items()}
     )
@@ -93,6 +99,8 @@ class Config:
     #: so pyupgrade-style findings never suggest syntax the project cannot use.
     python_target: str | None = None
     baseline: str = ".quality-baseline.json"
+    #: One finding per problem: drop ruff's or ours where both flag the same code (analysis/equivalents.py).
+    dedupe: bool = True
     gate: GateConfig = field(default_factory=GateConfig)
 
     def rule_settings(self, path: str) -> tuple[dict[str, list[str]], dict[str, dict[str, Any]]]:
@@ -256,6 +264,7 @@ def parse_config(table: Mapping[str, Any], path: str = "pyproject.toml") -> Conf
         "exclude": lambda v, k: _strings(v, k, where),
         "max-file-size": lambda v, k: _positive_int(v, k, where),
         "ruff": lambda v, k: _bool(v, k, where),
+        "dedupe": lambda v, k: _bool(v, k, where),
         "ruff-select": lambda v, k: _strings(v, k, where),
         "ruff-ignore": lambda v, k: _strings(v, k, where),
         "baseline": lambda v, k: _string(v, k, where),

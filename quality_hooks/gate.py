@@ -90,8 +90,16 @@ def check_threshold(
     )
 
 
+def matches_selector(code: str, selector: str) -> bool:
+    """ruff's prefix rule: ``F`` selects ``F401`` but not ``FURB101``; ``QH2`` selects ``QH201``."""
+    if not code.startswith(selector):
+        return False
+    rest = code[len(selector) :]
+    return not rest or selector[-1:].isdigit() or rest[0].isdigit()
+
+
 def _matches_rule(code: str, selectors: Iterable[str]) -> bool:
-    return any(code.startswith(selector) for selector in selectors)
+    return any(matches_selector(code, selector) for selector in selectors)
 
 
 def assign_scope(result: FileResult, change: FileChange | None, scope: str) -> None:
@@ -157,9 +165,9 @@ def _finding_reasons(result: FileResult, config: Config) -> list[GateReason]:
     """New findings: errors and ``fail-rules`` codes are critical; a count threshold too."""
     new = [f for f in result.findings if f.status == "new"]
     reasons = [
-        GateReason(Level.CRITICAL, "finding", f"line {f.line}: {f.code} {f.message}", f.line)
+        GateReason(Level.CRITICAL, "finding", f"line {f.line}: {f.label} {f.message}", f.line)
         for f in new
-        if f.severity is Severity.ERROR or _matches_rule(f.code, config.gate.fail_rules)
+        if f.severity is Severity.ERROR or any(_matches_rule(code, config.gate.fail_rules) for code in f.codes)
     ]
     serious = sum(1 for f in new if f.severity.rank >= Severity.WARNING.rank)
     reason = check_threshold("max-new-findings", serious, config, "file")
@@ -228,3 +236,53 @@ def overall(results: Sequence[FileResult]) -> GateVerdict:
     level = max((r.gate.level for r in results if r.gate), key=lambda lv: lv.rank, default=Level.OK)
     passed = all(r.gate.passed for r in results if r.gate)
     return GateVerdict(level=level, passed=passed, reasons=reasons)
+
+
+def _toml(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return f'"{value}"'
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_toml(item) for item in value) + "]"
+    if isinstance(value, float):
+        return _fmt(value)
+    return str(value)
+
+
+def _threshold_toml(threshold: Threshold) -> str:
+    levels = (("warning", threshold.warning), ("critical", threshold.critical))
+    shown = [f"{name} = {_fmt(limit)}" for name, limit in levels if limit is not None]
+    return "{ " + ", ".join(shown) + " }" if shown else "off"
+
+
+def describe_settings(config: Config, path: str) -> list[str]:
+    """The gate in force for ``path``, as TOML a user could paste, with where it came from.
+
+    ``quality-hooks check --show-settings PATH`` prints it, so "why did (or didn't) this fail?"
+    starts from the settings actually used, defaults included.
+    """
+    source = config.path or "defaults (no [tool.quality-hooks] table above this path)"
+    lines = [f"# effective settings for {path}", f"# from: {source}", "[tool.quality-hooks]"]
+    for key, value in (
+        ("ruff", config.ruff),
+        ("ruff-select", config.ruff_select),
+        ("ruff-ignore", config.ruff_ignore),
+        ("dedupe", config.dedupe),
+        ("select", config.select),
+        ("ignore", config.ignore),
+        ("baseline", config.baseline),
+    ):
+        lines.append(f"{key} = {_toml(value)}")
+    gate = config.gate
+    lines += [
+        "",
+        "[tool.quality-hooks.gate]",
+        f"fail-on = {_toml(gate.fail_on)}",
+        f"scope = {_toml(gate.scope)}  # with --base/--staged or in the hook; a plain check judges everything",
+        f"fail-rules = {_toml(gate.fail_rules)}  # a new finding with these codes is critical",
+    ]
+    for name, (_, _, what) in GATE_THRESHOLDS.items():
+        shown = _threshold_toml(gate.thresholds[name])
+        lines.append(f"{name} = {shown}  # {what}" if shown != "off" else f"# {name}: off  ({what})")
+    return lines

@@ -74,7 +74,7 @@ class _Ruff:
             groups.setdefault(_ruff_settings(config), (config, []))[1].append(path)
         self.runs = [RuffRun.start(paths, config) for config, paths in groups.values()]
 
-    def merge(self, results: Sequence[FileResult]) -> None:
+    def merge(self, results: Sequence[FileResult], config_of: dict[str, Config]) -> None:
         try:
             analysable = [r for r in results if r.ok and r.source is not None]
             to_copy = {v: k for k, v in self.back.items()}
@@ -83,7 +83,9 @@ class _Ruff:
                 absolute = os.path.abspath(result.path)
                 texts[to_copy.get(absolute, absolute)] = result.source.text if result.source else ""
             found = {path: findings for run in self.runs for path, findings in run.results(texts).items()}
-            merge_ruff(analysable, {self.back.get(k, k): v for k, v in found.items()})
+            merge_ruff(
+                analysable, {self.back.get(k, k): v for k, v in found.items()}, lambda path: config_of[path].dedupe
+            )
         finally:
             if self.tmpdir:
                 shutil.rmtree(self.tmpdir, ignore_errors=True)
@@ -149,7 +151,7 @@ def _analyse(
         if result.source is not None:
             result.source.path = result.path
     if ruff is not None:
-        ruff.merge(results)
+        ruff.merge(results, {path: config for path, _, config in jobs})
     return results, base_results
 
 

@@ -63,10 +63,23 @@ class Finding:
     fingerprint: str = ""
     #: Filled by the gate: "new", "existing" (outside the change) or "baseline".
     status: str = "new"
+    #: Codes of the other tool's findings for this same problem, folded into this one (``QH201 (B006)``).
+    also: list[str] = field(default_factory=list)
+
+    @property
+    def codes(self) -> list[str]:
+        """This finding's code and those folded into it: what suppressions and ``fail-rules`` match."""
+        return [self.code, *self.also]
+
+    @property
+    def label(self) -> str:
+        """``QH201`` or, with a folded duplicate, ``QH201 (B006)``: how reports name the finding."""
+        return f"{self.code} ({', '.join(self.also)})" if self.also else self.code
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "code": self.code,
+            "also": list(self.also),
             "message": self.message,
             "line": self.line,
             "column": self.column,

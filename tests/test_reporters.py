@@ -23,7 +23,9 @@ def test_every_format_renders_the_same_run(tmp_path: Path) -> None:
     assert {"QH201", "QH204"} <= codes
     text = reports["text"].splitlines()
     assert text[0] == "note: a note for the reader" and text[-1].startswith("quality gate ")
-    assert all(f"{source}:" in line for line in text[1:] if " QH" in line)
+    # Finding lines name the file; the gate's reason lines below the file's summary are indented.
+    assert all(f"{source}:" in line for line in text[1:] if " QH" in line and not line.startswith("  "))
+    assert "  critical: line 4: QH201 (B006) Mutable default for `b`" in reports["text"]
     report = json.loads(reports["json"])
     assert report["context"]["notes"] == ["a note for the reader"]
     assert {f["code"] for f in report["files"][0]["findings"]} == codes

@@ -7,7 +7,7 @@ This is the only place that reads and parses; everything downstream gets a
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
 import libcst as cst
 from libcst.metadata import MetadataWrapper
@@ -128,13 +128,24 @@ def analyse_paths(paths: Sequence[str], config: Config, *, with_ruff: bool | Non
     ruff = RuffRun.start(paths, config) if use_ruff and paths else None
     results = analyse_many([(path, None, config) for path in paths])
     if ruff is not None:
-        merge_ruff(results, ruff.results())
+        merge_ruff(results, ruff.results(), lambda _: config.dedupe)
     return results
 
 
-def merge_ruff(results: Iterable[FileResult], by_path: Mapping[str, list[Finding]]) -> None:
-    """Fold ruff's diagnostics into each file's findings, keeping line order."""
+def merge_ruff(
+    results: Iterable[FileResult],
+    by_path: Mapping[str, list[Finding]],
+    dedupe_for: Callable[[str], bool] = lambda _: True,
+) -> None:
+    """Fold ruff's diagnostics into each file's findings, keeping line order.
+
+    Where ``dedupe_for(path)`` (the file's ``dedupe`` setting), a ruff finding and ours for the
+    same problem at the same place become one (:mod:`quality_hooks.analysis.dedupe`).
+    """
+    from quality_hooks.analysis.dedupe import dedupe
+
     for result in results:
         extra = by_path.get(os.path.abspath(result.path), [])
         if extra and result.ok:
-            result.findings = sorted([*result.findings, *extra], key=lambda f: (f.line, f.column, f.code))
+            merged = sorted([*result.findings, *extra], key=lambda f: (f.line, f.column, f.code))
+            result.findings = dedupe(merged) if dedupe_for(result.path) else merged

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
 
+from quality_hooks.gate import matches_selector
+
 #: Which finding de-duplication keeps when QH and ruff report one problem at one place.
 Keep = Literal["qh", "ruff"]
 
@@ -158,6 +160,25 @@ def qh_code_for(external: str) -> str | None:
     return codes[0] if len(codes) == 1 else None
 
 
+@lru_cache(maxsize=1)
 def ruff_pairs() -> dict[str, str]:
     """ruff code -> the QH code reporting the same problem (what de-duplication compares)."""
     return {ruff: entry.qh for entry in EQUIVALENTS.values() for ruff in entry.ruff}
+
+
+#: ruff's correctness families (the gate's default ``fail-rules`` minus our own QH2): reported as bug-risk.
+RUFF_BUG_RISK = ("F", "E9", "PLE", "B")
+
+
+def group_of(code: str) -> str:
+    """The QH group a finding belongs to, ruff's included: a paired code takes its QH rule's group.
+
+    Unpaired ruff codes from the correctness families (:data:`RUFF_BUG_RISK`) are ``bug-risk``,
+    any other ruff code ``readability``.
+    """
+    from quality_hooks.analysis.rules import all_rules
+
+    rule = all_rules().get(code) or all_rules().get(ruff_pairs().get(code, ""))
+    if rule is not None:
+        return rule.GROUP
+    return "bug-risk" if any(matches_selector(code, family) for family in RUFF_BUG_RISK) else "readability"

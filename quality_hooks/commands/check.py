@@ -33,6 +33,11 @@ def build_parser(prog: str = "quality-hooks check") -> argparse.ArgumentParser:
     parser.add_argument("--show-existing", action="store_true", help="also list findings outside the scope")
     parser.add_argument("--no-model", action="store_true", help="skip the quality model score")
     parser.add_argument("--no-baseline", action="store_true", help="ignore the baseline file")
+    parser.add_argument(
+        "--show-settings",
+        action="store_true",
+        help="print the effective settings and gate for the first path (defaults included) and exit",
+    )
     add_config_argument(parser)
     add_cache_arguments(parser)
     return parser
@@ -61,7 +66,17 @@ def check_and_report(args: argparse.Namespace, paths: Sequence[str], base: str |
     return 0 if run.verdict.passed else 1
 
 
+def show_settings(args: argparse.Namespace) -> int:
+    from quality_hooks.gate import describe_settings
+
+    path = args.paths[0] if args.paths else "."
+    print("\n".join(describe_settings(config_finder([path], args.config).for_path(path), path)))
+    return 0
+
+
 def execute(args: argparse.Namespace) -> int:
+    if args.show_settings:
+        return show_settings(args)
     paths = list(args.paths)
     if not paths and args.base is None and not args.staged:
         paths = ["."]

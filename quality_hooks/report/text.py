@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from quality_hooks.results import FileResult
+from quality_hooks.results import FileResult, GateVerdict
 
 if TYPE_CHECKING:
     from quality_hooks.pipeline import CheckRun
@@ -19,7 +21,7 @@ def render_file(result: FileResult, show_existing: bool = False) -> list[str]:
         if finding.status != "new" and not show_existing:
             continue
         marker = "" if finding.status == "new" else f" [{finding.status}]"
-        lines.append(f"{result.path}:{finding.line}:{finding.column}: {finding.code} {finding.message}{marker}")
+        lines.append(f"{result.path}:{finding.line}:{finding.column}: {finding.label} {finding.message}{marker}")
     return lines
 
 
@@ -65,12 +67,42 @@ def render(run: CheckRun, options: ReportOptions) -> str:
             # The top factors of the shown number (the change risk for a change, else the file score), in words.
             out.append("  why: " + "; ".join(str(f.get("text") or f.get("feature")) for f in result.score.factors))
         if result.gate is not None:
-            for reason in result.gate.reasons:
-                if reason.check not in ("finding", "analysis"):
-                    out.append(f"  {reason.level.value}: {reason.message}")
+            out += [
+                f"  {reason.level.value}: {reason.message}"
+                for reason in result.gate.reasons
+                if reason.check != "analysis"
+            ]
         out += [f"  improved: {improvement}" for improvement in result.improvements]
-    status = "passed" if verdict.passed else "failed"
-    out.append(
-        f"quality gate {status} ({len(results)} file{'s' if len(results) != 1 else ''}, level {verdict.level.value})"
-    )
+    out.append(totals_line(results, options.show_existing))
+    out.append(verdict_line(results, verdict))
     return "\n".join([*(f"note: {note}" for note in run.notes), *out])
+
+
+def totals_line(results: Sequence[FileResult], show_existing: bool = False) -> str:
+    """``12 findings (3 bug-risk, 9 readability); 7 fixable with quality-hooks fix`` over the listed findings.
+
+    Fixable counts only what ``quality-hooks fix`` applies (our own fixes; ruff's are never applied).
+    """
+    from quality_hooks.analysis.equivalents import group_of
+    from quality_hooks.analysis.rules.base import GROUPS
+
+    listed = [f for r in results for f in r.findings if show_existing or f.status == "new"]
+    groups = Counter(group_of(f.code) for f in listed)
+    parts = [f"{groups[group]} {group}" for group in GROUPS if groups[group]]
+    fixable = sum(1 for f in listed if f.fixable and f.source == "quality-hooks")
+    noun = "finding" if len(listed) == 1 else "findings"
+    text = f"{len(listed)} {noun}" + (f" ({', '.join(parts)})" if parts else "")
+    return text + (f"; {fixable} fixable with quality-hooks fix" if fixable else "")
+
+
+def verdict_line(results: Sequence[FileResult], verdict: GateVerdict) -> str:
+    """The verdict, and when it failed the one reason that failed it first (``path:line: why``)."""
+    files = f"{len(results)} file{'s' if len(results) != 1 else ''}"
+    if verdict.passed:
+        return f"quality gate passed ({files}, level {verdict.level.value})"
+    for result in results:
+        if result.gate is None or result.gate.passed:
+            continue
+        first = next(r for r in result.gate.reasons if r.level is result.gate.level)
+        return f"quality gate failed ({files}, level {verdict.level.value}): {result.path}: {first.message}"
+    return f"quality gate failed ({files}, level {verdict.level.value})"
