@@ -76,6 +76,17 @@ def blob_id(data: bytes) -> str:
     return hashlib.sha1(b"blob %d\0" % len(data) + data, usedforsecurity=False).hexdigest()
 
 
+def binary_stamp(path: str | None) -> list[object]:
+    """An executable's path, size and modification time: its version, without running it."""
+    if not path:
+        return []
+    try:
+        info = os.stat(path)
+    except OSError:
+        return [path]
+    return [path, info.st_size, info.st_mtime_ns]
+
+
 @lru_cache(maxsize=1)
 def code_version() -> str:
     """The tool's version and a fingerprint of its installed code (an editable checkout changes it on every edit)."""

@@ -26,6 +26,7 @@ CORE_COMMANDS = {
     "fix": ("quality_hooks.commands.fix:main", "apply every safe auto-fix"),
     "rules": ("quality_hooks.commands.rules:main", "list every rule"),
     "baseline": ("quality_hooks.commands.baseline:main", "record today's findings as the baseline"),
+    "cache": ("quality_hooks.commands.cache:main", "show (info) or empty (clear) the analysis cache"),
 }
 COMMANDS = {**CORE_COMMANDS, **EXTERNAL_COMMANDS}
 

@@ -16,6 +16,7 @@ from functools import lru_cache
 from typing import Any
 
 from quality_hooks import git
+from quality_hooks.choices import SCOPES
 from quality_hooks.results import Severity
 
 if sys.version_info >= (3, 11):
@@ -25,7 +26,6 @@ else:  # pragma: no cover - Python 3.10
 
 _RULE_CODE = re.compile(r"^[A-Z]{1,5}[0-9]{0,4}$")
 #: Which findings can fail the gate; the one list the config, the CLI and the Action accept.
-SCOPES = ("changed-lines", "changed-files", "all")
 LEVELS = ("warning", "critical")
 
 

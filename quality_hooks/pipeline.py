@@ -6,6 +6,8 @@ same change gets the same verdict wherever it is judged.
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import os
 import shutil
 import tempfile
@@ -14,13 +16,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from quality_hooks import git
-from quality_hooks.analysis.engine import analyse_many, merge_ruff
+from quality_hooks.analysis.stored import analyse_stored, finding_from
 from quality_hooks.baseline import Baseline, by_baseline
-from quality_hooks.cache import Cache
+from quality_hooks.cache import Cache, binary_stamp, blob_id, code_version, digest
 from quality_hooks.config import Config, ConfigFinder
 from quality_hooks.discover import expand_paths
 from quality_hooks.gate import FileChange, judge, overall
-from quality_hooks.results import BaseVersion, ChangeSummary, FileResult, GateVerdict, ModelScores
+from quality_hooks.results import BaseVersion, ChangeSummary, FileResult, Finding, GateVerdict, ModelScores
 
 
 @dataclass
@@ -32,6 +34,8 @@ class CheckRun:
     notes: list[str] = field(default_factory=list)
     #: The git change judged (None for a whole-tree check), for consumers such as the Action.
     change: git.Change | None = None
+    #: False when a tool failed (ruff): the report lacks what it would have said, so it is not cached.
+    complete: bool = True
 
 
 def _file_change(changed: git.ChangedFile | None) -> FileChange:
@@ -48,22 +52,44 @@ def _ruff_settings(config: Config) -> tuple[tuple[str, ...], tuple[str, ...], st
     return tuple(config.ruff_select), tuple(config.ruff_ignore), config.python_target
 
 
+def _ruff_key(path: str, data: bytes, config: Config) -> str:
+    """What decides ruff's findings in a file: its bytes and path, the settings, ruff itself and our code."""
+    from quality_hooks.analysis.ruff_runner import find_ruff
+
+    return digest("ruff", code_version(), binary_stamp(find_ruff()), _ruff_settings(config),
+                  os.path.abspath(path), blob_id(data))  # fmt: skip
+
+
 class _Ruff:
     """ruff for all files, started before our own analysis so the two overlap.
 
     One process per distinct ruff setting among the files' configurations (normally one).
     Content that is not what is on disk (a partially staged file) goes to ruff through a
-    temporary copy.
+    temporary copy. Files whose findings are in the cache are not given to ruff at all.
     """
 
-    def __init__(self, jobs: Sequence[tuple[str, bytes | None, Config]]) -> None:
+    def __init__(self, jobs: Sequence[tuple[str, bytes | None, Config]], cache: Cache) -> None:
         from quality_hooks.analysis.ruff_runner import RuffRun
 
+        self.cache = cache
         self.tmpdir: str | None = None
         self.back: dict[str, str] = {}
+        #: Findings read from the cache, and the keys to store the others under, by absolute path.
+        self.stored: dict[str, list[Finding]] = {}
+        self.keys: dict[str, str] = {}
         groups: dict[tuple[tuple[str, ...], tuple[str, ...], str | None], tuple[Config, list[str]]] = {}
         for index, (path, raw, config) in enumerate(jobs):
-            if raw is not None and _disk_bytes(path) != raw:
+            disk = _disk_bytes(path)
+            data = raw if raw is not None else disk
+            if cache.enabled and data is not None:
+                key = _ruff_key(path, data, config)
+                hit = cache.get("ruff", key)
+                if isinstance(hit, list):
+                    with contextlib.suppress(KeyError, TypeError, ValueError):
+                        self.stored[os.path.abspath(path)] = [finding_from(f) for f in hit]
+                        continue
+                self.keys[os.path.abspath(path)] = key
+            if raw is not None and disk != raw:
                 self.tmpdir = self.tmpdir or tempfile.mkdtemp(prefix="quality-hooks-ruff-")
                 copy = os.path.join(self.tmpdir, str(index), os.path.basename(path))
                 os.makedirs(os.path.dirname(copy))
@@ -73,8 +99,11 @@ class _Ruff:
                 path = copy
             groups.setdefault(_ruff_settings(config), (config, []))[1].append(path)
         self.runs = [RuffRun.start(paths, config) for config, paths in groups.values()]
+        self.failed = False
 
     def merge(self, results: Sequence[FileResult], config_of: dict[str, Config]) -> None:
+        from quality_hooks.analysis.ruff_runner import merge_ruff
+
         try:
             analysable = [r for r in results if r.ok and r.source is not None]
             to_copy = {v: k for k, v in self.back.items()}
@@ -83,9 +112,12 @@ class _Ruff:
                 absolute = os.path.abspath(result.path)
                 texts[to_copy.get(absolute, absolute)] = result.source.text if result.source else ""
             found = {path: findings for run in self.runs for path, findings in run.results(texts).items()}
-            merge_ruff(
-                analysable, {self.back.get(k, k): v for k, v in found.items()}, lambda path: config_of[path].dedupe
-            )
+            ran = {self.back.get(k, k): v for k, v in found.items()}
+            self.failed = any(run.failed for run in self.runs)
+            if not self.failed:  # never remember what a failed ruff did not say
+                for path, key in self.keys.items():
+                    self.cache.put("ruff", key, [dataclasses.asdict(f) for f in ran.get(path, [])])
+            merge_ruff(analysable, {**ran, **self.stored}, lambda path: config_of[path].dedupe)
         finally:
             if self.tmpdir:
                 shutil.rmtree(self.tmpdir, ignore_errors=True)
@@ -130,9 +162,12 @@ def _change_and_files(
 
 
 def _analyse(
-    files: list[str], rel: dict[str, str], change: git.Change | None, config_of: dict[str, Config]
-) -> tuple[list[FileResult], dict[str, FileResult]]:
-    """New versions (staged blobs or disk), base versions from git (by path), ruff alongside."""
+    files: list[str], rel: dict[str, str], change: git.Change | None, config_of: dict[str, Config], cache: Cache
+) -> tuple[list[FileResult], dict[str, FileResult], bool]:
+    """New versions (staged blobs or disk), base versions from git (by path), ruff alongside; through the cache.
+
+    The last value is False when ruff failed.
+    """
     staged_blobs = {}
     if change is not None and change.staged:
         staged_blobs = git.read_blobs(change.root, [f":{rel[p]}" for p in files])
@@ -143,8 +178,8 @@ def _analyse(
         (path, bases[rel[path]], config_of[path]) for path in files if rel[path] in bases
     ]
     with_ruff = [job for job in jobs if job[2].ruff and os.path.isfile(job[0])]
-    ruff = _Ruff(with_ruff) if with_ruff else None
-    analysed = analyse_many(jobs + base_jobs)
+    ruff = _Ruff(with_ruff, cache) if with_ruff else None
+    analysed = analyse_stored(jobs + base_jobs, cache)
     results = analysed[: len(jobs)]
     base_results = {job[0]: base for job, base in zip(base_jobs, analysed[len(jobs) :], strict=True) if base.ok}
     for result in results:
@@ -152,7 +187,7 @@ def _analyse(
             result.source.path = result.path
     if ruff is not None:
         ruff.merge(results, {path: config for path, _, config in jobs})
-    return results, base_results
+    return results, base_results, ruff is None or not ruff.failed
 
 
 def _change_summary(file_change: FileChange) -> ChangeSummary:
@@ -208,7 +243,7 @@ def run_check(
     config_of = {path: configs.for_path(path) for path in files}
     notes: list[str] = []
     rel = {path: git.repo_relative(path, root) for path in files}
-    results, bases = _analyse(files, rel, change, config_of)
+    results, bases, complete = _analyse(files, rel, change, config_of, cache)
     _assign_scores(results, bases, _score(results, bases, change, notes, cache) if use_model else {})
     if use_baseline:
         notes += _apply_baselines(results, config_of)
@@ -227,4 +262,4 @@ def run_check(
         "base_commit": change.base_commit if change else None,
         "staged": staged,
     }
-    return CheckRun(results, overall(results), run_scope, context, notes, change)
+    return CheckRun(results, overall(results), run_scope, context, notes, change, complete)

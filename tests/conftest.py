@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -10,6 +13,11 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
+
+# The commands the tests run keep their analysis cache here, not in the user's ~/.cache (removed at exit).
+if "QUALITY_HOOKS_CACHE_DIR" not in os.environ:
+    os.environ["QUALITY_HOOKS_CACHE_DIR"] = tempfile.mkdtemp(prefix="quality-hooks-test-cache-")
+    atexit.register(shutil.rmtree, os.environ["QUALITY_HOOKS_CACHE_DIR"], True)
 
 
 def run_cli(

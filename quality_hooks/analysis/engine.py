@@ -7,7 +7,7 @@ This is the only place that reads and parses; everything downstream gets a
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Sequence
 
 import libcst as cst
 from libcst.metadata import MetadataWrapper
@@ -18,7 +18,7 @@ from quality_hooks.analysis.parse import parse_module
 from quality_hooks.analysis.rules.runner import RuleRun, run_rules
 from quality_hooks.analysis.selection import enabled_rules
 from quality_hooks.config import Config
-from quality_hooks.results import FileResult, Finding
+from quality_hooks.results import FileResult
 from quality_hooks.source import SourceError, SourceFile, decode_source, read_source
 
 
@@ -122,7 +122,7 @@ def analyse_many(jobs: Sequence[tuple[str, bytes | None, Config]]) -> list[FileR
 
 def analyse_paths(paths: Sequence[str], config: Config, *, with_ruff: bool | None = None) -> list[FileResult]:
     """Analyse many files; ruff runs once for all of them, alongside."""
-    from quality_hooks.analysis.ruff_runner import RuffRun
+    from quality_hooks.analysis.ruff_runner import RuffRun, merge_ruff
 
     use_ruff = config.ruff if with_ruff is None else with_ruff
     ruff = RuffRun.start(paths, config) if use_ruff and paths else None
@@ -130,22 +130,3 @@ def analyse_paths(paths: Sequence[str], config: Config, *, with_ruff: bool | Non
     if ruff is not None:
         merge_ruff(results, ruff.results(), lambda _: config.dedupe)
     return results
-
-
-def merge_ruff(
-    results: Iterable[FileResult],
-    by_path: Mapping[str, list[Finding]],
-    dedupe_for: Callable[[str], bool] = lambda _: True,
-) -> None:
-    """Fold ruff's diagnostics into each file's findings, keeping line order.
-
-    Where ``dedupe_for(path)`` (the file's ``dedupe`` setting), a ruff finding and ours for the
-    same problem at the same place become one (:mod:`quality_hooks.analysis.dedupe`).
-    """
-    from quality_hooks.analysis.dedupe import dedupe
-
-    for result in results:
-        extra = by_path.get(os.path.abspath(result.path), [])
-        if extra and result.ok:
-            merged = sorted([*result.findings, *extra], key=lambda f: (f.line, f.column, f.code))
-            result.findings = dedupe(merged) if dedupe_for(result.path) else merged

@@ -17,13 +17,12 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from quality_hooks.analysis.rules.runner import fingerprint, is_suppressed, suppressions
 from quality_hooks.config import Config
-from quality_hooks.results import Finding, Severity
+from quality_hooks.results import FileResult, Finding, Severity
 from quality_hooks.source import SourceError, read_source
 
 #: Set to a ruff executable to use instead of the one installed with ours.
@@ -173,6 +172,9 @@ class RuffRun:
         return [item for item in data if isinstance(item, dict)]
 
     def _findings(self, diagnostics: list[dict[str, Any]], texts: Mapping[str, str]) -> dict[str, list[Finding]]:
+        # Here, not at the top: a run whose ruff findings all come from the cache never loads LibCST.
+        from quality_hooks.analysis.rules.runner import fingerprint, is_suppressed, suppressions
+
         canonical = {}
         for path in self.paths:
             absolute = os.path.abspath(path)
@@ -227,3 +229,22 @@ def _read(path: str) -> str:
         return read_source(path).text
     except SourceError:
         return ""
+
+
+def merge_ruff(
+    results: Iterable[FileResult],
+    by_path: Mapping[str, list[Finding]],
+    dedupe_for: Callable[[str], bool] = lambda _: True,
+) -> None:
+    """Fold ruff's diagnostics (by absolute path) into each file's findings, keeping line order.
+
+    Where ``dedupe_for(path)`` (the file's ``dedupe`` setting), a ruff finding and ours for the
+    same problem at the same place become one (:mod:`quality_hooks.analysis.dedupe`).
+    """
+    from quality_hooks.analysis.dedupe import dedupe
+
+    for result in results:
+        extra = by_path.get(os.path.abspath(result.path), [])
+        if extra and result.ok:
+            merged = sorted([*result.findings, *extra], key=lambda f: (f.line, f.column, f.code))
+            result.findings = dedupe(merged) if dedupe_for(result.path) else merged

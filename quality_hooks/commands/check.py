@@ -6,6 +6,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+from quality_hooks.choices import FORMATS, SCOPES
 from quality_hooks.commands.common import (
     add_cache_arguments,
     add_config_argument,
@@ -13,9 +14,6 @@ from quality_hooks.commands.common import (
     open_cache,
     run_guarded,
 )
-from quality_hooks.config import SCOPES
-from quality_hooks.pipeline import run_check
-from quality_hooks.report import FORMATS, ReportOptions, render
 
 
 def build_parser(prog: str = "quality-hooks check") -> argparse.ArgumentParser:
@@ -45,25 +43,40 @@ def build_parser(prog: str = "quality-hooks check") -> argparse.ArgumentParser:
 
 def check_and_report(args: argparse.Namespace, paths: Sequence[str], base: str | None, staged: bool) -> int:
     """Run the check and write the report (stdout or ``-o``): ``check`` and the gate hook both end here."""
+    from quality_hooks import rerun  # here, not at the top: ``--help`` stays instant
+
     cache = open_cache(args)
-    run = run_check(
-        paths,
-        config_finder(paths, args.config),
-        base=base,
-        staged=staged,
-        scope=args.scope,
-        use_baseline=not args.no_baseline,
-        use_model=not args.no_model,
-        cache=cache,
-    )
-    cache.prune_if_due()
-    output = render(run, args.format, ReportOptions(show_existing=args.show_existing))
+    configs = config_finder(paths, args.config)
+    options = [args.format, args.show_existing, args.scope, args.no_model, args.no_baseline, args.config, list(paths)]
+    # The hook's staged change can be answered from an earlier identical run (see quality_hooks.rerun).
+    key = rerun.report_key(options, paths, configs) if staged and base is None and cache.enabled else None
+    found = rerun.lookup(cache, key)
+    if found is None:
+        from quality_hooks.pipeline import run_check
+        from quality_hooks.report import ReportOptions, render
+
+        run = run_check(
+            paths,
+            configs,
+            base=base,
+            staged=staged,
+            scope=args.scope,
+            use_baseline=not args.no_baseline,
+            use_model=not args.no_model,
+            cache=cache,
+        )
+        output, passed = render(run, args.format, ReportOptions(show_existing=args.show_existing)), run.verdict.passed
+        if run.complete and key is not None and rerun.report_key(options, paths, configs) == key:
+            rerun.store(cache, key, output, passed)  # unless something changed while we ran
+        cache.prune_if_due()
+    else:
+        output, passed = found
     if args.output:
         with open(args.output, "w", encoding="utf-8") as handle:
             handle.write(output + "\n")
     else:
         sys.stdout.write(output + "\n")
-    return 0 if run.verdict.passed else 1
+    return 0 if passed else 1
 
 
 def show_settings(args: argparse.Namespace) -> int:

@@ -6,13 +6,20 @@ import argparse
 import os
 import sys
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
-from quality_hooks.baseline import BaselineError
-from quality_hooks.cache import Cache
-from quality_hooks.config import ConfigError, ConfigFinder
-from quality_hooks.git import GitError
+if TYPE_CHECKING:  # imported where used: a command's ``--help`` loads none of them
+    from quality_hooks.cache import Cache
+    from quality_hooks.config import ConfigFinder
 
-USER_ERRORS: tuple[type[Exception], ...] = (ConfigError, GitError, BaselineError)
+
+def user_errors() -> tuple[type[Exception], ...]:
+    """The exceptions that are the user's to fix (one line, exit 2), not ours."""
+    from quality_hooks.baseline import BaselineError
+    from quality_hooks.config import ConfigError
+    from quality_hooks.git import GitError
+
+    return (ConfigError, GitError, BaselineError)
 
 
 def add_config_argument(parser: argparse.ArgumentParser) -> None:
@@ -31,19 +38,24 @@ def add_cache_arguments(parser: argparse.ArgumentParser) -> None:
 
 def open_cache(args: argparse.Namespace) -> Cache:
     """The cache ``--cache-dir`` / ``--no-cache`` ask for."""
+    from quality_hooks.cache import Cache
+
     return Cache.open(args.cache_dir, enabled=not args.no_cache)
 
 
 def config_finder(paths: Sequence[str], explicit: str | None) -> ConfigFinder:
     """Each file's own configuration, or ``--config FILE`` for all; outside git, defaults start at the first path."""
+    from quality_hooks.config import ConfigFinder
+
     return ConfigFinder(explicit, start=paths[0] if paths else ".")
 
 
 def run_guarded(prog: str, body: Callable[[], int]) -> int:
     """Turn user errors into one line on stderr and exit code 2, never a traceback."""
+    errors = user_errors()
     try:
         return body()
-    except USER_ERRORS as exc:
+    except errors as exc:
         print(f"{prog}: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -8,7 +8,6 @@ from collections.abc import Sequence
 
 from quality_hooks.commands.common import add_config_argument, config_finder, run_guarded
 from quality_hooks.discover import expand_paths
-from quality_hooks.fix import fix_source
 from quality_hooks.source import SourceError, read_source, write_atomic
 
 
@@ -22,6 +21,8 @@ def build_parser(prog: str = "quality-hooks fix") -> argparse.ArgumentParser:
 
 def fix_paths(paths: Sequence[str], explicit_config: str | None, diff: bool) -> int:
     """Fix each file on its own; one bad file never stops the others."""
+    from quality_hooks.fix import fix_source  # LibCST: not for ``--help``
+
     changed = 0
     configs = config_finder(paths, explicit_config)
     for path in expand_paths(paths, configs):

@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from quality_hooks.config import SCOPES
+from quality_hooks.choices import SCOPES
 from quality_hooks.github import retry
 from quality_hooks.github.bundle import Bundle, BundleError, annotations_for, file_summary, load_bundle
 from quality_hooks.github.context import (
@@ -474,9 +474,9 @@ def run(env: Mapping[str, str], argv: Sequence[str] | None) -> int:
     try:
         bundle, run = analyse(context, target, inputs)
     except Exception as exc:  # user errors (config, git) and crashes alike: report, set the status, exit 2
-        from quality_hooks.commands.common import USER_ERRORS
+        from quality_hooks.commands.common import user_errors
 
-        message = str(exc) if isinstance(exc, USER_ERRORS) else f"internal error: {type(exc).__name__}: {exc}"
+        message = str(exc) if isinstance(exc, user_errors()) else f"internal error: {type(exc).__name__}: {exc}"
         print(f"::error::{PROG}: {message}", flush=True)
         bundle = error_bundle(context, target, message)
     notes: list[str] = []

@@ -13,11 +13,12 @@ from collections.abc import Sequence
 
 from quality_hooks.commands.check import build_parser, check_and_report
 from quality_hooks.commands.common import run_guarded
-from quality_hooks.git import GitError, repo_root
 
 
 def execute(args: argparse.Namespace) -> int:
     """``check`` on the files passed, with the change the hook judges: the staged one, or CI's range."""
+    from quality_hooks.git import GitError, repo_root
+
     if not args.paths:
         return 0
     # `pre-commit run --from-ref A --to-ref B` (how CI runs hooks) judges A...B.

@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from quality_hooks.cache import Cache, blob_id, code_version, digest
+from quality_hooks.cache import Cache, binary_stamp, blob_id, code_version, digest
 from quality_hooks.git import GitError, git
 from quality_hooks.model.explain import describe
 from quality_hooks.model.file_features import (
@@ -62,16 +62,10 @@ def load_file_model() -> Model:
 
 
 def _ruff_fingerprint() -> str:
-    """Which ruff counts: the binary (path, size, mtime stand in for its version) and the fixed selection."""
+    """Which ruff counts: the binary (its path, size and mtime stand in for its version) and the fixed selection."""
     from quality_hooks.analysis.ruff_runner import find_ruff
 
-    binary = find_ruff() or ""
-    try:
-        info = os.stat(binary)
-        stamp = [binary, info.st_size, info.st_mtime_ns]
-    except OSError:
-        stamp = [binary]
-    return digest(stamp, RUFF_SELECT, RUFF_IGNORE, RUFF_TARGET)
+    return digest(binary_stamp(find_ruff()), RUFF_SELECT, RUFF_IGNORE, RUFF_TARGET)
 
 
 def _history_key(head: str) -> str:

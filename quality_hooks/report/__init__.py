@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from quality_hooks.choices import FORMATS
 from quality_hooks.report import json_report, sarif, text
 
 if TYPE_CHECKING:
@@ -32,7 +33,7 @@ class ReportOptions:
 Reporter = Callable[["CheckRun", ReportOptions], str]
 
 REPORTERS: dict[str, Reporter] = {"text": text.render, "json": json_report.render, "sarif": sarif.render}
-FORMATS = tuple(REPORTERS)
+assert tuple(REPORTERS) == FORMATS
 
 
 def render(run: CheckRun, fmt: str, options: ReportOptions | None = None) -> str:

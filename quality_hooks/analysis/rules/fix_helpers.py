@@ -14,7 +14,6 @@ from collections.abc import Sequence
 from typing import Any, ClassVar
 
 import libcst as cst
-import libcst.matchers as m
 
 from quality_hooks.analysis.rules.base import Rule
 
@@ -74,6 +73,8 @@ class BuiltinAwareRule(Rule):
 
 def has_comment(node: cst.CSTNode) -> bool:
     """Whether a fix that rebuilds ``node`` could drop a comment inside it."""
+    import libcst.matchers as m  # only when a fix is considered: matchers cost a quarter second to import
+
     return bool(m.findall(node, m.Comment()))
 
 

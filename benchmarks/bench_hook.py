@@ -1,0 +1,256 @@
+"""Time the commit hook on a real repository, and ``check`` on the standard library, against the targets.
+
+Usage: python benchmarks/bench_hook.py [--repo GIT_DIR] [--files 10] [--repeat 5] [--skip-stdlib] [--skip-fixit]
+
+The scenario of issue 12, built afresh: a clone of ``--repo`` (default: the
+httpx mirror), ``--files`` modules of its package each given a new 5-line
+function, staged; then ``quality-gate FILES`` as pre-commit runs it, in a
+fresh process each time:
+
+* cold: an empty cache (``--cache-dir`` a new folder each run);
+* warm base: the cache holds what a check of HEAD left (the usual case: HEAD
+  was analysed before), not the new content;
+* unchanged rerun: the same gate again, nothing changed;
+* peak memory: the largest resident size of one process of the gate's tree (the
+  hook, its pool workers, ruff, git) in a cold run.
+
+Then ``quality-hooks check`` on the standard library's top-level modules,
+cold and warm, against a bare ``libcst.parse_module`` of the same files in one
+process, ruff, and ``fixit lint`` (Fixit installed in this benchmark's own
+venv, ``--fixit-venv``, created with pip on first use). Each figure is the
+median of ``--repeat`` runs; the machine is shared, so ratios are the figures
+to trust. Targets are printed next to each figure with "met" or "NOT met".
+"""
+
+from __future__ import annotations
+
+import argparse
+import glob
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+BIN = os.path.dirname(sys.executable)
+DEFAULT_REPO = "/work/.mirror/encode+httpx/repo"
+NEW_FUNCTION = '''
+
+def added_helper_{n}(value: int) -> int:
+    """Double a positive value."""
+    if value > 0:
+        return value * 2
+    return 0
+'''
+
+
+@dataclass
+class Run:
+    wall: float
+    cpu: float
+    peak_mb: float
+    status: int
+
+
+def run(command: Sequence[str], cwd: str, env: dict[str, str] | None = None) -> Run:
+    """One process (and its children), timed from outside: wall, CPU (children included), largest peak RSS.
+
+    On Linux, ``wait4``'s usage covers the process and the children it reaped (pool workers, ruff, git):
+    times are summed, the resident size is the largest single process's.
+    """
+    began = time.perf_counter()
+    process = subprocess.Popen(list(command), cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(process.pid, 0)
+    wall = time.perf_counter() - began
+    stderr = process.stderr.read().decode(errors="replace") if process.stderr else ""
+    if process.stderr:
+        process.stderr.close()
+    code = os.waitstatus_to_exitcode(status)
+    if code not in (0, 1):
+        raise SystemExit(f"{' '.join(command[:3])} ... failed ({code}): {stderr.strip()[-500:]}")
+    return Run(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, code)
+
+
+def median_of(repeat: int, prepare: Callable[[], None], command: Callable[[], Sequence[str]], cwd: str) -> Run:
+    runs = []
+    for _ in range(repeat):
+        prepare()
+        runs.append(run(command(), cwd))
+    return Run(
+        statistics.median(r.wall for r in runs),
+        statistics.median(r.cpu for r in runs),
+        max(r.peak_mb for r in runs),
+        runs[-1].status,
+    )
+
+
+def pick_modules(root: str, count: int) -> list[str]:
+    """The first ``count`` non-test modules (sorted) of the repository's largest package, with some code."""
+    candidates = []
+    for path in sorted(glob.glob(os.path.join(root, "**", "*.py"), recursive=True)):
+        rel = os.path.relpath(path, root)
+        if "test" in rel or rel.startswith(("docs", "scripts")) or os.path.getsize(path) < 1000:
+            continue
+        candidates.append(rel)
+    return candidates[:count]
+
+
+def build_scenario(repo: str, work: str, count: int) -> tuple[str, list[str]]:
+    clone = os.path.join(work, "clone")
+    subprocess.run(["git", "clone", "-q", repo, clone], check=True)
+    files = pick_modules(clone, count)
+    return clone, files
+
+
+def stage_change(clone: str, files: Sequence[str]) -> None:
+    for n, rel in enumerate(files, 1):
+        with open(os.path.join(clone, rel), "a", encoding="utf-8") as handle:
+            handle.write(NEW_FUNCTION.format(n=n))
+    subprocess.run(["git", "add", "--", *files], cwd=clone, check=True)
+
+
+def verdict(value: float, target: float) -> str:
+    return "met" if value <= target else "NOT met"
+
+
+def hook_figures(args: argparse.Namespace, work: str) -> list[tuple[str, str, str, str]]:
+    clone, files = build_scenario(args.repo, work, args.files)
+    gate = [os.path.join(BIN, "quality-gate")]
+    check = [os.path.join(BIN, "quality-hooks"), "check", "--no-baseline"]
+    head_cache = os.path.join(work, "head-cache")
+    # What a check of HEAD leaves in the cache (and the repository's own change-history file in .git).
+    run([*check, "--cache-dir", head_cache, *files], clone)
+    stage_change(clone, files)
+    cold_dir = os.path.join(work, "cold")
+    warm_dir = os.path.join(work, "warm")
+    rerun_dir = os.path.join(work, "rerun")
+
+    def fresh(folder: str, source: str | None = None) -> Callable[[], None]:
+        def prepare() -> None:
+            shutil.rmtree(folder, ignore_errors=True)
+            if source is not None:
+                shutil.copytree(source, folder)
+
+        return prepare
+
+    cold = median_of(args.repeat, fresh(cold_dir), lambda: [*gate, "--cache-dir", cold_dir, *files], clone)
+    warm = median_of(args.repeat, fresh(warm_dir, head_cache), lambda: [*gate, "--cache-dir", warm_dir, *files], clone)
+    run([*gate, "--cache-dir", rerun_dir, *files], clone)
+    rerun = median_of(args.repeat, lambda: None, lambda: [*gate, "--cache-dir", rerun_dir, *files], clone)
+    no_cache = median_of(args.repeat, lambda: None, lambda: [*gate, "--no-cache", *files], clone)
+    name = os.path.basename(os.path.dirname(args.repo.rstrip("/"))) or args.repo
+    print(f"\n{name}: {len(files)} modules each given a new 5-line function, staged: {' '.join(files)}")
+    rows = [
+        (f"{len(files)}-file commit, cold cache", f"{cold.wall:.3f} s (CPU {cold.cpu:.2f} s)", "<= 0.6 s",
+         verdict(cold.wall, 0.6)),
+        (f"{len(files)}-file commit, warm base cache", f"{warm.wall:.3f} s (CPU {warm.cpu:.2f} s)", "<= 0.4 s",
+         verdict(warm.wall, 0.4)),
+        ("rerun with nothing changed", f"{rerun.wall:.3f} s (CPU {rerun.cpu:.2f} s)", "<= 0.15 s",
+         verdict(rerun.wall, 0.15)),
+        ("--no-cache (for reference)", f"{no_cache.wall:.3f} s (CPU {no_cache.cpu:.2f} s)", "", ""),
+        ("peak memory of the gate process, cold", f"{cold.peak_mb:.0f} MB", "<= 150 MB", verdict(cold.peak_mb, 150)),
+    ]  # fmt: skip
+    return rows
+
+
+def stdlib_modules() -> list[str]:
+    """Top-level ``Lib/*.py`` that decode as UTF-8 and parse (as bench_check.py takes them)."""
+    code = (
+        "import glob, os, sysconfig, libcst\n"
+        "for p in sorted(glob.glob(os.path.join(sysconfig.get_paths()['stdlib'], '*.py'))):\n"
+        "    try:\n        libcst.parse_module(open(p, encoding='utf-8').read())\n"
+        "    except (UnicodeDecodeError, libcst.ParserSyntaxError):\n        continue\n"
+        "    print(p)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return done.stdout.split()
+
+
+PARSE_ONLY = (
+    "import sys, time, libcst\n"
+    "texts = [open(p, encoding='utf-8').read() for p in sys.argv[1:]]\n"
+    "for t in texts:\n    libcst.parse_module(t)\n"
+)
+
+
+def fixit_binary(venv: str) -> str | None:
+    """``fixit`` in the benchmark's own venv, installed with pip on first use; None when it cannot be."""
+    binary = os.path.join(venv, "bin", "fixit")
+    if os.path.exists(binary):
+        return binary
+    try:
+        subprocess.run([sys.executable, "-m", "venv", venv], check=True)
+        subprocess.run([os.path.join(venv, "bin", "pip"), "install", "-q", "fixit==2.2.1"], check=True)
+    except subprocess.CalledProcessError:
+        return None
+    return binary if os.path.exists(binary) else None
+
+
+def stdlib_figures(args: argparse.Namespace, work: str) -> list[tuple[str, str, str, str]]:
+    paths = stdlib_modules()
+    folder = os.path.dirname(paths[0])
+    names = [os.path.basename(p) for p in paths]
+    repeat = max(1, args.stdlib_repeat)
+    parse = median_of(repeat, lambda: None, lambda: [sys.executable, "-c", PARSE_ONLY, *names], folder)
+    check = [os.path.join(BIN, "quality-hooks"), "check", "--format", "json", "--no-baseline", "-o", os.devnull]
+    cache_dir = os.path.join(work, "stdlib-cache")
+    cold = median_of(
+        repeat,
+        lambda: shutil.rmtree(cache_dir, ignore_errors=True),
+        lambda: [*check, "--cache-dir", cache_dir, *names],
+        folder,
+    )
+    warm = median_of(repeat, lambda: None, lambda: [*check, "--cache-dir", cache_dir, *names], folder)
+    ruff = median_of(
+        repeat, lambda: None, lambda: [os.path.join(BIN, "ruff"), "check", "--no-cache", "--exit-zero", *names], folder
+    )
+    print(f"\nstandard library: {len(paths)} top-level modules in {folder}")
+    rows = [
+        ("bare libcst.parse_module, one process", f"{parse.wall:.2f} s (CPU {parse.cpu:.2f} s)", "", ""),
+        ("check, cold cache", f"{cold.wall:.2f} s = {cold.wall / parse.wall:.2f}x parse", "<= 1.3x parse",
+         verdict(cold.wall / parse.wall, 1.3)),
+        ("check, warm rerun", f"{warm.wall:.2f} s = {warm.wall / cold.wall:.3f}x cold", "<= 0.05x cold",
+         verdict(warm.wall / cold.wall, 0.05)),
+        ("ruff check (for reference)", f"{ruff.wall:.2f} s", "", ""),
+    ]  # fmt: skip
+    if not args.skip_fixit:
+        fixit = fixit_binary(args.fixit_venv)
+        if fixit is None:
+            rows.append(("fixit lint", "could not be installed", ">= 30x slower than check", "not measured"))
+        else:
+            lint = median_of(1, lambda: None, lambda: [fixit, "lint", *names], folder)
+            ratio = lint.wall / cold.wall
+            rows.append(("fixit lint (2.2.1)", f"{lint.wall:.2f} s = {ratio:.1f}x check cold", ">= 30x check",
+                         "met" if ratio >= 30 else "NOT met"))  # fmt: skip
+    return rows
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repo", default=DEFAULT_REPO, help="a git repository (a bare mirror will do) to clone")
+    parser.add_argument("--files", type=int, default=10)
+    parser.add_argument("--repeat", type=int, default=5, help="runs per hook figure (the median is printed)")
+    parser.add_argument("--stdlib-repeat", type=int, default=1, help="runs per standard-library figure")
+    parser.add_argument("--skip-stdlib", action="store_true")
+    parser.add_argument("--skip-fixit", action="store_true")
+    parser.add_argument("--fixit-venv", default=os.path.join(tempfile.gettempdir(), "quality-hooks-bench-fixit"))
+    args = parser.parse_args(argv)
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="bench-hook-") as work:
+        rows += hook_figures(args, work)
+        if not args.skip_stdlib:
+            rows += stdlib_figures(args, work)
+    width = max(len(r[0]) for r in rows)
+    print(f"\n{'measurement':<{width}}  {'figure':<34}  {'target':<26}  verdict")
+    for name, figure, target, met in rows:
+        print(f"{name:<{width}}  {figure:<34}  {target:<26}  {met}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,119 @@
+"""File analyses kept in the persistent cache: the engine runs only on content it has not judged before.
+
+An entry holds what :func:`quality_hooks.analysis.engine.analyse_source`
+produces for one version of one file (findings, function and file metrics, or
+the one-line error), keyed by the content's git blob id, the path (rules and
+messages read it), the file's effective configuration and the code's version
+(:func:`quality_hooks.cache.code_version` plus the parser's and radon's). The
+base version in HEAD of a changed file has the blob id its staged version had
+when it was committed, so it is analysed once, ever. Restored results equal
+fresh ones field for field; a test compares the JSON reports byte for byte.
+
+The engine (and LibCST with it) is imported only when something misses.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib.util
+import os
+import sys
+from collections.abc import Sequence
+from functools import lru_cache
+from typing import Any
+
+from quality_hooks.cache import Cache, blob_id, code_version, digest
+from quality_hooks.config import Config
+from quality_hooks.results import FileMetrics, FileResult, Finding, FunctionMetrics, Severity
+from quality_hooks.source import SourceError, SourceFile, decode_source, read_source
+
+KIND = "analysis"
+#: Third-party code whose version changes what an analysis finds.
+ANALYSERS = ("libcst", "radon")
+
+Job = tuple[str, bytes | None, Config]
+
+
+@lru_cache(maxsize=1)
+def analysers_version() -> list[object]:
+    """Python's version and where/when the parser and radon were installed (no import, a few stat calls)."""
+    stamps: list[object] = [list(sys.version_info[:3])]
+    for name in ANALYSERS:
+        spec = importlib.util.find_spec(name)
+        origin = spec.origin if spec is not None else None
+        try:
+            stamps.append([name, origin, os.stat(origin).st_mtime_ns if origin else 0])
+        except OSError:
+            stamps.append([name, origin])
+    return stamps
+
+
+def config_digest(config: Config) -> str:
+    """Every setting of a configuration (the per-path overrides included; the key adds the path)."""
+    return digest(dataclasses.asdict(config))
+
+
+def analysis_key(path: str, raw: bytes, config: Config) -> str:
+    return digest(KIND, code_version(), analysers_version(), path, os.path.abspath(path), blob_id(raw),
+                  config_digest(config))  # fmt: skip
+
+
+def to_entry(result: FileResult) -> dict[str, Any]:
+    return {
+        "error": result.error,
+        "metrics": dataclasses.asdict(result.metrics) if result.metrics is not None else None,
+        "functions": [dataclasses.asdict(f) for f in result.functions],
+        "findings": [dataclasses.asdict(f) for f in result.findings],
+    }
+
+
+def finding_from(data: dict[str, Any]) -> Finding:
+    return Finding(**{**data, "severity": Severity(data["severity"])})
+
+
+def from_entry(path: str, source: SourceFile | None, entry: dict[str, Any]) -> FileResult:
+    metrics = entry["metrics"]
+    return FileResult(
+        path=path,
+        source=source,
+        metrics=FileMetrics(**metrics) if metrics is not None else None,
+        functions=[FunctionMetrics(**f) for f in entry["functions"]],
+        findings=[finding_from(f) for f in entry["findings"]],
+        error=entry["error"],
+    )
+
+
+def _source(job: Job) -> SourceFile | None:
+    """The content a job judges, read as the engine reads it; None when the engine must say why it cannot."""
+    path, raw, config = job
+    try:
+        return read_source(path, config.max_file_size) if raw is None else decode_source(path, raw)
+    except SourceError:
+        return None
+
+
+def analyse_stored(jobs: Sequence[Job], cache: Cache) -> list[FileResult]:
+    """:func:`~quality_hooks.analysis.engine.analyse_many` through the cache: results in input order."""
+    results: list[FileResult | None] = [None] * len(jobs)
+    keys: dict[int, str] = {}
+    if cache.enabled:
+        for index, job in enumerate(jobs):
+            source = _source(job)
+            if source is None:
+                continue
+            keys[index] = analysis_key(job[0], source.raw, job[2])
+            entry = cache.get(KIND, keys[index])
+            if entry is not None:
+                try:
+                    results[index] = from_entry(job[0], source, entry)
+                except (KeyError, TypeError, ValueError):
+                    results[index] = None  # another layout: analysed again and rewritten
+    todo = [index for index, found in enumerate(results) if found is None]
+    if todo:
+        from quality_hooks.analysis.engine import analyse_many
+
+        for index, result in zip(todo, analyse_many([jobs[i] for i in todo]), strict=True):
+            results[index] = result
+            if index in keys:
+                cache.put(KIND, keys[index], to_entry(result))
+    return [result for result in results if result is not None]

@@ -1,0 +1,107 @@
+"""An unchanged rerun of the gate answers from the cache, without analysing, scoring or even importing LibCST.
+
+The commit hook is rerun often with nothing changed (a commit retried after
+fixing the message, ``pre-commit run`` twice). Its report is a function of its
+inputs, so when every input is the same the stored report is the answer. The
+key covers all of them, each cheaply:
+
+* the command line (paths as given, format, options) and the folder it runs in;
+* the repository: HEAD's commit, the index file's bytes (what is staged, for
+  every file: renames are detected across files), whether the clone is shallow;
+* each path's bytes on disk (untracked files are judged from disk) and its
+  effective configuration, and every baseline file those configurations name;
+* the code: :func:`quality_hooks.cache.code_version`, the analysers' and
+  ruff's versions, the model files (bundled, ``$QUALITY_HOOKS_MODEL_DIR``, and
+  the repository's ``.quality-hooks/`` local model).
+
+Only the staged change (the hook's case) is answered this way: a ``--base``
+range reads the working tree, whose state has no single digest. A run whose
+ruff failed is never stored (its report lacks what ruff would say).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+from collections.abc import Sequence
+from typing import Any
+
+from quality_hooks.analysis.stored import analysers_version, config_digest
+from quality_hooks.cache import Cache, binary_stamp, blob_id, code_version, digest
+from quality_hooks.config import ConfigFinder
+from quality_hooks.git import GitError, git
+
+KIND = "report"
+#: The repository's local model folder (:data:`quality_hooks.model.scorer.LOCAL_DIR`).
+LOCAL_MODEL_DIR = ".quality-hooks"
+
+
+def model_dirs() -> list[str]:
+    """Where models are read from (as :func:`quality_hooks.model.scorer.model_dirs`, without importing numpy)."""
+    package = os.path.dirname(os.path.realpath(__file__))
+    dirs = [os.path.join(package, "model", "data"), os.path.join(os.path.dirname(package), "models")]
+    override = os.environ.get("QUALITY_HOOKS_MODEL_DIR")
+    return [override, *dirs] if override else dirs
+
+
+def _folder_stamps(folder: str) -> list[object]:
+    stamps: list[object] = []
+    with contextlib.suppress(OSError), os.scandir(folder) as entries:
+        for entry in sorted(entries, key=lambda e: e.name):
+            if entry.is_file():
+                info = entry.stat()
+                stamps.append([entry.name, info.st_size, info.st_mtime_ns])
+    return stamps
+
+
+def _file_digest(path: str) -> str | None:
+    try:
+        with open(path, "rb") as handle:
+            return hashlib.sha256(handle.read()).hexdigest()
+    except OSError:
+        return None
+
+
+def report_key(options: Sequence[object], paths: Sequence[str], configs: ConfigFinder) -> str | None:
+    """The key of a staged run's report, or None when the run cannot be answered from the cache."""
+    from quality_hooks.analysis.ruff_runner import find_ruff
+
+    try:
+        answer = git(["rev-parse", "--show-toplevel", "--absolute-git-dir", "HEAD"], ".")
+        top, git_dir, head = answer.decode("utf-8", errors="surrogateescape").splitlines()
+    except (GitError, ValueError):
+        return None
+    index = os.environ.get("GIT_INDEX_FILE") or os.path.join(git_dir, "index")
+    files: list[object] = []
+    baselines: dict[str, str | None] = {}
+    for path in paths:
+        config = configs.for_path(path)
+        try:
+            with open(path, "rb") as handle:
+                content: str | None = blob_id(handle.read())
+        except OSError:
+            content = None
+        files.append([path, os.path.abspath(path), content, config_digest(config)])
+        baseline = os.path.join(config.root, config.baseline)
+        baselines.setdefault(baseline, _file_digest(baseline))
+    models = [[folder, _folder_stamps(folder)] for folder in [*model_dirs(), os.path.join(top, LOCAL_MODEL_DIR)]]
+    shallow = os.path.exists(os.path.join(git_dir, "shallow"))
+    return digest(KIND, code_version(), analysers_version(), binary_stamp(find_ruff()), list(options),
+                  os.path.abspath("."), top, head, _file_digest(index), shallow, files, sorted(baselines.items()),
+                  models)  # fmt: skip
+
+
+def lookup(cache: Cache, key: str | None) -> tuple[str, bool] | None:
+    """The stored report and verdict (passed or not), if this exact run was answered before."""
+    if key is None:
+        return None
+    found: Any = cache.get(KIND, key)
+    if isinstance(found, dict) and isinstance(found.get("output"), str) and isinstance(found.get("passed"), bool):
+        return found["output"], found["passed"]
+    return None
+
+
+def store(cache: Cache, key: str | None, output: str, passed: bool) -> None:
+    if key is not None:
+        cache.put(KIND, key, {"output": output, "passed": passed})

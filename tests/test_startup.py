@@ -1,0 +1,59 @@
+"""Start-up: a command imports only what it uses (``python -X importtime`` shows what was imported)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+#: Never needed to judge a file that has no fixable finding.
+NEVER_FOR_THE_GATE = ("libcst.matchers", "libcst.codemod", "sklearn", "skl2onnx", "matplotlib",
+                      "quality_hooks.fix", "quality_hooks.train", "quality_hooks.mine", "quality_hooks.store",
+                      "quality_hooks.github")  # fmt: skip
+#: Not needed to print a command's options.
+HEAVY = ("libcst", "numpy", "onnxruntime", "radon", *NEVER_FOR_THE_GATE)
+
+
+def imported(args: list[str], cwd: str | Path, env: dict[str, str] | None = None) -> set[str]:
+    """Modules a fresh ``python -X importtime -m ...`` imported (the command must succeed or fail a gate)."""
+    done = subprocess.run([sys.executable, "-X", "importtime", *args], cwd=cwd, capture_output=True, text=True,
+                          env=env, check=False)  # fmt: skip
+    assert done.returncode in (0, 1), done.stderr[-2000:]
+    names = set()
+    for line in done.stderr.splitlines():
+        if line.startswith("import time:") and "|" in line:
+            names.add(line.rsplit("|", 1)[1].strip())
+    return names
+
+
+def heavy_in(names: set[str], heavy: tuple[str, ...]) -> list[str]:
+    return sorted(n for n in names if any(n == h or n.startswith(h + ".") for h in heavy))
+
+
+def git(root: Path, *args: str) -> None:
+    env = {**os.environ, "GIT_AUTHOR_NAME": "Dev", "GIT_AUTHOR_EMAIL": "dev@example.com",
+           "GIT_COMMITTER_NAME": "Dev", "GIT_COMMITTER_EMAIL": "dev@example.com"}  # fmt: skip
+    subprocess.run(["git", *args], cwd=root, env=env, capture_output=True, check=True)
+
+
+def test_help_imports_nothing_heavy(tmp_path: Path) -> None:
+    for module in ("quality_hooks.hooks.gate", "quality_hooks.hooks.fix", "quality_hooks.cli"):
+        args = ["-m", module, "--help"] if module != "quality_hooks.cli" else ["-m", module, "check", "--help"]
+        assert heavy_in(imported(args, tmp_path), HEAVY) == [], module
+
+
+def test_the_gate_on_a_file_without_fixable_findings_imports_no_fix_machinery(tmp_path: Path) -> None:
+    git(tmp_path, "init", "-q", "-b", "main")
+    module = tmp_path / "mod.py"
+    module.write_text('"""A module."""\n\n\ndef f(x):\n    """Return x."""\n    return x\n')
+    git(tmp_path, "add", "-A")
+    git(tmp_path, "commit", "-q", "-m", "Initial import")
+    module.write_text(module.read_text() + '\n\ndef g(y):\n    """Return y twice."""\n    return y * 2\n')
+    git(tmp_path, "add", "-A")
+    env = {**os.environ, "QUALITY_HOOKS_CACHE_DIR": str(tmp_path / "cache")}
+    cold = imported(["-m", "quality_hooks.hooks.gate", "mod.py"], tmp_path, env)
+    assert "libcst" in cold and "onnxruntime" in cold  # it did analyse and score
+    assert heavy_in(cold, NEVER_FOR_THE_GATE) == []
+    warm = imported(["-m", "quality_hooks.hooks.gate", "mod.py"], tmp_path, env)
+    assert heavy_in(warm, ("libcst",)) == []  # every analysis came from the cache
