@@ -6,16 +6,18 @@ inputs, so when every input is the same the stored report is the answer. The
 key covers all of them, each cheaply:
 
 * the command line (paths as given, format, options) and the folder it runs in;
-* the repository: HEAD's commit, the index file's bytes (what is staged, for
-  every file: renames are detected across files), whether the clone is shallow;
+* the repository: HEAD's commit, the index's entries (mode, blob id and path of
+  every staged file, as ``git ls-files -s`` lists them: renames are detected
+  across files; stat data that git refreshes is left out), whether the clone is shallow;
 * each path's bytes on disk (untracked files are judged from disk) and its
   effective configuration, and every baseline file those configurations name;
 * the code: :func:`quality_hooks.cache.code_version`, the analysers' and
   ruff's versions, the model files (bundled, ``$QUALITY_HOOKS_MODEL_DIR``, and
   the repository's ``.quality-hooks/`` local model).
 
-Only the staged change (the hook's case) is answered this way: a ``--base``
-range reads the working tree, whose state has no single digest. A run whose
+Only the staged change of files named one by one, or of the whole index (the
+hook's case), is answered this way: a ``--base`` range or a folder reads the
+working tree, whose state has no single digest. A run whose
 ruff failed is never stored (its report lacks what ruff would say).
 """
 
@@ -67,12 +69,14 @@ def report_key(options: Sequence[object], paths: Sequence[str], configs: ConfigF
     """The key of a staged run's report, or None when the run cannot be answered from the cache."""
     from quality_hooks.analysis.ruff_runner import find_ruff
 
+    if not all(os.path.isfile(path) for path in paths):
+        return None
     try:
         answer = git(["rev-parse", "--show-toplevel", "--absolute-git-dir", "HEAD"], ".")
         top, git_dir, head = answer.decode("utf-8", errors="surrogateescape").splitlines()
+        index = hashlib.sha256(git(["ls-files", "-s", "-z"], top)).hexdigest()
     except (GitError, ValueError):
         return None
-    index = os.environ.get("GIT_INDEX_FILE") or os.path.join(git_dir, "index")
     files: list[object] = []
     baselines: dict[str, str | None] = {}
     for path in paths:
@@ -88,7 +92,7 @@ def report_key(options: Sequence[object], paths: Sequence[str], configs: ConfigF
     models = [[folder, _folder_stamps(folder)] for folder in [*model_dirs(), os.path.join(top, LOCAL_MODEL_DIR)]]
     shallow = os.path.exists(os.path.join(git_dir, "shallow"))
     return digest(KIND, code_version(), analysers_version(), binary_stamp(find_ruff()), list(options),
-                  os.path.abspath("."), top, head, _file_digest(index), shallow, files, sorted(baselines.items()),
+                  os.path.abspath("."), top, head, index, shallow, files, sorted(baselines.items()),
                   models)  # fmt: skip
 
 

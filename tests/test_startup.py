@@ -37,6 +37,17 @@ def git(root: Path, *args: str) -> None:
     subprocess.run(["git", *args], cwd=root, env=env, capture_output=True, check=True)
 
 
+def test_the_pool_is_used_only_when_the_work_is_big_enough() -> None:
+    from quality_hooks.analysis.engine import PARALLEL_MIN_BYTES, worker_count
+    from quality_hooks.config import Config
+
+    small = [(f"m{n}.py", b"x = 1\n" * 200, Config()) for n in range(5)]
+    assert worker_count(small) == 1
+    big = [(f"m{n}.py", b"x = 1\n" * (PARALLEL_MIN_BYTES // 6), Config()) for n in range(10)]
+    assert worker_count(big) == min(len(os.sched_getaffinity(0)), 10)
+    assert worker_count(big[:1]) == 1  # one file is one process whatever its size
+
+
 def test_help_imports_nothing_heavy(tmp_path: Path) -> None:
     for module in ("quality_hooks.hooks.gate", "quality_hooks.hooks.fix", "quality_hooks.cli"):
         args = ["-m", module, "--help"] if module != "quality_hooks.cli" else ["-m", module, "check", "--help"]
@@ -55,5 +66,6 @@ def test_the_gate_on_a_file_without_fixable_findings_imports_no_fix_machinery(tm
     cold = imported(["-m", "quality_hooks.hooks.gate", "mod.py"], tmp_path, env)
     assert "libcst" in cold and "onnxruntime" in cold  # it did analyse and score
     assert heavy_in(cold, NEVER_FOR_THE_GATE) == []
+    assert "concurrent.futures.process" not in cold  # two small versions of one file: no process pool
     warm = imported(["-m", "quality_hooks.hooks.gate", "mod.py"], tmp_path, env)
     assert heavy_in(warm, ("libcst",)) == []  # every analysis came from the cache

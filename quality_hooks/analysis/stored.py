@@ -20,18 +20,19 @@ import os
 import sys
 from collections.abc import Sequence
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from quality_hooks.cache import Cache, blob_id, code_version, digest
 from quality_hooks.config import Config
 from quality_hooks.results import FileMetrics, FileResult, Finding, FunctionMetrics, Severity
 from quality_hooks.source import SourceError, SourceFile, decode_source, read_source
 
+if TYPE_CHECKING:
+    from quality_hooks.analysis.engine import Job
+
 KIND = "analysis"
 #: Third-party code whose version changes what an analysis finds.
 ANALYSERS = ("libcst", "radon")
-
-Job = tuple[str, bytes | None, Config]
 
 
 @lru_cache(maxsize=1)
