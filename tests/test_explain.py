@@ -3,21 +3,24 @@
 from __future__ import annotations
 
 from quality_hooks.model.explain import MIN_REFERENCE, TRAINING, describe, sentence
-from quality_hooks.model.features import FEATURE_NAMES
+from quality_hooks.model.features import CHANGE_FEATURE_NAMES
 from quality_hooks.model.file_features import FILE_FEATURE_NAMES
 
 
 def test_change_factor_compared_with_the_projects_changes() -> None:
     usual = [float(n) for n in range(1, 101)]  # 100 earlier changes adding 1..100 lines
-    assert sentence("lines_added", 240, usual) == "adds 240 lines (more than 99% of changes here)"
-    assert sentence("lines_added", 91.5, usual) == "adds 92 lines (more than 90% of changes here)"
-    assert sentence("lines_added", 3, usual) == "adds 3 lines (less than 95% of changes here)"
-    assert sentence("lines_added", 1, usual) == "adds 1 line (less than 99% of changes here)"
+    assert sentence("file_la", 240, usual) == "adds 240 lines (more than 99% of changes here)"
+    assert sentence("file_la", 91.5, usual) == "adds 92 lines (more than 90% of changes here)"
+    assert sentence("file_la", 3, usual) == "adds 3 lines (less than 95% of changes here)"
+    assert sentence("file_la", 1, usual) == "adds 1 line (less than 99% of changes here)"
+    assert sentence("la", 240, usual) == "adds 240 lines in all (more than 99% of changes here)"
 
 
 def test_file_history_and_findings_read_as_sentences() -> None:
     assert sentence("fixes_1y", 7) == "this file had 7 bug fixes in the past year"
     assert sentence("fixes_1y", 1) == "this file had 1 bug fix in the past year"
+    assert sentence("file_recent_fixes", 7) == "this file had 7 bug fixes in the past year"
+    assert sentence("new_b", 2) == "adds 2 bugbear findings (likely bugs)"
     assert sentence("new_bare_excepts", 2) == "adds 2 bare excepts"
     assert sentence("bare_excepts", 1) == "the file has 1 bare except"
     assert sentence("ruff_b", 3) == "the file has 3 bugbear findings (likely bugs)"
@@ -30,8 +33,8 @@ def test_file_history_and_findings_read_as_sentences() -> None:
 def test_a_middle_value_is_typical_and_unknown_is_said() -> None:
     assert sentence("loc", 50, [float(n) for n in range(100)]) == "the file has 50 lines (typical of files here)"
     assert sentence("loc", 50, [1.0, 2.0]) == "the file has 50 lines"  # too few to say what is usual
-    assert sentence("prior_fixes", None) == "prior fixes is unknown"
-    assert sentence("prior_fixes", float("nan")) == "prior fixes is unknown"
+    assert sentence("file_fixes", None) == "file fixes is unknown"
+    assert sentence("file_fixes", float("nan")) == "file fixes is unknown"
 
 
 def test_describe_prefers_the_projects_own_distribution_then_the_training_quantiles() -> None:
@@ -47,6 +50,6 @@ def test_describe_prefers_the_projects_own_distribution_then_the_training_quanti
 
 
 def test_every_feature_of_both_models_reads_as_words_not_a_raw_name() -> None:
-    for name in (*FEATURE_NAMES, *FILE_FEATURE_NAMES):
+    for name in (*CHANGE_FEATURE_NAMES, *FILE_FEATURE_NAMES):
         text = sentence(name, 2.0)
         assert not text.startswith(name.replace("_", " ") + ":"), (name, text)

@@ -1,4 +1,4 @@
-"""A model trained on the repository's own history: found at its root, used when usable, named in `score`."""
+"""A change-risk model trained on the repository's own history: found at its root, used when usable, named by `score`."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from conftest import GitRepo
 
-from quality_hooks.model.scorer import MODEL_FILE, bundled_model, load_model, local_model_paths
+from quality_hooks.model.scorer import CHANGE_MODEL_FILE, load_change_model, local_model_paths
 
 DAY = 86400
 T0 = 1_500_000_000
@@ -37,7 +37,7 @@ def install_copy_of_bundled(root: Path, trained: str = "2026-01-02T03:04:05Z") -
     """A local model that is a copy of the bundled one (same features), with its own training date."""
     model_path, meta_path = local_model_paths(root)
     model_path.parent.mkdir(parents=True, exist_ok=True)
-    bundled = bundled_model()
+    bundled = load_change_model()
     shutil.copyfile(bundled.source.path, model_path)
     meta_path.write_text(json.dumps({**bundled.meta, "trained": trained}))
     return model_path
@@ -54,9 +54,15 @@ def small_repo(tmp_path: Path) -> GitRepo:
 
 
 def test_bundled_model_without_a_local_one(small_repo: GitRepo) -> None:
-    model = load_model(str(small_repo.path))
-    assert model is bundled_model() and model.source.kind == "bundled" and model.source.note is None
-    assert Path(model.source.path).name == MODEL_FILE
+    model = load_change_model(str(small_repo.path))
+    assert model is load_change_model() and model.source.kind == "bundled" and model.source.note is None
+    assert Path(model.source.path).name == CHANGE_MODEL_FILE
+
+
+def stage_an_edit(repo: GitRepo) -> None:
+    """A staged change to pkg/mod.py: what the hook and ``score --staged`` judge."""
+    repo.write("pkg/mod.py", MODULE + "\n\ndef last(text):\n    return parse(text)[-1]\n")
+    repo.git("add", "pkg/mod.py")
 
 
 def score_cli(*args: str, capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
@@ -71,25 +77,29 @@ def test_local_model_at_the_repository_root_is_used_by_check_and_named_by_score(
     small_repo: GitRepo, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     model_path = install_copy_of_bundled(small_repo.path)
-    model = load_model(str(small_repo.path))
+    model = load_change_model(str(small_repo.path))
     assert model.source.kind == "local" and model.source.path == str(model_path)
     assert model.source.trained == "2026-01-02T03:04:05Z"
-    # `check` goes through the pipeline; the scorer records which model scored each file.
+    stage_an_edit(small_repo)
+    # `check --staged` (the hook's pipeline) records which model judged the change.
     from quality_hooks.config import load_config
     from quality_hooks.pipeline import run_check
 
     target = str(small_repo.path / "pkg" / "mod.py")
-    run = run_check([target], load_config(target, None), use_baseline=False)
+    run = run_check([target], load_config(target, None), staged=True, use_baseline=False, cwd=str(small_repo.path))
     (result,) = run.results
     assert result.score is not None and result.score.model is not None and result.score.model.kind == "local"
+    # The whole-file score stays the bundled file model's: a local model judges changes only.
+    assert result.whole_file_score is not None and result.whole_file_score.model is not None
+    assert result.whole_file_score.model.kind == "bundled"
     monkeypatch.chdir(small_repo.path)
-    code, out = score_cli("pkg/mod.py", "--format", "json", capsys=capsys)
+    code, out = score_cli("--staged", "--format", "json", capsys=capsys)
     assert code == 0
     (entry,) = json.loads(out)["files"]
     assert entry["model"] == {"kind": "local", "path": str(model_path), "trained": "2026-01-02T03:04:05Z",
                               "note": None}  # fmt: skip
     assert entry["history_unknown"] is None
-    _, text = score_cli("pkg/mod.py", capsys=capsys)
+    _, text = score_cli("--staged", capsys=capsys)
     assert f"scored with the local model ({model_path}, trained 2026-01-02T03:04:05Z)" in text
 
 
@@ -99,10 +109,11 @@ def test_shallow_clone_uses_the_bundled_model_and_says_why(
     shallow = tmp_path / "shallow"
     subprocess.run(["git", "clone", "-q", "--depth", "1", f"file://{small_repo.path}", str(shallow)], check=True)
     install_copy_of_bundled(shallow)
-    model = load_model(str(shallow))
+    model = load_change_model(str(shallow))
     assert model.source.kind == "bundled" and "shallow clone" in (model.source.note or "")
+    stage_an_edit(GitRepo(shallow))  # re-initialising an existing clone only sets the committer
     monkeypatch.chdir(shallow)
-    code, out = score_cli("pkg/mod.py", capsys=capsys)
+    code, out = score_cli("--staged", capsys=capsys)
     assert code == 0
     assert "(history unknown: shallow clone)" in out
     assert "scored with the bundled model" in out and "not used: shallow clone" in out
@@ -110,7 +121,8 @@ def test_shallow_clone_uses_the_bundled_model_and_says_why(
     from quality_hooks.config import load_config
     from quality_hooks.pipeline import run_check
 
-    run = run_check([str(shallow / "pkg" / "mod.py")], load_config(str(shallow), None), use_baseline=False)
+    target = str(shallow / "pkg" / "mod.py")
+    run = run_check([target], load_config(target, None), staged=True, use_baseline=False, cwd=str(shallow))
     assert [note for note in run.notes if "not used: shallow clone" in note] == [model.source.note]
 
 
@@ -118,7 +130,7 @@ def test_local_model_of_another_version_falls_back_to_the_bundled_one(small_repo
     _, meta_path = local_model_paths(small_repo.path)
     install_copy_of_bundled(small_repo.path)
     meta_path.write_text(json.dumps({"features": ["lines_added"], "medians": [1.0]}))
-    model = load_model(str(small_repo.path))
+    model = load_change_model(str(small_repo.path))
     assert model.source.kind == "bundled" and "do not match this version" in (model.source.note or "")
 
 

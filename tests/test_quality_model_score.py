@@ -1,4 +1,4 @@
-"""The bundled model on the hook path: loads with onnxruntime only, scores files, explains, gates."""
+"""The bundled models on the hook path: load with onnxruntime only, score changes and files, explain, gate."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ from quality_hooks.analysis.engine import analyse_paths
 from quality_hooks.config import Config, parse_config
 from quality_hooks.gate import judge
 from quality_hooks.model import score_results
-from quality_hooks.model.features import FEATURE_NAMES
-from quality_hooks.model.scorer import load_model, risk_to_score, score_vectors
+from quality_hooks.model.features import MODEL_FEATURES
+from quality_hooks.model.scorer import load_change_model, risk_to_score, score_vectors
 from quality_hooks.results import FileResult, Level
 
 RISKY = '''"""Parser."""
@@ -51,8 +51,8 @@ def test_hook_path_never_imports_sklearn(tmp_path) -> None:
 
 
 def test_model_loads_once_and_matches_feature_order() -> None:
-    assert load_model() is load_model()
-    assert load_model().names == list(FEATURE_NAMES)
+    assert load_change_model() is load_change_model()
+    assert load_change_model().names == list(MODEL_FEATURES)
 
 
 def test_score_mapping_is_monotone_and_bounded() -> None:
@@ -62,17 +62,22 @@ def test_score_mapping_is_monotone_and_bounded() -> None:
 
 
 def test_factors_name_features_that_raise_risk() -> None:
-    model = load_model()
+    model = load_change_model()
     medians = [0.0 if m != m else float(m) for m in model.medians]
     risky = list(medians)
-    for name, value in {"lines_added": 400, "prior_fixes": 30, "cyclomatic_total": 200, "prior_changes": 150}.items():
-        risky[FEATURE_NAMES.index(name)] = value
-    base, high = score_vectors([medians, risky])
-    assert 0.0 <= base.risk <= 1.0 and 0.0 <= high.risk <= 1.0
+    for name, value in {"la": 900, "file_la": 400, "nf": 12, "file_fixes": 30, "file_nuc": 150}.items():
+        risky[model.names.index(name)] = value
+    base, high = score_vectors([medians, risky], model)
+    assert 0.0 <= base.risk < high.risk <= 1.0
     assert high.score == risk_to_score(high.risk)
+    assert 1 <= len(high.factors) <= 3
     for factor in high.factors:
-        assert factor["feature"] in FEATURE_NAMES and factor["risk_added"] > 0
-    assert len(high.factors) <= 3
+        assert factor["feature"] in model.names and factor["risk_added"] > 0 and factor["text"]
+    # Compared with the project's own changes when the caller has them.
+    usual = {"file_la": [float(n) for n in range(1, 101)], "la": [float(n) for n in range(1, 101)]}
+    (explained,) = score_vectors([risky], model, references=usual)
+    texts = [f["text"] for f in explained.factors if f["feature"] in usual]
+    assert texts and all("(more than 99% of changes here)" in text for text in texts), texts
 
 
 def test_score_cli_json_and_text(tmp_path, capsys) -> None:

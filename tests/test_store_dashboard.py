@@ -101,6 +101,7 @@ def dashboard_url(tmp_path_factory: pytest.TempPathFactory) -> str:
                 "sloc": 120,
                 "findings": {"info": k, "warning": k % 3, "error": k % 2},
                 "new_findings": k % 2,
+                "why": [f"this file had {k} bug fixes in the past year", "<b>adds</b> 3 bare excepts"],
             }
             for k in range(8)
         ]
@@ -123,6 +124,8 @@ def test_dashboard_dom_has_chart_files_and_alerts(dashboard_url: str, tmp_path: 
     assert dom.count("<tr><td><code>src/widgets/module_") == 8
     assert "src/widgets/module_7.py" in dom.split('id="riskiest"')[1].split("</tr>")[1]  # riskiest first
     assert 'class="pill warning"' in dom or 'class="pill critical"' in dom
+    riskiest = dom.split('id="riskiest"')[1].split("</table>")[0]
+    assert "this file had 7 bug fixes in the past year<br>&lt;b&gt;adds&lt;/b&gt; 3 bare excepts" in riskiest
 
 
 def test_dashboard_screenshot_shows_the_chart(dashboard_url: str, tmp_path: Path) -> None:

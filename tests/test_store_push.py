@@ -259,3 +259,6 @@ def test_check_report_pushed_from_a_real_git_repo(store: StoreServer, git_repo: 
     assert (run["commit"], run["branch"], run["run_id"]) == (head, "main", f"local-{head[:12]}")
     files = requests.get(run["url"], timeout=10).json()["files"]
     assert [f["path"] for f in files] == ["src/calc.py"] and files[0]["complexity"] == 2
+    # The file table says why, in the same sentences as the report's file score.
+    factors = json.loads(check.stdout)["files"][0]["score"]["factors"]
+    assert files[0]["why"] == [f["text"] for f in factors][:3] and files[0]["why"], factors

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from conftest import run_cli
 
-from quality_hooks.model.scorer import load_model, local_model_paths
+from quality_hooks.model.scorer import load_change_model, local_model_paths
 from quality_hooks.results import Score
 
 DAY = 86400
@@ -159,7 +159,7 @@ def test_shallow_clone_cannot_train(trained: tuple[Path, int], tmp_path: Path) -
     assert code == 2 and out == ""
     assert err.count("\n") == 1 and "shallow clone" in err and "full history" in err
     assert not (shallow / ".quality-hooks").exists()
-    assert load_model(str(shallow)).source.kind == "bundled"
+    assert load_change_model(str(shallow)).source.kind == "bundled"
 
 
 def test_outside_git_cannot_train(tmp_path: Path) -> None:

@@ -20,7 +20,7 @@ import os
 
 from quality_hooks.git import GitError, git
 from quality_hooks.model.features import RankReference, replay_changes
-from quality_hooks.model.history import HistorySnapshot, HistoryState, HistoryStats, parse_log, replay_log_args
+from quality_hooks.model.history import HistorySnapshot, HistoryState, parse_log, replay_log_args
 
 CACHE_VERSION = 2
 #: Snapshots kept per repository (older ones are removed when a new one is written).
@@ -140,16 +140,3 @@ def change_history(root: str, parent: str | None) -> ChangeHistory | None:
     with contextlib.suppress(OSError):  # a read-only git dir: score without caching
         _write(directory, history)
     return history
-
-
-def history_stats(history: ChangeHistory | None, rel_path: str) -> HistoryStats:
-    """The whole-file model's history statistics of a file, from the same snapshot (unknown without one)."""
-    if history is None:
-        return HistoryStats.unknown()
-    record = history.snapshot.files.get(rel_path)
-    if record is None:
-        return HistoryStats(0.0, 0.0, 0.0, 0.0, None, 0.0)
-    changes, fixes, last, developers, first, recent_changes, _ = record
-    day = 86400.0
-    return HistoryStats(max(0.0, (history.at_time - first) / day), changes, fixes, developers,
-                        max(0.0, (history.at_time - last) / day), recent_changes)  # fmt: skip

@@ -1,7 +1,7 @@
 """The models' top factors as sentences a developer can act on.
 
 A factor is a feature that raised a file's risk (see the scorers); this module
-turns ``{"feature": "lines_added", "value": 240}`` into "adds 240 lines (more
+turns ``{"feature": "file_la", "value": 240}`` into "adds 240 lines (more
 than 95% of changes here)". The comparison in brackets comes from a reference
 distribution of the same feature: the project's own (the other files of the
 run, or the repository's history) when the caller has one, else the training
@@ -76,52 +76,55 @@ def _t(render: Callable[[float], str], unit: str = "files") -> Template:
 
 
 _TEMPLATES: dict[str, Template] = {
-    # The change (change-risk model).
-    "lines_added": _t(lambda v: f"adds {_count('line')(v)}", "changes"),
-    "lines_deleted": _t(lambda v: f"deletes {_count('line')(v)}", "changes"),
-    "hunks": _t(lambda v: f"edits {_count('place')(v)} in the file", "changes"),
-    "is_new_file": _t(lambda v: "adds a new file" if v else "edits an existing file", "changes"),
-    "relative_churn": _t(lambda v: f"rewrites {v:.0%} of the file's lines", "changes"),
-    "cyclomatic_delta": _t(
-        lambda v: f"{'adds' if v >= 0 else 'removes'} {_int(abs(v))} to the file's cyclomatic complexity", "changes"
-    ),
-    "change_files": _t(lambda v: f"is part of a change to {_count('Python file')(v)}", "changes"),
-    "change_lines_added": _t(lambda v: f"is part of a change adding {_count('line')(v)} in all", "changes"),
-    "change_lines_deleted": _t(lambda v: f"is part of a change deleting {_count('line')(v)} in all", "changes"),
-    "change_entropy": _t(lambda v: f"is part of a change spread over many files (entropy {v:.2f})", "changes"),
-    "change_dirs": _t(lambda v: f"is part of a change across {_count('directory', 'directories')(v)}", "changes"),
-    "share_of_change_added": _t(lambda v: f"holds {v:.0%} of the lines the change adds", "changes"),
-    "added_per_hunk": _t(lambda v: f"adds {v:.0f} lines per edited place", "changes"),
-    "added_over_loc_before": _t(lambda v: f"grows the file by {v:.0%}", "changes"),
-    "net_added": _t(lambda v: f"{'grows' if v >= 0 else 'shrinks'} the file by {_count('line')(abs(v))}", "changes"),
-    "loc_before": _t(lambda v: f"changes a file of {_count('line')(v)}"),
-    # Kamei's change metrics, as the change-risk miner may name them.
+    # Kamei's change metrics over the change's Python files (change-risk model).
     "ns": _t(lambda v: f"touches {_count('subsystem')(v)}", "changes"),
     "nd": _t(lambda v: f"touches {_count('directory', 'directories')(v)}", "changes"),
-    "nf": _t(lambda v: f"touches {_count('file')(v)}", "changes"),
+    "nf": _t(lambda v: f"touches {_count('Python file')(v)}", "changes"),
     "entropy": _t(lambda v: f"spreads its edits over its files (entropy {v:.2f})", "changes"),
-    "la": _t(lambda v: f"adds {_count('line')(v)}", "changes"),
-    "ld": _t(lambda v: f"deletes {_count('line')(v)}", "changes"),
+    "la": _t(lambda v: f"adds {_count('line')(v)} in all", "changes"),
+    "ld": _t(lambda v: f"deletes {_count('line')(v)} in all", "changes"),
     "lt": _t(lambda v: f"changes files of {_count('line')(v)} before the change", "changes"),
-    "fix": _t(lambda v: "is a bug fix" if v else "is not a bug fix", "changes"),
     "ndev": _t(lambda v: f"touches files {_count('developer')(v)} have changed before", "changes"),
     "age": _t(lambda v: f"touches files last changed {_days(v)} before, on average", "changes"),
     "nuc": _t(lambda v: f"touches files with {_count('earlier change')(v)}", "changes"),
     "exp": _t(lambda v: f"comes from an author with {_count('earlier commit')(v)}", "changes"),
     "rexp": _t(lambda v: f"comes from an author with {v:.1f} recent commits (weighted by age)", "changes"),
     "sexp": _t(lambda v: f"comes from an author with {_count('earlier commit')(v)} in this subsystem", "changes"),
-    "functions_touched": _t(lambda v: f"touches {_count('function')(v)}", "changes"),
+    # The same for the one file (change-risk model).
+    "file_la": _t(lambda v: f"adds {_count('line')(v)}", "changes"),
+    "file_ld": _t(lambda v: f"deletes {_count('line')(v)}", "changes"),
+    "file_lt": _t(lambda v: f"changes a file of {_count('line')(v)}", "changes"),
+    "file_nuc": _t(lambda v: f"this file was changed {_count('time')(v)} before", "changes"),
+    "file_fixes": _t(lambda v: f"this file had {_count('bug fix', 'bug fixes')(v)} before", "changes"),
+    "file_ndev": _t(lambda v: f"{_count('person', 'people')(v)} have changed this file", "changes"),
+    "file_age": _t(lambda v: f"this file was last changed {_days(v)} before", "changes"),
+    "file_sexp": _t(lambda v: f"the author has {_count('earlier commit')(v)} in this part of the code", "changes"),
+    "is_new": _t(lambda v: "adds a new file" if v else "edits an existing file", "changes"),
+    "file_created_days": _t(lambda v: "the file is brand new" if v < 1 else f"the file is {_days(v)} old", "changes"),
+    "file_recent_changes": _t(lambda v: f"this file changed {_count('time')(v)} in the last 90 days", "changes"),
+    "file_recent_fixes": _t(
+        lambda v: f"this file had {_count('bug fix', 'bug fixes')(v)} in the past year", "changes"
+    ),
+    "file_fix_ratio": _t(lambda v: f"{v:.0%} of this file's changes were bug fixes", "changes"),
+    "rel_churn": _t(lambda v: f"rewrites lines adding up to {v:.0%} of the file", "changes"),
+    "file_share": _t(lambda v: f"holds {v:.0%} of the lines the change adds", "changes"),
+    "is_aux": _t(lambda v: "is in docs, examples, scripts or setup code" if v else "is in the product's code"),
+    # The change's static delta (change-risk miner; fast path).
+    "touched_functions": _t(lambda v: f"touches {_count('function')(v)}", "changes"),
     "complexity_added": _t(
         lambda v: f"adds {_int(v)} cyclomatic complexity inside the functions it touches", "changes"
     ),
+    "new_f": _t(lambda v: f"adds {_count('pyflakes finding')(v)} (likely errors)", "changes"),
+    "new_e": _t(lambda v: f"adds {_count('pycodestyle error')(v)}", "changes"),
+    "new_b": _t(lambda v: f"adds {_count('bugbear finding')(v)} (likely bugs)", "changes"),
+    "new_pl": _t(lambda v: f"adds {_count('pylint finding')(v)}", "changes"),
+    "new_sim": _t(lambda v: f"adds {_count('simplification finding')(v)}", "changes"),
+    "new_other": _t(lambda v: f"adds {_count('other ruff finding')(v)}", "changes"),
+    "new_findings": _t(lambda v: f"adds {_count('ruff finding')(v)}", "changes"),
     "new_bare_excepts": _t(lambda v: f"adds {_count('bare except')(v)}", "changes"),
     # History (both models).
     "age_days": _t(lambda v: "the file is brand new" if v < 1 else f"the file is {_days(v)} old"),
-    "prior_changes": _t(lambda v: f"this file was changed {_count('time')(v)} before"),
-    "prior_fixes": _t(lambda v: f"this file had {_count('bug fix', 'bug fixes')(v)} before"),
-    "prior_authors": _t(lambda v: f"{_count('person', 'people')(v)} have changed this file"),
     "days_since_last_change": _t(lambda v: f"this file was last changed {_days(v)} ago"),
-    "recent_changes": _t(lambda v: f"this file changed {_count('time')(v)} in the last 90 days"),
     "fix_ratio": _t(lambda v: f"{v:.0%} of this file's changes were bug fixes"),
     "changes": _t(lambda v: f"this file was changed {_count('time')(v)}"),
     "changes_1y": _t(lambda v: f"this file was changed {_count('time')(v)} in the past year"),
@@ -139,38 +142,22 @@ _TEMPLATES: dict[str, Template] = {
     "lloc": _t(lambda v: f"the file has {_count('logical line')(v)}"),
     "comments": _t(lambda v: f"the file has {_count('comment line')(v)}"),
     "blank": _t(lambda v: f"the file has {_count('blank line')(v)}"),
-    "multi": _t(lambda v: f"the file has {_count('docstring line')(v)}"),
     "comment_ratio": _t(lambda v: f"{v:.0%} of the file's lines are comments"),
     "parsed": _t(lambda v: "the file parses" if v else "the file does not parse as Python"),
-    "maintainability": _t(lambda v: f"the file's maintainability index is {v:.0f} of 100"),
-    "halstead_volume": _t(lambda v: f"the file's Halstead volume is {_int(v)}"),
-    "halstead_difficulty": _t(lambda v: f"the file's Halstead difficulty is {v:.0f}"),
-    "halstead_effort": _t(lambda v: f"the file's Halstead effort is {_int(v)}"),
-    "halstead_bugs": _t(lambda v: f"Halstead's estimate is {v:.1f} bugs in this file"),
     "cyclomatic_total": _t(lambda v: f"the file's total cyclomatic complexity is {_int(v)}"),
     "cyclomatic_max": _t(lambda v: f"its most complex function has cyclomatic complexity {_int(v)}"),
     "cyclomatic_mean": _t(lambda v: f"its functions average cyclomatic complexity {v:.1f}"),
     "complex_functions": _t(lambda v: f"the file has {_count('function')(v)} with cyclomatic complexity over 10"),
-    "cognitive_total": _t(lambda v: f"the file's total cognitive complexity is {_int(v)}"),
-    "cognitive_max": _t(lambda v: f"its hardest function has cognitive complexity {_int(v)}"),
     "functions": _t(lambda v: f"the file defines {_count('function')(v)}"),
     "classes": _t(lambda v: f"the file defines {_count('class', 'classes')(v)}"),
     "function_length_max": _t(lambda v: f"its longest function has {_count('line')(v)}"),
     "function_length_mean": _t(lambda v: f"its functions average {v:.0f} lines"),
-    "parameters_max": _t(lambda v: f"a function takes {_count('parameter')(v)}"),
-    "nesting_max": _t(lambda v: f"code is nested {_count('level')(v)} deep"),
-    "returns_max": _t(lambda v: f"a function has {_count('return')(v)}"),
     "imports": _t(lambda v: f"the file imports {_count('name')(v)}"),
     "imported_modules": _t(lambda v: f"the file depends on {_count('module')(v)}"),
     "bare_excepts": _t(lambda v: f"the file has {_count('bare except')(v)}"),
     "is_init": _t(lambda v: "the file is a package's __init__.py" if v else "the file is a plain module"),
     "is_private": _t(lambda v: "the module is private (_name.py)" if v else "the module is public"),
     "path_depth": _t(lambda v: f"the file sits {_count('directory', 'directories')(v)} deep"),
-    "qh_complexity": _t(lambda v: f"the file has {_count('complexity finding')(v)}"),
-    "qh_bug_risk": _t(lambda v: f"the file has {_count('bug-risk finding')(v)}"),
-    "qh_readability": _t(lambda v: f"the file has {_count('readability finding')(v)}"),
-    "qh_style": _t(lambda v: f"the file has {_count('style finding')(v)}"),
-    "qh_total": _t(lambda v: f"the file has {_count('quality-hooks finding')(v)}"),
 }
 
 
@@ -188,6 +175,9 @@ def _ruff_template(feature: str) -> Template | None:
 
 def template(feature: str) -> Template:
     """The feature's template; unknown names read as ``name in words: value``."""
+    if feature.startswith("rank_"):  # a percentile within the repository's own history (Zhang et al.)
+        words = feature.removeprefix("rank_").replace("_", " ")
+        return Template(lambda v: f"its {words} is above {v:.0%} of this project's changes", "changes")
     base = feature.removesuffix("_rank").removesuffix("_pct")
     found = _TEMPLATES.get(base) or _ruff_template(base)
     if found is not None:

@@ -1,10 +1,11 @@
-"""Score files with the bundled ONNX model: onnxruntime only, loaded once per process.
+"""Load and run the ONNX models with onnxruntime only, each compiled once per process.
 
-``risk`` is the model's calibrated probability that the change to the file
-introduces a defect (trained on SZZ labels; see models/MODEL_CARD.md).
-``score = 100 * (1 - risk)``, rounded to one decimal: monotone, 100 means no
-risk. The three factors are the features whose replacement by their training
-median lowers the risk most (all re-scorings run in one batched inference).
+The change-risk model's ``risk`` is its calibrated probability that the change to a
+file introduces a defect (trained on SZZ labels; see models/MODEL_CARD.md); a local
+model (``train --local``) replaces the bundled one where it is usable.
+``score = 100 * (1 - risk)``, rounded to one decimal: monotone, 100 means no risk.
+The three factors are the features whose replacement by their training median
+lowers the risk most (all re-scorings run in one batched inference).
 """
 
 from __future__ import annotations
@@ -22,12 +23,8 @@ from typing import Any
 import numpy as np
 
 from quality_hooks.model.explain import describe
-from quality_hooks.model.features import FEATURE_NAMES, ChangeContext, extract
-from quality_hooks.model.history import HistoryStats
-from quality_hooks.results import FileResult, ModelSource, Score
+from quality_hooks.results import ModelSource, Score
 
-MODEL_FILE = "quality-model.onnx"
-FEATURES_FILE = "features.json"
 #: A model trained on the repository's own history (``quality-hooks train --local``), at its root.
 LOCAL_DIR = ".quality-hooks"
 LOCAL_MODEL_FILE = "model.onnx"
@@ -69,8 +66,6 @@ class Model:
     medians: np.ndarray
     meta: dict[str, Any]
     source: ModelSource
-    #: QH rule codes the training data counted; findings of newer rules are not counted.
-    qh_codes: frozenset[str] | None = None
 
     def predict(self, matrix: np.ndarray) -> np.ndarray:
         """Risk (probability of the defect class) per row."""
@@ -79,9 +74,7 @@ class Model:
         return probabilities[:, 1].astype(np.float64)
 
 
-def read_model(
-    model_path: Path, meta_path: Path, source: ModelSource, expected: Sequence[str] = FEATURE_NAMES
-) -> Model:
+def read_model(model_path: Path, meta_path: Path, source: ModelSource, expected: Sequence[str]) -> Model:
     """Compile one ONNX model with its metadata; ModelError if its features are not ``expected`` (this version's)."""
     import onnxruntime as ort
 
@@ -100,52 +93,14 @@ def read_model(
         session = ort.InferenceSession(model_path.read_bytes(), options, providers=["CPUExecutionProvider"])
     except Exception as exc:  # onnxruntime raises its own (unexported) error types for a bad file
         raise ModelError(f"{model_path}: cannot load the model ({exc})") from None
-    qh_codes = frozenset(meta["qh_rules"]) if meta.get("qh_rules") else None
-    return Model(session, session.get_inputs()[0].name, names, medians, meta, source, qh_codes)
-
-
-@lru_cache(maxsize=1)
-def bundled_model() -> Model:
-    """The model shipped with quality-hooks, read and compiled once per process."""
-    for directory in model_dirs():
-        model_path, meta_path = directory / MODEL_FILE, directory / FEATURES_FILE
-        if model_path.is_file() and meta_path.is_file():
-            break
-    else:
-        raise ModelError("quality model not found (looked in " + ", ".join(map(str, model_dirs())) + ")")
-    meta = json.loads(meta_path.read_text())
-    return read_model(model_path, meta_path, ModelSource("bundled", str(model_path), meta.get("trained")))
-
-
-def load_model(root: str | None = None) -> Model:
-    """The model for files of the repository at ``root``: its local model when usable, else the bundled one.
-
-    A local model (``.quality-hooks/model.onnx`` at the repository root) is
-    used only with the full history it was trained on: in a shallow clone the
-    history features are unknown, so the bundled model, which was trained to
-    handle missing history, scores instead, and the source says why.
-    """
-    if root is None:
-        return bundled_model()
-    return _model_for_root(os.path.realpath(root))
-
-
-@lru_cache(maxsize=8)
-def _model_for_root(root: str) -> Model:
-    from quality_hooks.model.features import MODEL_FEATURES
-
-    found = _local_model(root, FEATURE_NAMES)
-    if found.source.kind == "local" or not _local_features_are(root, MODEL_FEATURES):
-        return found
-    return bundled_model()  # the local model is a change-risk model (load_change_model uses it)
+    return Model(session, session.get_inputs()[0].name, names, medians, meta, source)
 
 
 def _local_model(root: str, expected: Sequence[str]) -> Model:
-    """The local model at ``root`` read for ``expected`` features, else the bundled one of that kind with why."""
-    from quality_hooks.model.features import MODEL_FEATURES
+    """The local change-risk model at ``root`` read for ``expected`` features, else the bundled one with why."""
     from quality_hooks.model.history import is_shallow
 
-    bundled = _bundled_change_model if list(expected) == list(MODEL_FEATURES) else bundled_model
+    bundled = _bundled_change_model
     model_path, meta_path = local_model_paths(root)
     if not (model_path.is_file() and meta_path.is_file()):
         return bundled()
@@ -160,14 +115,6 @@ def _local_model(root: str, expected: Sequence[str]) -> Model:
         return read_model(model_path, meta_path, ModelSource("local", str(model_path), trained), expected=expected)
     except ModelError as exc:
         return _with_note(bundled(), f"local model not used: {exc}")
-
-
-def _local_features_are(root: str, names: Sequence[str]) -> bool:
-    """Whether the local model at ``root`` was trained on ``names`` (so it is that kind of model)."""
-    try:
-        return list(json.loads(local_model_paths(root)[1].read_text())["features"]) == list(names)
-    except (OSError, ValueError, KeyError, TypeError):
-        return False
 
 
 def _with_note(model: Model, note: str) -> Model:
@@ -203,8 +150,6 @@ def load_change_model(root: str | None = None) -> Model:
 
 @lru_cache(maxsize=8)
 def _change_model_for_root(root: str, features: tuple[str, ...]) -> Model:
-    if not _local_features_are(root, features) and _local_features_are(root, FEATURE_NAMES):
-        return _bundled_change_model()  # a whole-file local model: load_model uses it
     return _local_model(root, features)
 
 
@@ -226,25 +171,39 @@ def _bundled_change_model() -> Model:
     return read_model(model_path, meta_path, source, expected=MODEL_FEATURES)
 
 
-def change_scores(vectors: Sequence[Sequence[float]], *, factors: bool = True, root: str | None = None) -> list[Score]:
-    """Change-risk scores for vectors ordered as CHANGE_FEATURE_NAMES (the model picks its own columns)."""
+def change_scores(
+    vectors: Sequence[Sequence[float]],
+    *,
+    factors: bool = True,
+    root: str | None = None,
+    references: Mapping[str, Sequence[float]] | None = None,
+) -> list[Score]:
+    """Change-risk scores for vectors ordered as CHANGE_FEATURE_NAMES (the model picks its own columns).
+
+    ``references`` is the repository's own recent distribution of each feature (its latest
+    changes before the parent), so a factor reads "more than 95% of changes here".
+    """
     from quality_hooks.model.features import CHANGE_FEATURE_NAMES
 
     model = load_change_model(root)
     columns = [CHANGE_FEATURE_NAMES.index(n) for n in model.names]
-    return score_vectors([[v[c] for c in columns] for v in vectors], factors=factors, model=model)
+    return score_vectors([[v[c] for c in columns] for v in vectors], model, factors=factors, references=references)
 
 
 def score_vectors(
-    vectors: Sequence[Sequence[float]], *, factors: bool = True, model: Model | None = None
+    vectors: Sequence[Sequence[float]],
+    model: Model,
+    *,
+    factors: bool = True,
+    references: Mapping[str, Sequence[float]] | None = None,
 ) -> list[Score]:
-    """Scores (with top factors unless ``factors`` is false) for feature vectors ordered as FEATURE_NAMES.
+    """Scores (with top factors unless ``factors`` is false) for feature vectors ordered as ``model.names``.
 
-    ``model`` defaults to the bundled one.
+    Factors are compared with ``references`` (the project's own distributions) when given,
+    else with the training projects' quantiles in the model's metadata.
     """
     if not vectors:
         return []
-    model = model or load_model()
     base = np.asarray(vectors, dtype=np.float32)
     if not factors:
         return [
@@ -271,36 +230,6 @@ def score_vectors(
                 "median": None if math.isnan(float(model.medians[j])) else float(model.medians[j]),
                 "risk_added": round(float(lowered[j]), 4),
             })  # fmt: skip
-        words = describe(top, None, model.meta.get("quantiles"))  # sentences, see model/explain.py
+        words = describe(top, references, model.meta.get("quantiles"))  # sentences, see model/explain.py
         scores.append(Score(risk=round(risk, 4), score=risk_to_score(risk), factors=words, model=model.source))
     return scores
-
-
-def score(
-    results: Sequence[FileResult],
-    changes: Mapping[str, ChangeContext | None] | None = None,
-    histories: Mapping[str, HistoryStats | None] | None = None,
-    rel_paths: Mapping[str, str] | None = None,
-    *,
-    factors: bool = True,
-    root: str | None = None,
-) -> list[Score | None]:
-    """Scores of analysed files, in order (``None`` for files that could not be analysed).
-
-    ``changes`` and ``histories`` are keyed by ``FileResult.path``; a file
-    without a change context (whole-tree check) or history gets NaN for those
-    features, which the model was trained to handle. ``root`` is the
-    repository the files belong to: its local model scores them when usable
-    (:func:`load_model`), and each Score's ``model`` records which did.
-    """
-    changes = changes or {}
-    histories = histories or {}
-    scorable = [r for r in results if r.ok and r.metrics is not None]
-    rel_paths = rel_paths or {}
-    model = load_model(root)
-    vectors = [
-        extract(r, changes.get(r.path), histories.get(r.path), rel_path=rel_paths.get(r.path), qh_codes=model.qh_codes)
-        for r in scorable
-    ]
-    by_id = {id(r): s for r, s in zip(scorable, score_vectors(vectors, factors=factors, model=model), strict=True)}
-    return [by_id.get(id(result)) for result in results]

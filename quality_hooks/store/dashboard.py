@@ -170,11 +170,12 @@ def _files_table(files: list[dict[str, Any]]) -> str:
             f"<tr><td><code>{escape(f['path'])}</code></td>"
             f'<td><span class="bar"><i style="width:{width}%;background:{fill}"></i></span> {_fmt(risk, 2)}</td>'
             f'<td class="num">{_fmt(f["score"])}</td><td class="num">{f["complexity"] or 0}</td>'
-            f'<td class="num">{sum(f["findings"].values())}</td></tr>'
+            f'<td class="num">{sum(f["findings"].values())}</td>'
+            f'<td class="why">{"<br>".join(escape(s) for s in f.get("why") or [])}</td></tr>'
         )
     return (
         '<table id="riskiest"><tr><th>File</th><th>Risk</th><th class="num">Score</th>'
-        '<th class="num">Complexity</th><th class="num">Findings</th></tr>' + "".join(rows) + "</table>"
+        '<th class="num">Complexity</th><th class="num">Findings</th><th>Why</th></tr>' + "".join(rows) + "</table>"
     )
 
 

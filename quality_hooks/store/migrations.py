@@ -72,6 +72,11 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
                 created_at DOUBLE PRECISION NOT NULL)""",
         ],
     ),
+    (
+        3,
+        "why a file scored as it did: its top factors in words",
+        ["ALTER TABLE run_files ADD COLUMN why TEXT"],
+    ),
 ]
 
 

@@ -131,6 +131,7 @@ def file_entry(result: Mapping[str, Any]) -> dict[str, Any]:
         "findings": findings,
         "new_findings": new,
         "error": result.get("error"),
+        "why": [str(f["text"])[:300] for f in whole.get("factors") or [] if f.get("text")][:3],
     }
 
 

@@ -7,6 +7,7 @@ webhook worker call these functions.
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Sequence
 from typing import Any, Literal
@@ -20,7 +21,7 @@ RUN_COLUMNS = (
     "score, risk, complexity, sloc, findings_info, findings_warning, findings_error, new_findings"
 )
 FILE_COLUMNS = (
-    "path, score, risk, complexity, sloc, findings_info, findings_warning, findings_error, new_findings, error"
+    "path, score, risk, complexity, sloc, findings_info, findings_warning, findings_error, new_findings, error, why"
 )
 
 
@@ -104,7 +105,7 @@ def add_run(conn: Connection, project_id: int, run: RunIn) -> tuple[int, bool]:
         )
         return int(existing), False
     conn.many(
-        f"INSERT INTO run_files (run_pk, {FILE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        f"INSERT INTO run_files (run_pk, {FILE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             (
                 new_id,
@@ -118,6 +119,7 @@ def add_run(conn: Connection, project_id: int, run: RunIn) -> tuple[int, bool]:
                 f.findings.error,
                 f.new_findings,
                 f.error,
+                json.dumps(f.why) if f.why else None,
             )
             for f in run.files
         ],
@@ -163,6 +165,7 @@ def file_view(row: Row) -> dict[str, Any]:
         "findings": {"info": row["findings_info"], "warning": row["findings_warning"], "error": row["findings_error"]},
         "new_findings": row["new_findings"],
         "error": row["error"],
+        "why": json.loads(row["why"]) if row["why"] else [],
     }
 
 

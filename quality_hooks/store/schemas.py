@@ -29,6 +29,8 @@ Storable = AfterValidator(_storable)
 PathText = Annotated[str, Field(min_length=1, max_length=1024), Storable]
 NameText = Annotated[str, Field(min_length=1, max_length=255), Storable]
 LongText = Annotated[str, Field(max_length=2000), Storable]
+#: One factor of a file's score in words ("this file had 7 bug fixes in the past year").
+WhyText = Annotated[str, Field(min_length=1, max_length=300), Storable]
 VersionText = Annotated[str, Field(max_length=64), Storable]
 
 
@@ -58,6 +60,8 @@ class FileMetricsIn(_Model):
     findings: Findings = Findings()
     new_findings: Count = 0
     error: LongText | None = None
+    #: The file score's top factors as sentences (what the dashboard's file table says why).
+    why: Annotated[list[WhyText], Field(max_length=3)] = []
 
 
 class Totals(_Model):

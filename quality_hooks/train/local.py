@@ -163,7 +163,6 @@ def install(root: str, ds: Dataset, evaluation: Evaluation, seconds: float) -> P
         "feature_version": bundled.meta.get("feature_version"),
         "features": bundled.names,
         "medians": medians(ds.X),
-        "qh_rules": bundled.meta.get("qh_rules"),
         "score_mapping": bundled.meta.get("score_mapping"),
         "rows": len(ds.y),
         "positives": int(ds.y.sum()),
