@@ -1,4 +1,4 @@
-"""A change-risk model trained on the repository's own history: found at its root, used when usable, named by `score`."""
+"""A change-risk model trained on the repository's own history: found at its root, used when usable, named."""
 
 from __future__ import annotations
 

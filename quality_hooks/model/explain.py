@@ -102,9 +102,7 @@ _TEMPLATES: dict[str, Template] = {
     "is_new": _t(lambda v: "adds a new file" if v else "edits an existing file", "changes"),
     "file_created_days": _t(lambda v: "the file is brand new" if v < 1 else f"the file is {_days(v)} old", "changes"),
     "file_recent_changes": _t(lambda v: f"this file changed {_count('time')(v)} in the last 90 days", "changes"),
-    "file_recent_fixes": _t(
-        lambda v: f"this file had {_count('bug fix', 'bug fixes')(v)} in the past year", "changes"
-    ),
+    "file_recent_fixes": _t(lambda v: f"this file had {_count('bug fix', 'bug fixes')(v)} in the past year", "changes"),
     "file_fix_ratio": _t(lambda v: f"{v:.0%} of this file's changes were bug fixes", "changes"),
     "rel_churn": _t(lambda v: f"rewrites lines adding up to {v:.0%} of the file", "changes"),
     "file_share": _t(lambda v: f"holds {v:.0%} of the lines the change adds", "changes"),
