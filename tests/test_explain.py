@@ -11,8 +11,8 @@ def test_change_factor_compared_with_the_projects_changes() -> None:
     usual = [float(n) for n in range(1, 101)]  # 100 earlier changes adding 1..100 lines
     assert sentence("file_la", 240, usual) == "adds 240 lines (more than 99% of changes here)"
     assert sentence("file_la", 91.5, usual) == "adds 92 lines (more than 90% of changes here)"
-    assert sentence("file_la", 3, usual) == "adds 3 lines (less than 95% of changes here)"
-    assert sentence("file_la", 1, usual) == "adds 1 line (less than 99% of changes here)"
+    assert sentence("file_la", 3, usual) == "adds 3 lines (lower than 95% of changes here)"
+    assert sentence("file_la", 1, usual) == "adds 1 line (lower than 99% of changes here)"
     assert sentence("la", 240, usual) == "adds 240 lines in all (more than 99% of changes here)"
 
 

@@ -195,7 +195,7 @@ def share_below(value: float, reference: Sequence[float], minimum: int = MIN_REF
 def comparison(
     value: float, reference: Sequence[float], unit: str, where: str = "here", minimum: int = MIN_REFERENCE
 ) -> str | None:
-    """ "more than 95% of changes here" / "less than 80% of files here" (None when it says nothing)."""
+    """ "more than 95% of changes here" / "lower than 80% of files here" (None when it says nothing)."""
     below = share_below(value, reference, minimum)
     if below is None:
         return None
@@ -203,7 +203,7 @@ def comparison(
     if below >= CLEAR_SHARE:
         return f"more than {_rounded_share(below)}% of {unit} {where}"
     if above >= CLEAR_SHARE:
-        return f"less than {_rounded_share(above)}% of {unit} {where}"
+        return f"lower than {_rounded_share(above)}% of {unit} {where}"
     return f"typical of {unit} {where}"
 
 
