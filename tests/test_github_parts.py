@@ -86,6 +86,11 @@ def test_suggestion_fence_outgrows_backticks_inside() -> None:
     assert "````suggestion\n" in body and body.count("````") == 2 and "@someone" not in body
 
 
+def test_suggestion_links_the_rules_docs() -> None:
+    body = suggestion_body(Suggestion("a.py", 1, 1, ["x is None"], ["QH204"], "use is"))
+    assert body.startswith("**[`QH204`](https://github.com/quality-hooks/quality-hooks/blob/main/docs/rules.md#qh204-")
+
+
 def test_commentable_lines_follow_the_hunks() -> None:
     patch = "@@ -1,3 +1,4 @@\n a\n-b\n+c\n+d\n e\n@@ -10,2 +11,2 @@\n x\n+y\n"
     assert commentable_lines(patch) == {1, 2, 3, 4, 11, 12}

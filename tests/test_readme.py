@@ -9,8 +9,6 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import pytest
-
 from quality_hooks.commands import rules
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -24,13 +22,12 @@ def _section(title: str) -> str:
     return readme[start : end if end != -1 else None]
 
 
-def test_readme_rule_table_is_the_generated_one(capsys: pytest.CaptureFixture[str]) -> None:
-    assert rules.main(["--format", "markdown"]) == 0
-    generated = capsys.readouterr().out
+def test_readme_rule_table_is_the_generated_one() -> None:
+    generated = "".join(line + "\n" for line in rules.table())
     documented = "".join(line + "\n" for line in _section("Rules").splitlines() if line.startswith("|"))
     assert generated.count("\n") > 40  # a real table: every rule, not an empty print
     assert documented == generated, (
-        "README's rule table (## Rules) is out of date; replace it with the output of "
+        "README's rule table (## Rules) is out of date; replace it with the table at the top of "
         "`quality-hooks rules --format markdown`:\n" + generated
     )
 

@@ -50,11 +50,19 @@ def guarded(name: str, body: Callable[[], str]) -> Outcome:
         return Outcome(name, False, str(exc))
 
 
+def _linked(rule_code: str) -> str:
+    """A rule's code linking to its docs (the text SARIF's help and ``rules --explain`` show)."""
+    from quality_hooks.analysis.rules.docs import rule_doc_url
+
+    url = rule_doc_url(rule_code)
+    return f"[{code(rule_code)}]({url})" if url else code(rule_code)
+
+
 def suggestion_body(suggestion: Suggestion) -> str:
     """A review comment with a ```suggestion block; the fence outgrows any backticks inside."""
     longest = max((len(run) for line in suggestion.replacement for run in re.findall(r"`{3,}", line)), default=2)
     fence = "`" * max(3, longest + 1)
-    codes = ", ".join(code(c) for c in suggestion.codes) or "quality-hooks"
+    codes = ", ".join(_linked(c) for c in suggestion.codes) or "quality-hooks"
     message = " ".join(suggestion.message.split())[:300]
     message = message.replace("<", "&lt;").replace("@", "&#64;")
     lines = [f"**{codes}**: {message}", "", f"{fence}suggestion", *suggestion.replacement, fence, SUGGESTION_MARKER]
