@@ -36,6 +36,10 @@ class CheckRun:
     change: git.Change | None = None
     #: False when a tool failed (ruff): the report lacks what it would have said, so it is not cached.
     complete: bool = True
+    #: Where the run's relative paths start: the repository root with a change, else the working directory.
+    root: str = "."
+    #: Each file's configuration (by result path), for reporters that re-run a part (SARIF's fixes).
+    config_of: dict[str, Config] = field(default_factory=dict)
 
 
 def _file_change(changed: git.ChangedFile | None) -> FileChange:
@@ -262,4 +266,6 @@ def run_check(
         "base_commit": change.base_commit if change else None,
         "staged": staged,
     }
-    return CheckRun(results, overall(results), run_scope, context, notes, change, complete)
+    return CheckRun(
+        results, overall(results), run_scope, context, notes, change, complete=complete, root=root, config_of=config_of
+    )

@@ -29,6 +29,9 @@ def build_parser(prog: str = "quality-hooks check") -> argparse.ArgumentParser:
     )
     parser.add_argument("--scope", choices=SCOPES, help="which findings can fail the gate (default from config)")
     parser.add_argument("--show-existing", action="store_true", help="also list findings outside the scope")
+    parser.add_argument(
+        "--sarif-category", metavar="NAME", help="SARIF automationDetails category (with --format sarif)"
+    )
     parser.add_argument("--no-model", action="store_true", help="skip the quality model score")
     parser.add_argument("--no-baseline", action="store_true", help="ignore the baseline file")
     parser.add_argument(
@@ -47,7 +50,16 @@ def check_and_report(args: argparse.Namespace, paths: Sequence[str], base: str |
 
     cache = open_cache(args)
     configs = config_finder(paths, args.config)
-    options = [args.format, args.show_existing, args.scope, args.no_model, args.no_baseline, args.config, list(paths)]
+    options = [
+        args.format,
+        args.sarif_category,
+        args.show_existing,
+        args.scope,
+        args.no_model,
+        args.no_baseline,
+        args.config,
+        list(paths),
+    ]
     # The hook's staged change can be answered from an earlier identical run (see quality_hooks.rerun).
     key = rerun.report_key(options, paths, configs) if staged and base is None and cache.enabled else None
     found = rerun.lookup(cache, key)
@@ -65,7 +77,10 @@ def check_and_report(args: argparse.Namespace, paths: Sequence[str], base: str |
             use_model=not args.no_model,
             cache=cache,
         )
-        output, passed = render(run, args.format, ReportOptions(show_existing=args.show_existing)), run.verdict.passed
+        output, passed = (
+            render(run, args.format, ReportOptions(show_existing=args.show_existing, category=args.sarif_category)),
+            run.verdict.passed,
+        )
         if run.complete and key is not None and rerun.report_key(options, paths, configs) == key:
             rerun.store(cache, key, output, passed)  # unless something changed while we ran
         cache.prune_if_due()

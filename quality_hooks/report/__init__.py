@@ -28,6 +28,8 @@ class ReportOptions:
 
     #: Also list the findings outside the gate's scope (pre-existing, baselined).
     show_existing: bool = False
+    #: SARIF's category (``automationDetails.id`` after the hook/ci/check part), e.g. one per monorepo package.
+    category: str | None = None
 
 
 Reporter = Callable[["CheckRun", ReportOptions], str]
