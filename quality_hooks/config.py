@@ -27,6 +27,8 @@ else:  # pragma: no cover - Python 3.10
 _RULE_CODE = re.compile(r"^[A-Z]{1,5}[0-9]{0,4}$")
 #: Which findings can fail the gate; the one list the config, the CLI and the Action accept.
 LEVELS = ("warning", "critical")
+#: ``fix-policy`` values: apply a rule's fix by default, only with ``--unsafe-fixes``, or never.
+FIX_POLICIES = ("safe", "unsafe", "off")
 
 
 class ConfigError(Exception):
@@ -102,6 +104,10 @@ class Config:
     #: One finding per problem: drop ruff's or ours where both flag the same code (analysis/equivalents.py).
     dedupe: bool = True
     gate: GateConfig = field(default_factory=GateConfig)
+    #: Apply fixes classed ``unsafe`` too (``--unsafe-fixes``).
+    unsafe_fixes: bool = False
+    #: Per-rule fix class, overriding the rule's own: code -> "safe" | "unsafe" | "off".
+    fix_policy: dict[str, str] = field(default_factory=dict)
 
     def rule_settings(self, path: str) -> tuple[dict[str, list[str]], dict[str, dict[str, Any]]]:
         """Select/ignore lists and per-rule options in force for ``path``."""
@@ -271,6 +277,8 @@ def parse_config(table: Mapping[str, Any], path: str = "pyproject.toml") -> Conf
         "rules": lambda v, k: _rules(v, k, where),
         "overrides": lambda v, k: _overrides(v, k, where),
         "gate": lambda v, k: _gate(v, k, where),
+        "unsafe-fixes": lambda v, k: _bool(v, k, where),
+        "fix-policy": lambda v, k: _fix_policy(v, k, where),
     }
     for key, value in table.items():
         if key not in readers:
@@ -351,6 +359,23 @@ def _rules(value: Any, key: str, where: str) -> dict[str, dict[str, Any]]:
                 raise _fail(where, f"{name}.{option}", f"expected {type(default).__name__}, got {setting!r}")
         result[code] = dict(options)
     return result
+
+
+def _fix_policy(value: Any, key: str, where: str) -> dict[str, str]:
+    from quality_hooks.analysis.rules import all_rules
+
+    if not isinstance(value, dict):
+        raise _fail(where, key, 'expected a table of rule codes, like { QH308 = "safe" }')
+    known = all_rules()
+    for code, policy in value.items():
+        name = f"{key}.{code}"
+        if code not in known:
+            raise _fail(where, name, "unknown rule code")
+        if not known[code].FIXABLE:
+            raise _fail(where, name, "this rule has no fix")
+        if policy not in FIX_POLICIES:
+            raise _fail(where, name, f"expected one of {', '.join(FIX_POLICIES)}, got {policy!r}")
+    return dict(value)
 
 
 def _overrides(value: Any, key: str, where: str) -> list[Override]:

@@ -1,4 +1,10 @@
-"""Apply safe auto-fixes until the code is stable.
+"""Apply auto-fixes until the code is stable.
+
+Each fix has a class (:func:`fix_class`): ``safe`` fixes keep behaviour and line
+numbers and are applied by default; ``unsafe`` ones only with ``--unsafe-fixes``
+or the rule's ``fix-policy``. A fix classed safe that would add or remove lines
+is treated as unsafe. (A fix that would move a comment off its line is never
+offered: :func:`~quality_hooks.analysis.rules.fix_helpers.keeps_comments`.)
 
 A fix is kept only if the resulting module still parses (LibCST, and
 ``compile()`` when the original compiled); a round whose combined fixes break
@@ -16,7 +22,8 @@ from libcst.metadata import MetadataWrapper
 
 from quality_hooks.analysis import positions
 from quality_hooks.analysis.parse import parse_module
-from quality_hooks.analysis.rules.base import Report
+from quality_hooks.analysis.rules.base import Report, Rule
+from quality_hooks.analysis.rules.fix_helpers import node_parts
 from quality_hooks.analysis.rules.runner import apply_fixes, run_rules
 from quality_hooks.analysis.selection import enabled_rules
 from quality_hooks.config import Config
@@ -34,6 +41,8 @@ class FixOutcome:
     rounds: int = 0
     #: Fixes dropped because they would have broken the code.
     rejected: list[str] = field(default_factory=list)
+    #: Codes of the unsafe fixes left out in the last round (``--unsafe-fixes`` applies them).
+    unsafe_skipped: list[str] = field(default_factory=list)
     error: str | None = None
 
     @property
@@ -69,16 +78,51 @@ def _valid(text: str, path: str, must_compile: bool) -> cst.Module | None:
     return module
 
 
+def fix_class(rule: type[Rule], config: Config) -> str:
+    """``safe``, ``unsafe`` or ``off``: the rule's own class unless ``fix-policy`` says otherwise."""
+    return config.fix_policy.get(rule.CODE, rule.FIX_SAFETY)
+
+
+def _newlines(node: object) -> int:
+    empty = cst.Module(body=[])
+    return sum(empty.code_for_node(part).count("\n") for part in node_parts(node))
+
+
+def keeps_lines(fix: Report) -> bool:
+    """Whether the fix leaves the number of lines alone, so every later line keeps its number."""
+    return _newlines(fix.node) == _newlines(fix.replacement)
+
+
+def applicable(fix: Report, config: Config) -> str:
+    """``apply``, ``unsafe`` (left for ``--unsafe-fixes``) or ``never`` for one fix."""
+    rule = fix.rule
+    policy = fix_class(rule, config)
+    if policy == "off":
+        return "never"
+    if policy == "safe" and (rule.CODE in config.fix_policy or keeps_lines(fix)):
+        return "apply"
+    return "apply" if config.unsafe_fixes else "unsafe"
+
+
 def _round_fixes(
-    module: cst.Module, config: Config, path: str, text: str
+    module: cst.Module, config: Config, path: str, text: str, outcome: FixOutcome
 ) -> tuple[list[Report], list[cst.CSTNode | None]]:
-    """This round's unsuppressed fixes, and the traversal's event list (to rebuild only what changes)."""
+    """This round's unsuppressed, applicable fixes, and the traversal's event list (to rebuild only what changes)."""
     rules, severities = enabled_rules(config, path)
-    fixable = [(rule, options) for rule, options in rules if rule.FIXABLE]
+    fixable = [(rule, options) for rule, options in rules if rule.FIXABLE and fix_class(rule, config) != "off"]
+    outcome.unsafe_skipped = []
     if not fixable:
         return [], []
     wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
-    fixes = run_rules(wrapper, fixable, path, text, severities).fixes
+    fixes: list[Report] = []
+    for fix in run_rules(wrapper, fixable, path, text, severities).fixes:
+        verdict = applicable(fix, config)
+        if verdict == "apply":
+            fixes.append(fix)
+        elif verdict == "unsafe":
+            outcome.unsafe_skipped.append(fix.rule.CODE)
+    if not fixes:
+        return [], []
     return fixes, positions.install(wrapper).events
 
 
@@ -92,7 +136,7 @@ def fix_text(text: str, path: str, config: Config) -> FixOutcome:
         return outcome
     must_compile = _compiles(text, path)
     for _ in range(MAX_ROUNDS):
-        fixes, events = _round_fixes(current, config, path, outcome.fixed)
+        fixes, events = _round_fixes(current, config, path, outcome.fixed, outcome)
         if not fixes:
             break
         accepted = _accept(current, fixes, events, path, must_compile, outcome)

@@ -20,6 +20,7 @@ from quality_hooks.fix import fix_text
 
 RULES = all_rules()
 READABILITY = Config(select=["QH3"], ruff=False)
+UNSAFE = Config(select=["QH3"], ruff=False, unsafe_fixes=True)
 
 
 def code(text: str) -> str:
@@ -99,9 +100,17 @@ def test_all_readability_fixes_together_converge_and_keep_comments() -> None:
             return f"value: {str(value)}" + f"!" + u"done"
         '''
     )
-    outcome = fix_text(text, "sample.py", READABILITY)
-    assert not outcome.rejected
-    assert outcome.fixed == code(
+    safe = fix_text(text, "sample.py", READABILITY)
+    assert not safe.rejected
+    # Only safe fixes by default: behaviour and line numbers kept (the cookie's line is left empty).
+    assert safe.fixed.splitlines()[0] == ""
+    assert len(safe.fixed.splitlines()) == len(text.splitlines())
+    assert "else:\n            # seen: look closer" in safe.fixed
+    assert "sorted([n for n in self.seen], key=str)" in safe.fixed
+    assert sorted(set(safe.unsafe_skipped)) == ["QH307", "QH308", "QH310", "QH311", "QH320"]
+    outcome = fix_text(text, "sample.py", UNSAFE)
+    assert not outcome.rejected and not outcome.unsafe_skipped
+    assert outcome.fixed == "\n" + code(
         '''
         """Module docs."""
 
@@ -127,7 +136,7 @@ def test_all_readability_fixes_together_converge_and_keep_comments() -> None:
             return f"value: {value!s}" + "!" + "done"
         '''
     )
-    assert fix_text(outcome.fixed, "sample.py", READABILITY).fixed == outcome.fixed
+    assert fix_text(outcome.fixed, "sample.py", UNSAFE).fixed == outcome.fixed
     remaining = {f.code for f in findings(RULES["QH306"], outcome.fixed)}
     assert remaining == {"QH306"}  # reported, never rewritten: isinstance() is not equivalent
 

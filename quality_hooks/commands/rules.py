@@ -30,6 +30,8 @@ def rows() -> list[dict[str, Any]]:
             "group": rule.GROUP,
             "severity": rule.SEVERITY.value,
             "fixable": rule.FIXABLE,
+            "fix_safety": rule.FIX_SAFETY if rule.FIXABLE else None,
+            "fix_reason": rule.FIX_REASON if rule.FIXABLE else None,
             "enabled_by_default": rule.ENABLED_BY_DEFAULT,
             "options": rule.OPTIONS,
             "description": rule.DESCRIPTION,
@@ -43,7 +45,7 @@ def table() -> list[str]:
     lines = ["| code | name | group | severity | fix | options | description |", "|---|---|---|---|---|---|---|"]
     for row in rows():
         options = ", ".join(f"`{k}={v}`" for k, v in row["options"].items())
-        fix = "yes" if row["fixable"] else ""
+        fix = row["fix_safety"] or ""
         cells = [row["code"], row["name"], row["group"], row["severity"], fix, options, row["description"]]
         lines.append("| " + " | ".join(cells) + " |")
     return lines
@@ -82,6 +84,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(docs_markdown(), end="")
     else:
         for row in rows():
-            fix = "fix" if row["fixable"] else "   "
-            print(f"{row['code']}  {row['severity']:<7}  {fix}  {row['name']:<34}  {row['description']}")
+            fix = row["fix_safety"] or ""
+            print(f"{row['code']}  {row['severity']:<7}  {fix:<6}  {row['name']:<34}  {row['description']}")
+            if row["fix_reason"]:
+                print(f"{'':<25}fix: {row['fix_reason']}")
     return 0

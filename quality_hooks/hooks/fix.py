@@ -10,7 +10,7 @@ from quality_hooks.commands.fix import build_parser, fix_paths
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser("quality-fix").parse_intermixed_args(argv)
-    return run_guarded("quality-fix", lambda: fix_paths(args.paths, args.config, args.diff))
+    return run_guarded("quality-fix", lambda: fix_paths(args.paths, args.config, args.diff, args.unsafe_fixes))
 
 
 if __name__ == "__main__":

@@ -19,6 +19,9 @@ from quality_hooks.results import Severity
 
 #: Rule groups; config can enable/disable a whole group by name.
 GROUPS = ("complexity", "bug-risk", "readability", "style")
+#: Fix safety classes, as ruff has them: ``safe`` fixes keep behaviour and line numbers and
+#: are applied by default; ``unsafe`` ones only with ``--unsafe-fixes`` or a ``fix-policy``.
+FIX_SAFETIES = ("safe", "unsafe")
 
 
 @dataclass(frozen=True)
@@ -62,8 +65,15 @@ class Rule(CachedBatchableVisitor):
     GROUP: ClassVar[str]
     SEVERITY: ClassVar[Severity] = Severity.WARNING
     DESCRIPTION: ClassVar[str]
-    #: Whether the rule offers fixes (every fix must preserve behaviour).
+    #: Whether the rule offers fixes.
     FIXABLE: ClassVar[bool] = False
+    #: ``"safe"`` (behaviour and line numbers kept: applied by default) or ``"unsafe"``
+    #: (applied only with ``--unsafe-fixes`` or the rule's ``fix-policy``).
+    FIX_SAFETY: ClassVar[str] = "safe"
+    #: What the fix can change, in one sentence: shown by ``rules``, in SARIF and in the docs.
+    FIX_REASON: ClassVar[str] = ""
+    #: The fix's job is to edit comments (QH314), so fix's "every comment stays" check does not apply.
+    FIX_EDITS_COMMENTS: ClassVar[bool] = False
     #: Default option values; config may override them (kebab-case keys).
     OPTIONS: ClassVar[dict[str, Any]] = {}
     #: Whether the rule is on when the config does not mention it.

@@ -10,6 +10,7 @@ visiting and decide at ``leave_Module``, when the whole module has been seen.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
@@ -181,3 +182,43 @@ def is_bool_if_else(node: cst.If) -> bool:
         return False
     then, otherwise = returned_bool(node.body), returned_bool(node.orelse.body)
     return then is not None and otherwise is not None and then != otherwise
+
+
+class _Comments(cst.CSTVisitor):
+    """Comments under a node: those trailing code on their line, and all of them."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.trailing: Counter[str] = Counter()
+        self.every: Counter[str] = Counter()
+
+    def visit_TrailingWhitespace(self, node: cst.TrailingWhitespace) -> None:
+        if node.comment is not None:
+            self.trailing[node.comment.value] += 1
+
+    def visit_Comment(self, node: cst.Comment) -> None:
+        self.every[node.value] += 1
+
+
+def node_parts(node: object) -> list[cst.CSTNode]:
+    """The nodes a fix's node or replacement consists of (none for a removal)."""
+    if isinstance(node, cst.FlattenSentinel):
+        return list(node.nodes)
+    return [node] if isinstance(node, cst.CSTNode) else []
+
+
+def _comments(node: object) -> _Comments:
+    found = _Comments()
+    for part in node_parts(node):
+        part.visit(found)
+    return found
+
+
+def keeps_comments(node: cst.CSTNode, replacement: object) -> bool:
+    """Whether every comment of the fixed node survives, and each one trailing code still does.
+
+    A trailing comment turned into a line of its own loses its meaning (a pragma, ``# type: ignore``,
+    ``# noqa`` apply to the line they end), so such a fix is not applied to that node.
+    """
+    before, after = _comments(node), _comments(replacement)
+    return not (before.trailing - after.trailing) and not (before.every - after.every)

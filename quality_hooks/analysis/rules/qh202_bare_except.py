@@ -20,6 +20,8 @@ class BareExcept(BuiltinAwareRule):
     GROUP = "bug-risk"
     DESCRIPTION = "Bare `except:` catches everything, KeyboardInterrupt included; name the exception"
     FIXABLE = True
+    FIX_SAFETY = "safe"
+    FIX_REASON = "Writes `except BaseException:`, which catches exactly what a bare `except:` catches."
     VALID = [
         Valid("try:\n    f()\nexcept ValueError:\n    pass\n"),
         Valid("try:\n    f()\nexcept BaseException:\n    raise\n"),

@@ -50,6 +50,11 @@ class ComparisonToNone(Rule):
     GROUP = "bug-risk"
     DESCRIPTION = "Comparison to None with `==`/`!=`; use `is None`/`is not None`"
     FIXABLE = True
+    FIX_SAFETY = "unsafe"
+    FIX_REASON = (
+        "`is None` no longer calls the object's `__eq__`/`__ne__`: a type whose `== None` is not an "
+        "identity test (arrays, ORM columns) gives another result."
+    )
     VALID = [
         Valid("if x is None or y is not None:\n    pass\n"),
         Valid("if x == 0:\n    pass\n"),

@@ -18,6 +18,8 @@ class IsLiteral(Rule):
     GROUP = "bug-risk"
     DESCRIPTION = "`is` comparison with a str, bytes or number literal; use `==`"
     FIXABLE = True
+    FIX_SAFETY = "unsafe"
+    FIX_REASON = "`==` calls the operand's `__eq__`, which `is` never did, and can be true where identity was false."
     VALID = [
         Valid("if x is None or y is True or z is ():\n    pass\n"),
         Valid("if name == 'main':\n    pass\n"),

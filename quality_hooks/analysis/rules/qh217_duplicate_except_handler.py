@@ -25,6 +25,8 @@ class DuplicateExceptHandler(Rule):
     GROUP = "bug-risk"
     DESCRIPTION = "`except` clause catches only exceptions an earlier clause already catches"
     FIXABLE = True
+    FIX_SAFETY = "unsafe"
+    FIX_REASON = "Deletes the repeated clause, matched by name: code is dropped and later line numbers shift."
     VALID = [
         Valid("try:\n    f()\nexcept KeyError:\n    a()\nexcept IndexError:\n    b()\n"),
         Valid("try:\n    f()\nexcept (KeyError, IndexError):\n    a()\nexcept (IndexError, ValueError):\n    b()\n"),

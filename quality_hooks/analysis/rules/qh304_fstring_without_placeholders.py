@@ -23,6 +23,8 @@ class FStringWithoutPlaceholders(Rule):
     GROUP = "readability"
     DESCRIPTION = "f-string without placeholders"
     FIXABLE = True
+    FIX_SAFETY = "safe"
+    FIX_REASON = "Drops the `f` prefix (and un-doubles braces): the string's value is the same."
     VALID = [
         Valid('name = "x"\nprint(f"hello {name}")\n'),
         Valid('print("plain")\n'),

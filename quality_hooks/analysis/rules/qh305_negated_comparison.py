@@ -23,6 +23,8 @@ class NegatedComparison(Rule):
     GROUP = "readability"
     DESCRIPTION = "Use `x not in y` / `x is not y` instead of negating the comparison"
     FIXABLE = True
+    FIX_SAFETY = "safe"
+    FIX_REASON = "`x not in y` is defined as `not (x in y)`: the same dunders run."
     VALID = [
         Valid("if x not in y:\n    pass\n"),
         Valid("if not x == y:\n    pass\n"),

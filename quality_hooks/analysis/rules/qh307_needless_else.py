@@ -16,7 +16,8 @@ class NeedlessElse(Rule):
 
     The fix moves the ``else`` body (or turns the ``elif`` into an ``if``) after
     the statement, keeping comments; it is skipped when a comment trails the
-    ``else`` block and would have nowhere to go. ``if c: return True else:
+    ``else:`` line or the ``else`` block and would lose its line (a
+    ``# pragma: no cover`` there must stay on the ``else:``). ``if c: return True else:
     return False`` is left to QH310, which returns the condition.
     """
 
@@ -25,6 +26,8 @@ class NeedlessElse(Rule):
     GROUP = "readability"
     DESCRIPTION = "Needless else/elif after return, raise, continue or break"
     FIXABLE = True
+    FIX_SAFETY = "unsafe"
+    FIX_REASON = "Removes the `else:` line and dedents its body: behaviour is kept but later line numbers shift."
     VALID = [
         Valid("def f(x):\n    if x:\n        y = 1\n    else:\n        y = 2\n    return y\n"),
         Valid("def f(x):\n    if x:\n        return 1\n    return 2\n"),
@@ -42,8 +45,7 @@ class NeedlessElse(Rule):
         Invalid(
             "def f(x):\n    if x:\n        raise ValueError(x)\n    # the usual case\n    else:  # keep me\n"
             "        y = x\n        return y\n",
-            expected_fix="def f(x):\n    if x:\n        raise ValueError(x)\n    # the usual case\n    # keep me\n"
-            "    y = x\n    return y\n",
+            expected_fix=None,
         ),
         Invalid(
             "def f(x):\n    if x == 1:\n        return 'a'\n    elif x == 2:\n        return 'b'\n    else:\n"

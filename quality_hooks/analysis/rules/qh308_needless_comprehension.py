@@ -46,6 +46,11 @@ class NeedlessComprehension(BuiltinAwareRule):
     GROUP = "readability"
     DESCRIPTION = "Comprehension only copies its iterable: call list()/set()/dict() instead"
     FIXABLE = True
+    FIX_SAFETY = "unsafe"
+    FIX_REASON = (
+        "`list(y)`, `set(y)` and `dict(y)` call `y.__len__()` (a length hint), which the comprehension "
+        "never did: a class whose `__len__` raises or lies now fails."
+    )
     GUARDED = frozenset({"list", "set", "dict", "zip", "enumerate"})
     VALID = [
         Valid("a = [x * 2 for x in y]\n"),

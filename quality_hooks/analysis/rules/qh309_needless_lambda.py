@@ -65,6 +65,11 @@ class NeedlessLambda(BuiltinAwareRule):
     SEVERITY = Severity.INFO
     DESCRIPTION = "Lambda only forwards its arguments: pass the function itself"
     FIXABLE = True
+    FIX_SAFETY = "safe"
+    FIX_REASON = (
+        "Offered only where the function is an unshadowed builtin that the caller calls positionally, "
+        "so the same call happens."
+    )
     GUARDED = frozenset(dir(builtins))
     VALID = [
         Valid("f = lambda x: g(x, 1)\n"),

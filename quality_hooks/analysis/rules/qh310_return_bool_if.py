@@ -28,6 +28,8 @@ class ReturnBoolIf(BuiltinAwareRule):
     GROUP = "readability"
     DESCRIPTION = "Return the condition instead of branching to return True/False"
     FIXABLE = True
+    FIX_SAFETY = "unsafe"
+    FIX_REASON = "Joins the branches into one `return` line: behaviour is kept but later line numbers shift."
     GUARDED = frozenset({"bool", *_BOOL_CALLS})
     VALID = [
         Valid("def f(x):\n    if x:\n        g()\n    elif y:\n        return True\n    else:\n        return False\n"),

@@ -28,6 +28,8 @@ class RedundantPass(Rule):
     GROUP = "readability"
     DESCRIPTION = "Redundant pass in a block that has other statements"
     FIXABLE = True
+    FIX_SAFETY = "unsafe"
+    FIX_REASON = "Deletes the `pass` line: later line numbers shift."
     VALID = [
         Valid("class Empty:\n    pass\n"),
         Valid("try:\n    run()\nexcept OSError:\n    pass\n"),

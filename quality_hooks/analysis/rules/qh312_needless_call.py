@@ -43,6 +43,10 @@ class NeedlessCall(BuiltinAwareRule):
     GROUP = "readability"
     DESCRIPTION = "Needless inner call: the outer call already builds a new collection"
     FIXABLE = True
+    FIX_SAFETY = "safe"
+    FIX_REASON = (
+        "Drops a copy the outer call makes anyway; only the inner copy's `__len__` length hint is no longer asked for."
+    )
     GUARDED = frozenset({"list", "tuple", "set", "sorted"})
     VALID = [
         Valid("a = list(x)\n"),

@@ -27,6 +27,8 @@ class ConversionCallInFString(BuiltinAwareRule):
     SEVERITY = Severity.INFO
     DESCRIPTION = "Use a conversion flag (!s, !r, !a) instead of calling str()/repr()/ascii() in an f-string"
     FIXABLE = True
+    FIX_SAFETY = "safe"
+    FIX_REASON = "`{x!s}` is how an f-string spells `str(x)`: the same `__str__`/`__repr__` and `__format__` run."
     GUARDED = frozenset(_CONVERSIONS)
     VALID = [
         Valid('s = f"{x!r}"\n'),

@@ -17,6 +17,8 @@ class UnicodePrefix(Rule):
     SEVERITY = Severity.INFO
     DESCRIPTION = "Needless u prefix on a string literal"
     FIXABLE = True
+    FIX_SAFETY = "safe"
+    FIX_REASON = "`u'x'` and `'x'` are the same str in Python 3."
     VALID = [Valid('s = "text"\n'), Valid("s = b'bytes'\n"), Valid('s = r"\\d"\n')]
     INVALID = [
         Invalid('s = u"text"\n', expected_fix='s = "text"\n', line=1),

@@ -41,6 +41,11 @@ class SuperWithArguments(BuiltinAwareRule):
     GROUP = "readability"
     DESCRIPTION = "Use super() without arguments inside the class"
     FIXABLE = True
+    FIX_SAFETY = "unsafe"
+    FIX_REASON = (
+        "Zero-argument `super()` relies on the `__class__` cell: a metaclass that does not pass "
+        "`__classcell__` on to `type.__new__` now fails."
+    )
     GUARDED = _EveryName()
     VALID = [
         Valid("class A(B):\n    def __init__(self):\n        super().__init__()\n"),

@@ -29,6 +29,8 @@ class EmptyCollectionCall(BuiltinAwareRule):
     SEVERITY = Severity.INFO
     DESCRIPTION = "Use a literal for an empty dict, list or tuple"
     FIXABLE = True
+    FIX_SAFETY = "safe"
+    FIX_REASON = "`{}`, `[]` and `()` build the same empty object as the unshadowed builtin's call."
     GUARDED = frozenset({"dict", "list", "tuple"})
     VALID = [
         Valid("a = {}\nb = []\nc = ()\n"),

@@ -20,6 +20,8 @@ class ObjectBaseClass(BuiltinAwareRule):
     SEVERITY = Severity.INFO
     DESCRIPTION = "Needless `object` base class"
     FIXABLE = True
+    FIX_SAFETY = "safe"
+    FIX_REASON = "Every Python 3 class derives from `object`: the bases and MRO are the same."
     GUARDED = frozenset({"object"})
     VALID = [
         Valid("class A:\n    pass\n"),

@@ -20,6 +20,8 @@ class LoopElseWithoutBreak(Rule):
     GROUP = "readability"
     DESCRIPTION = "Loop else without break: the else body always runs"
     FIXABLE = True
+    FIX_SAFETY = "unsafe"
+    FIX_REASON = "Removes the `else:` line and dedents its body: behaviour is kept but later line numbers shift."
     VALID = [
         Valid("for x in xs:\n    if x:\n        break\nelse:\n    print('none')\n"),
         Valid("while more():\n    if done():\n        break\nelse:\n    fail()\n"),

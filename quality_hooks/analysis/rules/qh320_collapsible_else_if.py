@@ -19,6 +19,8 @@ class CollapsibleElseIf(Rule):
     GROUP = "readability"
     DESCRIPTION = "Use elif instead of else with a nested if"
     FIXABLE = True
+    FIX_SAFETY = "unsafe"
+    FIX_REASON = "Merges `else:` and the `if` into one `elif` line: behaviour is kept but later line numbers shift."
     VALID = [
         Valid("if a:\n    x()\nelif b:\n    y()\n"),
         Valid("if a:\n    x()\nelse:\n    if b:\n        y()\n    z()\n"),

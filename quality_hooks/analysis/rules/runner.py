@@ -18,6 +18,7 @@ from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 from quality_hooks.analysis import traverse
 from quality_hooks.analysis.metrics.functions import FunctionCollector
 from quality_hooks.analysis.rules.base import MetricRule, Report, Rule
+from quality_hooks.analysis.rules.fix_helpers import keeps_comments
 from quality_hooks.results import Finding, Severity
 
 _SUPPRESS = re.compile(r"#\s*quality:\s*ignore(?:\[([A-Za-z0-9_,\s]*)\])?")
@@ -123,6 +124,13 @@ def collect(
         if is_suppressed(table, code, line):
             continue
         severity = (severities or {}).get(code, report.rule.SEVERITY)
+        edits_comments = report.rule.FIX_EDITS_COMMENTS
+        if (
+            report.replacement is not None
+            and not edits_comments
+            and not keeps_comments(report.node, report.replacement)
+        ):
+            report.replacement = None  # it would move or drop a comment: reported, never fixed
         findings.append(
             Finding(
                 code=code,

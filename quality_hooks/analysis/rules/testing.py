@@ -30,8 +30,8 @@ def example_source(text: str) -> str:
 
 
 def example_config(rule: type[Rule], options: Mapping[str, Any] | None = None) -> Config:
-    """Only ``rule``, with ``options``; ruff off, everything else as a project's defaults."""
-    return Config(select=[rule.CODE], rules={rule.CODE: dict(options or {})}, ruff=False)
+    """Only ``rule``, with ``options`` and its fixes whatever their class; ruff off, the rest as defaults."""
+    return Config(select=[rule.CODE], rules={rule.CODE: dict(options or {})}, ruff=False, unsafe_fixes=True)
 
 
 def findings(rule: type[Rule], code: str, options: Mapping[str, Any] | None = None) -> list[Finding]:
