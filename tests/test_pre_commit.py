@@ -26,6 +26,7 @@ def compare(value):
 
 CONFIG = """\
 [tool.quality-hooks]
+fix-policy = { QH204 = "safe" }  # a team's choice: QH204's fix is unsafe by default
 [tool.quality-hooks.gate]
 fail-rules = ["QH", "F"]
 """
