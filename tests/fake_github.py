@@ -189,6 +189,9 @@ class PullState:
     head_ref: str = "feature"
     base_ref: str = "main"
     files: list[dict[str, Any]] = field(default_factory=list)
+    #: The repository the head branch lives in (a fork's full name for a fork pull request).
+    head_repo: str = ""
+    author: str = "octocat"
 
 
 @dataclass
@@ -219,6 +222,9 @@ class FakeGitHub:
         self.injected: list[Injected] = []
         self.read_only = False
         self.page_size_cap = 100
+        #: Called (under the lock) just before a matching write is handled: (method, template suffix) -> hook.
+        self.before_write: dict[tuple[str, str], Any] = {}
+        self.bot = {"login": "github-actions[bot]", "type": "Bot"}
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
@@ -239,10 +245,32 @@ class FakeGitHub:
 
     # -- test set-up ----------------------------------------------------------
 
-    def add_pull(self, number: int, base_sha: str, head_sha: str, files: list[dict[str, Any]]) -> PullState:
-        pull = PullState(number=number, head_sha=head_sha, base_sha=base_sha, files=files)
+    def add_pull(
+        self, number: int, base_sha: str, head_sha: str, files: list[dict[str, Any]], **more: Any
+    ) -> PullState:
+        pull = PullState(number=number, head_sha=head_sha, base_sha=base_sha, files=files, **more)
+        pull.head_repo = pull.head_repo or self.repo
         self.pulls[number] = pull
         return pull
+
+    def add_issue_comment(self, number: int, body: str, login: str = "github-actions[bot]", kind: str = "Bot") -> int:
+        """A comment already on the pull request (posted by a person, or by another run)."""
+        ident = next(self.ids)
+        comment = self._shape(
+            f"/repos/{self.repo}/issues/1/comments",
+            "POST",
+            201,
+            {
+                "id": ident,
+                "body": body,
+                "url": self._api(f"/issues/comments/{ident}"),
+                "issue_url": self._api(f"/issues/{number}"),
+                "user": {"login": login, "type": kind},
+            },
+        )
+        comment["_issue"] = number
+        self.issue_comments.append(comment)
+        return ident
 
     def fail(self, method: str, suffix: str, status: int, **kwargs: Any) -> Injected:
         """Answer the next matching request(s) with ``status``; ``suffix`` ends the path template."""
@@ -289,6 +317,10 @@ class FakeGitHub:
             return 401, {"message": "Bad credentials", "documentation_url": "https://docs.github.com/rest"}, {}
         with self.lock:
             injected = self._take_injection(method, operation.template)
+            hooks = self.before_write.items()
+            hook = next((h for (m, end), h in hooks if m == method and operation.template.endswith(end)), None)
+            if hook is not None:
+                hook()
             if injected is None and self.read_only and method in WRITE_METHODS:
                 return 403, _error("Resource not accessible by integration"), {}
             if injected is not None and not injected.apply:
@@ -324,7 +356,7 @@ class FakeGitHub:
         if schema is not None:
             for error in self.spec.validate(schema, payload)[:5]:
                 self.problems.append(f"fake answered {operation.method} {path} {status} off-schema: {error}")
-        elif status not in operation.spec.get("responses", {}) and status < 400:
+        elif str(status) not in operation.spec.get("responses", {}) and status < 400:
             self.problems.append(f"fake answered {operation.method} {path} with undocumented status {status}")
 
     # -- routes ---------------------------------------------------------------
@@ -380,10 +412,33 @@ class FakeGitHub:
             "state": "open",
             "url": self._api(f"/pulls/{pull.number}"),
             "issue_url": self._api(f"/issues/{pull.number}"),
-            "head": {"sha": pull.head_sha, "ref": pull.head_ref},
-            "base": {"sha": pull.base_sha, "ref": pull.base_ref},
+            "head": self._branch(pull.head_repo, pull.head_ref, pull.head_sha),
+            "base": self._branch(self.repo, pull.base_ref, pull.base_sha),
+            "user": {"login": pull.author, "type": "User"},
         }
         return 200, self._shape(f"/repos/{self.repo}/pulls/1", "GET", 200, values), {}
+
+    def _branch(self, repo: str, ref: str, sha: str) -> dict[str, Any]:
+        owner, name = repo.split("/")
+        repository = {"full_name": repo, "name": name, "owner": {"login": owner}, "fork": repo != self.repo}
+        return {"sha": sha, "ref": ref, "label": f"{owner}:{ref}", "repo": repository}
+
+    def get_pulls(self, params: dict[str, str], query: dict[str, str], body: Any) -> tuple[int, Any, dict]:
+        """Open pull requests, filtered by ``head=owner:branch`` as GitHub does."""
+        items = []
+        for pull in self.pulls.values():
+            if query.get("head") and query["head"] != f"{pull.head_repo.split('/')[0]}:{pull.head_ref}":
+                continue
+            values = {
+                "number": pull.number,
+                "state": "open",
+                "url": self._api(f"/pulls/{pull.number}"),
+                "head": self._branch(pull.head_repo, pull.head_ref, pull.head_sha),
+                "base": self._branch(self.repo, pull.base_ref, pull.base_sha),
+                "user": {"login": pull.author, "type": "User"},
+            }
+            items.append(self._shape(f"/repos/{self.repo}/pulls", "GET", 200, values))
+        return self._page(f"/repos/{self.repo}/pulls", query, items)
 
     def get_pull_files(self, params: dict[str, str], query: dict[str, str], body: Any) -> tuple[int, Any, dict]:
         pull = self._pull(params)
@@ -403,21 +458,8 @@ class FakeGitHub:
             return 404, _error("Not Found"), {}
         if len(body["body"]) > 65536:
             return 422, _error("Validation Failed: body is too long (maximum is 65536 characters)"), {}
-        ident = next(self.ids)
-        comment = self._shape(
-            f"/repos/{self.repo}/issues/1/comments",
-            "POST",
-            201,
-            {
-                "id": ident,
-                "body": body["body"],
-                "url": self._api(f"/issues/comments/{ident}"),
-                "issue_url": self._api(f"/issues/{number}"),
-                "user": {"login": "github-actions[bot]", "type": "Bot"},
-            },
-        )
-        comment["_issue"] = number
-        self.issue_comments.append(comment)
+        ident = self.add_issue_comment(number, body["body"], self.bot["login"], self.bot["type"])
+        comment = next(c for c in self.issue_comments if c["id"] == ident)
         return 201, _public(comment), {}
 
     def _find_issue_comment(self, params: dict[str, str]) -> dict[str, Any] | None:
@@ -472,7 +514,7 @@ class FakeGitHub:
                 "body": body.get("body", ""),
                 "state": "COMMENTED" if body.get("event") == "COMMENT" else "PENDING",
                 "commit_id": commit_id,
-                "user": {"login": "github-actions[bot]", "type": "Bot"},
+                "user": dict(self.bot),
             },
         )
         review["_pull"] = pull.number
@@ -513,7 +555,7 @@ class FakeGitHub:
                 "original_commit_id": commit_id,
                 "url": self._api(f"/pulls/comments/{ident}"),
                 "pull_request_url": self._api(f"/pulls/{pull.number}"),
-                "user": {"login": "github-actions[bot]", "type": "Bot"},
+                "user": dict(self.bot),
             },
         )
         stored["_pull"] = pull.number
@@ -524,6 +566,17 @@ class FakeGitHub:
         number = int(params["pull_number"])
         items = [_public(c) for c in self.review_comments if c["_pull"] == number]
         return self._page(f"/repos/{self.repo}/pulls/{number}/comments", query, items)
+
+    def _find_review_comment(self, params: dict[str, str]) -> dict[str, Any] | None:
+        ident = int(params["comment_id"])
+        return next((c for c in self.review_comments if c["id"] == ident), None)
+
+    def patch_review_comment(self, params: dict[str, str], query: dict[str, str], body: Any) -> tuple[int, Any, dict]:
+        comment = self._find_review_comment(params)
+        if comment is None:
+            return 404, _error("Not Found"), {}
+        comment["body"] = body["body"]
+        return 200, _public(comment), {}
 
     def post_pull_comments(self, params: dict[str, str], query: dict[str, str], body: Any) -> tuple[int, Any, dict]:
         pull = self._pull(params)
@@ -590,6 +643,21 @@ class FakeGitHub:
         run = self.check_runs.get(int(params["check_run_id"]))
         return (200, self._check_run_payload(run), {}) if run else (404, _error("Not Found"), {})
 
+    def get_commit_check_runs(self, params: dict[str, str], query: dict[str, str], body: Any) -> tuple[int, Any, dict]:
+        runs = [
+            self._check_run_payload(run)
+            for run in sorted(self.check_runs.values(), key=lambda r: -r["id"])
+            if run["head_sha"] == params["ref"] and query.get("check_name", run["name"]) == run["name"]
+        ]
+        per_page = min(int(query.get("per_page", 30)), self.page_size_cap)
+        page = int(query.get("page", 1))
+        values = {"total_count": len(runs), "check_runs": runs[(page - 1) * per_page : page * per_page]}
+        return 200, values, {}
+
+    def get_commit(self, params: dict[str, str], query: dict[str, str], body: Any) -> tuple[int, Any, dict]:
+        values = {"sha": params["ref"], "url": self._api(f"/commits/{params['ref']}")}
+        return 200, self._shape(f"/repos/{self.repo}/commits/x", "GET", 200, values), {}
+
     def _check_run_payload(self, run: dict[str, Any]) -> Any:
         output = {k: v for k, v in run["output"].items() if k in ("title", "summary", "text")}
         output.setdefault("title", None)
@@ -606,6 +674,13 @@ class FakeGitHub:
         }
         return self._shape(f"/repos/{self.repo}/check-runs", "POST", 201, values)
 
+    def get_user(self, params: dict[str, str], query: dict[str, str], body: Any) -> tuple[int, Any, dict]:
+        """An installation token (GITHUB_TOKEN) may not read /user: GitHub answers 403."""
+        if self.bot["type"] == "Bot":
+            return 403, _error("Resource not accessible by integration"), {}
+        values = {"login": self.bot["login"], "type": "User", "id": 1}
+        return 200, self._shape("/user", "GET", 200, values), {}
+
     def get_rate_limit(self, params: dict[str, str], query: dict[str, str], body: Any) -> tuple[int, Any, dict]:
         core = {"limit": 5000, "remaining": 4999, "reset": 1700000000, "used": 1}
         return 200, self._shape("/rate_limit", "GET", 200, {"rate": core, "resources": {"core": core}}), {}
@@ -614,7 +689,11 @@ class FakeGitHub:
 #: (method, template) -> handler method name on FakeGitHub.
 ROUTES = {
     ("GET", "/repos/{owner}/{repo}"): "get_repo",
+    ("GET", "/repos/{owner}/{repo}/pulls"): "get_pulls",
     ("GET", "/repos/{owner}/{repo}/pulls/{pull_number}"): "get_pull",
+    ("PATCH", "/repos/{owner}/{repo}/pulls/comments/{comment_id}"): "patch_review_comment",
+    ("GET", "/repos/{owner}/{repo}/commits/{ref}/check-runs"): "get_commit_check_runs",
+    ("GET", "/repos/{owner}/{repo}/commits/{ref}"): "get_commit",
     ("GET", "/repos/{owner}/{repo}/pulls/{pull_number}/files"): "get_pull_files",
     ("GET", "/repos/{owner}/{repo}/issues/{issue_number}/comments"): "get_issue_comments",
     ("POST", "/repos/{owner}/{repo}/issues/{issue_number}/comments"): "post_issue_comments",
@@ -631,6 +710,7 @@ ROUTES = {
     ("GET", "/repos/{owner}/{repo}/check-runs/{check_run_id}"): "get_check_run",
     ("PATCH", "/repos/{owner}/{repo}/check-runs/{check_run_id}"): "patch_check_run",
     ("GET", "/rate_limit"): "get_rate_limit",
+    ("GET", "/user"): "get_user",
 }
 
 

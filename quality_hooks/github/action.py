@@ -19,7 +19,16 @@ from typing import TYPE_CHECKING
 
 from quality_hooks.choices import SCOPES
 from quality_hooks.github import retry
-from quality_hooks.github.bundle import Bundle, BundleError, annotations_for, file_summary, load_bundle
+from quality_hooks.github.bundle import (
+    MAX_KEYS,
+    Annotation,
+    Bundle,
+    BundleError,
+    annotations_for,
+    file_summary,
+    finding_key,
+    load_bundle,
+)
 from quality_hooks.github.context import (
     ContextError,
     RunnerContext,
@@ -29,9 +38,10 @@ from quality_hooks.github.context import (
     switch,
     target_for,
 )
-from quality_hooks.github.publish import Outcome, Publisher
+from quality_hooks.github.publish import Outcome, Publisher, PullHead
 from quality_hooks.github.summary import COMMENT_LIMIT, escape, render_summary
 from quality_hooks.github.workflow import (
+    LEVEL_ORDER,
     CommandAnnotation,
     annotation_lines,
     mask,
@@ -47,6 +57,11 @@ if TYPE_CHECKING:
 PROG = "quality-hooks action"
 MODES = ("full", "analyse", "publish")
 FAIL_ON = ("warning", "critical", "never")
+FIX_MODES = ("off", "push")
+STATUS_CONTEXT = "quality-hooks/gate"
+#: The publish job posts a verdict that the fork's job chose: under its own context, so that
+#: requiring quality-hooks/gate cannot be satisfied by a fork.
+FORK_STATUS_CONTEXT = "quality-hooks/gate (fork)"
 READ_ONLY_NOTE = (
     "The token may not write to this repository (pull requests from forks get a read-only token), so the results "
     "went to workflow-command annotations, this job summary and the exit code. To get the comment, suggestions and "
@@ -76,6 +91,8 @@ class Inputs:
     store_token: str
     mode: str
     bundle: str
+    suggestion_limit: int = 30
+    fix: str = "off"
 
     def __repr__(self) -> str:  # never show the tokens
         return f"Inputs(mode={self.mode!r}, scope={self.scope!r}, fail_on={self.fail_on!r})"
@@ -97,7 +114,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--sarif-file", metavar="FILE", help="where to write SARIF (default quality-hooks.sarif)")
     for name in ("comment", "suggestions", "annotations"):
         parser.add_argument(f"--{name}", choices=("on", "off"), help=f"post the {name} (default on)")
-    parser.add_argument("--status-context", help="commit status context (default quality-hooks/gate)")
+    parser.add_argument(
+        "--status-context",
+        help="commit status context (default quality-hooks/gate; quality-hooks/gate (fork) in mode publish)",
+    )
+    parser.add_argument("--suggestion-limit", metavar="N", help="most suggestions posted in one run (default 30)")
+    parser.add_argument("--fix", choices=FIX_MODES, help="off (default) or push: commit and push the safe fixes")
     parser.add_argument("--store-url", help="metrics store to push the run to (optional)")
     return parser
 
@@ -106,6 +128,10 @@ def read_inputs(args: argparse.Namespace, env: Mapping[str, str]) -> Inputs:
     def pick(flag: str | None, name: str, default: str = "") -> str:
         return flag if flag is not None else read_input(env, name, default)
 
+    mode = pick(args.mode, "mode", "full")
+    limit_text = pick(args.suggestion_limit, "suggestion-limit", "30")
+    if not limit_text.isdigit():
+        raise ContextError(f"input suggestion-limit: expected a whole number, got {limit_text!r}")
     inputs = Inputs(
         token=read_input(env, "github-token") or env.get("GITHUB_TOKEN", ""),
         config=pick(args.config, "config"),
@@ -114,13 +140,19 @@ def read_inputs(args: argparse.Namespace, env: Mapping[str, str]) -> Inputs:
         comment=switch(pick(args.comment, "comment", "on"), "comment"),
         suggestions=switch(pick(args.suggestions, "suggestions", "on"), "suggestions"),
         annotations=switch(pick(args.annotations, "annotations", "on"), "annotations"),
-        status_context=pick(args.status_context, "status-context", "quality-hooks/gate"),
+        status_context=pick(
+            args.status_context, "status-context", FORK_STATUS_CONTEXT if mode == "publish" else STATUS_CONTEXT
+        ),
         sarif_file=pick(args.sarif_file, "sarif-file", "quality-hooks.sarif"),
         store_url=pick(args.store_url, "store-url"),
         store_token=read_input(env, "store-token") or env.get("QUALITY_HOOKS_STORE_TOKEN", ""),
-        mode=pick(args.mode, "mode", "full"),
+        mode=mode,
         bundle=pick(args.bundle, "bundle", "quality-hooks-bundle.json"),
+        suggestion_limit=int(limit_text),
+        fix=pick(args.fix, "fix", "off"),
     )
+    if inputs.fix not in FIX_MODES:
+        raise ContextError(f"input fix: expected one of {', '.join(FIX_MODES)}, got {inputs.fix!r}")
     if inputs.scope and inputs.scope not in SCOPES:
         raise ContextError(f"input scope: expected one of {', '.join(SCOPES)}, got {inputs.scope!r}")
     if inputs.fail_on and inputs.fail_on not in FAIL_ON:
@@ -167,14 +199,15 @@ def analyse(context: RunnerContext, target: Target, inputs: Inputs) -> tuple[Bun
     run = run_check([], configs, base=target.base_sha, scope=inputs.scope or None, cwd=root)
     change = run.change or git.collect_change(root, base=target.base_sha)
     notes += run.notes
-    files, annotations, suggestions = [], [], []
+    files, annotations, suggestions, keys = [], [], [], []
     for result in run.results:
         file_config = configs.for_path(result.path)
         rel = git.repo_relative(result.path, root)
         result.path = rel
         files.append(file_summary(result, rel))
         annotations += annotations_for(result, rel)
-        if inputs.suggestions and target.kind == "pull_request":
+        keys += [finding_key(rel, finding) for finding in result.findings]
+        if (inputs.suggestions or inputs.fix == "push") and target.kind == "pull_request":
             changed = change.files.get(rel)
             lines = None if changed is None or changed.status == "added" else set(changed.lines)
             suggestions += suggestions_for(result, rel, lines, file_config)
@@ -198,6 +231,7 @@ def analyse(context: RunnerContext, target: Target, inputs: Inputs) -> tuple[Bun
         annotations=annotations,
         suggestions=suggestions,
         notes=notes,
+        finding_keys=sorted(set(keys))[:MAX_KEYS],
     )
     return bundle, run
 
@@ -327,42 +361,91 @@ def push_to_store(
         notes.append(f"metrics not pushed to the store: {result.error}")
 
 
-def publish(context: RunnerContext, bundle: Bundle, inputs: Inputs, local_root: str | None) -> list[Outcome]:
-    """Every output that needs the API; each one independent of the others."""
+#: At most this many check-run annotations per run (20 requests of 50), most severe first; SARIF has all.
+MAX_POSTED_ANNOTATIONS = 1000
+
+
+def capped_annotations(annotations: Sequence[Annotation]) -> tuple[list[Annotation], int]:
+    """The most severe ``MAX_POSTED_ANNOTATIONS`` annotations, and how many were left out."""
+    ranked = sorted(annotations, key=lambda a: (LEVEL_ORDER.get(a.level, 3), a.path, a.line))
+    return ranked[:MAX_POSTED_ANNOTATIONS], max(0, len(ranked) - MAX_POSTED_ANNOTATIONS)
+
+
+def still_current(publisher: Publisher, bundle: Bundle, notes: list[str]) -> tuple[bool, list[Outcome]]:
+    """Re-read the pull request's head just before posting: line-based output only for the head analysed."""
+    if bundle.pr_number is None:
+        return True, []
+    try:
+        head = publisher.pull_head(bundle.pr_number)
+    except (retry.PermissionDenied, retry.GiveUp) as exc:
+        denied = isinstance(exc, retry.PermissionDenied)
+        return False, [Outcome("pull request", False, f"cannot read its head: {exc}", denied=denied)]
+    if head.head_sha == bundle.head_sha:
+        return True, []
+    notes.append(
+        f"pull request #{bundle.pr_number} moved on to {head.head_sha[:12]} after {bundle.head_sha[:12]} was "
+        "analysed: no comment, suggestions or annotations were posted for the old head (the run on the new head "
+        "posts them); only the status of the old head was set"
+    )
+    return False, []
+
+
+def publish(
+    context: RunnerContext, bundle: Bundle, inputs: Inputs, local_root: str | None, notes: list[str]
+) -> list[Outcome]:
+    """Every output that needs the API; each one independent of the others, each one bounded."""
     publisher = Publisher(context.api_url, context.token, context.repository)
-    outcomes: list[Outcome] = []
     run_url = context.run_url
-    if bundle.pr_number is not None:
+    current, outcomes = still_current(publisher, bundle, notes)
+    annotations, hidden = capped_annotations(bundle.annotations) if current else ([], 0)
+    if hidden:
+        notes.append(
+            f"{hidden} more annotation(s) not posted: at most {MAX_POSTED_ANNOTATIONS} per run, most severe "
+            "first; the SARIF file has all of them"
+        )
+    if current and bundle.pr_number is not None:
         if inputs.comment:
-            outcomes.append(publisher.upsert_summary(bundle.pr_number, render_summary(bundle, run_url)))
-        if inputs.suggestions and bundle.suggestions:
-            try:
-                commentable = publisher.commentable(bundle.pr_number)
-            except (retry.PermissionDenied, retry.GiveUp) as exc:
-                outcomes.append(Outcome("review", False, f"cannot read the diff: {exc}"))
-            else:
-                outcomes.append(
-                    publisher.post_review(
-                        bundle.pr_number,
-                        bundle.head_sha,
-                        bundle.suggestions,
-                        commentable,
-                        _local_lines(local_root, bundle),
-                    )
-                )
+            outcomes.append(publisher.upsert_summary(bundle.pr_number, render_summary(bundle, run_url, notes=notes)))
+        if inputs.suggestions:
+            outcomes += post_suggestions(publisher, bundle, inputs, local_root)
     if inputs.annotations:
         conclusion = {"passed": "success", "failed": "failure" if bundle.fail_on != "never" else "neutral"}.get(
             bundle.gate, "failure"
         )
         title = status_description(bundle)[:200]
-        summary = render_summary(bundle, run_url, limit=COMMENT_LIMIT - 1)
-        outcomes.append(publisher.check_run(bundle.head_sha, conclusion, title, summary, bundle.annotations))
+        summary = render_summary(bundle, run_url, limit=COMMENT_LIMIT - 1, notes=notes)
+        outcomes.append(publisher.check_run(bundle.head_sha, conclusion, title, summary, annotations))
     state = {"passed": "success", "failed": "failure"}.get(bundle.gate, "error")
     if bundle.gate == "failed" and bundle.fail_on == "never":
         state = "success"
     outcomes.append(
         publisher.set_status(bundle.head_sha, state, status_description(bundle), run_url, inputs.status_context)
     )
+    return outcomes
+
+
+def post_suggestions(publisher: Publisher, bundle: Bundle, inputs: Inputs, local_root: str | None) -> list[Outcome]:
+    """The review (at most ``suggestion-limit`` suggestions), then earlier suggestions that are now fixed."""
+    assert bundle.pr_number is not None
+    outcomes: list[Outcome] = []
+    if bundle.suggestions and inputs.suggestion_limit > 0:
+        try:
+            commentable = publisher.commentable(bundle.pr_number)
+        except (retry.PermissionDenied, retry.GiveUp) as exc:
+            outcomes.append(Outcome("review", False, f"cannot read the diff: {exc}"))
+        else:
+            outcomes.append(
+                publisher.post_review(
+                    bundle.pr_number,
+                    bundle.head_sha,
+                    bundle.suggestions,
+                    commentable,
+                    _local_lines(local_root, bundle),
+                    limit=inputs.suggestion_limit,
+                )
+            )
+    paths = {f.path for f in bundle.files if f.error is None}
+    outcomes.append(publisher.mark_fixed(bundle.pr_number, bundle.head_sha, set(bundle.finding_keys), paths))
     return outcomes
 
 
@@ -388,8 +471,8 @@ def report(
             print(f"::warning::{PROG}: {outcome.name} failed: {outcome.detail}", flush=True)
     denied = any(o.denied for o in outcomes)
     check_run_ok = any(o.name == "check run" and o.ok for o in outcomes)
-    if inputs.annotations and not check_run_ok:
-        emit_command_annotations(bundle, notes)
+    if inputs.annotations and not check_run_ok and inputs.mode != "analyse":
+        emit_command_annotations(bundle, notes)  # analyse: the publish job posts them as check-run annotations
     if denied:
         notes.insert(0, READ_ONLY_NOTE)
         print(f"::notice::{PROG}: {READ_ONLY_NOTE}", flush=True)
@@ -414,31 +497,86 @@ def report(
 
 
 def run_publish(context: RunnerContext, inputs: Inputs) -> int:
-    """workflow_run job: post a bundle from an untrusted artifact after checking it against GitHub."""
+    """workflow_run job: post a bundle from an untrusted artifact after checking it against GitHub.
+
+    The pull request is found from the triggering run (head repository, branch and
+    SHA), never taken from the bundle: a bundle that names another pull request or
+    commit is refused and nothing is posted. Exit 0 once posted, whatever the gate
+    decided (the status says that); 1 when GitHub refused a write; 2 for a bad bundle.
+    """
     if context.event_name != "workflow_run":
         raise ContextError(f"mode publish runs on workflow_run events, not {context.event_name or '(none)'}")
     bundle = load_bundle(inputs.bundle)
     workflow_run = context.event.get("workflow_run") or {}
+    head_sha = str(workflow_run.get("head_sha") or "")
+    head_repo = str((workflow_run.get("head_repository") or {}).get("full_name") or "")
+    head_branch = str(workflow_run.get("head_branch") or "")
     if bundle.repository != context.repository:
         raise BundleError(f"{inputs.bundle}: repository {bundle.repository!r} is not {context.repository!r}")
-    if bundle.head_sha != workflow_run.get("head_sha"):
-        raise BundleError(f"{inputs.bundle}: head_sha does not match the workflow run's head commit")
+    if bundle.head_sha != head_sha:
+        raise BundleError(f"{inputs.bundle}: head_sha does not match the workflow run's head commit {head_sha[:12]}")
+    if bundle.event != "pull_request" or bundle.pr_number is None:
+        raise BundleError(f"{inputs.bundle}: not the bundle of a pull_request run")
+    publisher = Publisher(context.api_url, context.token, context.repository)
+    try:
+        pulls = publisher.pulls_from(head_repo, head_branch)
+    except (retry.PermissionDenied, retry.GiveUp) as exc:
+        say(f"cannot find the pull request of {head_repo}:{head_branch}: {exc}")
+        return 1
+    pull = _pull_of_run(pulls, bundle)
+    if pull is None:
+        found = ", ".join(f"#{p.number}" for p in pulls) or "no open pull request"
+        raise BundleError(
+            f"{inputs.bundle}: claims pull request #{bundle.pr_number}, but {head_repo}:{head_branch} at "
+            f"{head_sha[:12]} has {found}; nothing posted"
+        )
     notes: list[str] = []
-    if bundle.pr_number is not None:
-        publisher = Publisher(context.api_url, context.token, context.repository)
-        try:
-            head = publisher.pull_head_sha(bundle.pr_number)
-        except (retry.PermissionDenied, retry.GiveUp) as exc:
-            raise BundleError(f"{inputs.bundle}: cannot verify pull request #{bundle.pr_number}: {exc}") from None
-        if head != bundle.head_sha:
-            say(
-                f"pull request #{bundle.pr_number} has moved on to {head[:12]}; "
-                f"not posting results for {bundle.head_sha[:12]}"
-            )
-            return 0
-    outcomes = publish(context, bundle, inputs, None)
+    outcomes = publish(context, bundle, inputs, None, notes)
     report(context, bundle, inputs, outcomes, "", notes)
-    return exit_code(bundle)
+    failed = [o for o in outcomes if not o.ok]
+    say(f"published the gate {bundle.gate} of pull request #{pull.number}; exit code {1 if failed else 0}")
+    return 1 if failed else 0
+
+
+def _pull_of_run(pulls: Sequence[PullHead], bundle: Bundle) -> PullHead | None:
+    """The bundle's pull request, if it is one whose head branch the run was for (its head may have moved on)."""
+    return next((pull for pull in pulls if pull.number == bundle.pr_number), None)
+
+
+def fix_pushed(context: RunnerContext, target: Target, bundle: Bundle, notes: list[str]) -> bool:
+    """``fix: push``: commit the safe fixes of the changed lines and push them to the PR's branch, if allowed."""
+    from quality_hooks import git
+    from quality_hooks.github.fixpush import PushRequest, commit_and_push, refusal
+
+    def decline(why: str) -> bool:
+        say(f"fix: push: nothing pushed: {why}")
+        notes.append(f"fix: push: nothing pushed: {why}")
+        return False
+
+    if target.kind != "pull_request" or target.pr_number is None:
+        return decline(f"fixes are pushed to pull request branches only, not on {target.kind} events")
+    if not bundle.suggestions:
+        return decline("no safe fixes on the changed lines")
+    if not context.token:
+        return decline("no token")
+    publisher = Publisher(context.api_url, context.token, context.repository)
+    try:
+        head = publisher.pull_head(target.pr_number)
+    except (retry.PermissionDenied, retry.GiveUp) as exc:
+        return decline(f"cannot read the pull request: {exc}")
+    root = git.repo_root(context.workspace)
+    request = PushRequest(root, target.head_sha, head.head_ref, head.head_repo, context.repository, head.head_sha)
+    why = refusal(request)
+    if why is not None:
+        return decline(why)
+    try:
+        message = commit_and_push(request, bundle.suggestions)
+    except git.GitError as exc:
+        print(f"::warning::{PROG}: fix: push failed: {exc}", flush=True)
+        return decline(f"the push failed ({exc})")
+    say(message)
+    notes.append(f"{message}; the new head is judged on its own run")
+    return True
 
 
 def refuse(context: RunnerContext, message: str) -> int:
@@ -489,11 +627,20 @@ def run(env: Mapping[str, str], argv: Sequence[str] | None) -> int:
         say(f"bundle written to {inputs.bundle}")
         report(context, bundle, inputs, [], sarif_path, notes)
         return exit_code(bundle)
+    if (
+        inputs.fix == "push"
+        and run is not None
+        and bundle.gate != "error"
+        and fix_pushed(context, target, bundle, notes)
+    ):
+        report(context, bundle, inputs, [], sarif_path, notes)
+        say("fixes pushed; the new head is judged on its own run; exit code 0")
+        return 0
     if not context.token:
         notes.append("no token (input github-token or GITHUB_TOKEN): nothing posted to GitHub")
         outcomes: list[Outcome] = []
     else:
-        outcomes = publish(context, bundle, inputs, context.workspace)
+        outcomes = publish(context, bundle, inputs, context.workspace, notes)
     report(context, bundle, inputs, outcomes, sarif_path, notes)
     code = exit_code(bundle)
     say(f"gate {bundle.gate} ({bundle.level}); exit code {code}")

@@ -9,13 +9,14 @@ crafted artifact can at worst put odd text in its own pull request.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from quality_hooks.results import FileResult, GateVerdict, Severity
+from quality_hooks.results import FileResult, Finding, GateVerdict, Severity
 
 BUNDLE_VERSION = 1
 MAX_BUNDLE_BYTES = 16 * 1024 * 1024
@@ -25,6 +26,9 @@ MAX_SUGGESTIONS = 1000
 MAX_TEXT = 4000
 MAX_PATH = 1024
 SHA = re.compile(r"^[0-9a-f]{40}$")
+#: A finding's key: hex only, so that it can sit in an HTML comment of a suggestion.
+KEY = re.compile(r"^[0-9a-f]{16}$")
+MAX_KEYS = 50000
 ANNOTATION_LEVEL = {Severity.ERROR: "failure", Severity.WARNING: "warning", Severity.INFO: "notice"}
 
 
@@ -76,6 +80,14 @@ class Suggestion:
     replacement: list[str]
     codes: list[str] = field(default_factory=list)
     message: str = ""
+    #: The keys (:func:`finding_key`) of the findings this suggestion fixes.
+    keys: list[str] = field(default_factory=list)
+
+
+def finding_key(path: str, finding: Finding) -> str:
+    """Stable across line shifts: path, rule and the finding's code fingerprint (else its message)."""
+    anchor = finding.fingerprint or f"{finding.message}:{finding.line}"
+    return hashlib.sha256(f"{path}\0{finding.code}\0{anchor}".encode()).hexdigest()[:16]
 
 
 @dataclass
@@ -97,6 +109,8 @@ class Bundle:
     annotations: list[Annotation] = field(default_factory=list)
     suggestions: list[Suggestion] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    #: Keys of every finding left in the analysed files: an earlier suggestion whose keys are all gone was fixed.
+    finding_keys: list[str] = field(default_factory=list)
     version: int = BUNDLE_VERSION
 
     def to_json(self) -> str:
@@ -290,7 +304,15 @@ def _load_suggestion(reader: _Reader, value: Any, where: str) -> Suggestion:
         replacement=reader.texts(data.get("replacement"), f"{where}.replacement", 400),
         codes=reader.texts(data.get("codes", []), f"{where}.codes", 50),
         message=reader.text(data.get("message", ""), f"{where}.message"),
+        keys=_keys(reader, data.get("keys", []), f"{where}.keys", 200),
     )
+
+
+def _keys(reader: _Reader, value: Any, where: str, limit: int) -> list[str]:
+    keys = [reader.text(v, f"{where}[{i}]", 16) for i, v in enumerate(reader.items(value, where, limit))]
+    if not all(KEY.match(k) for k in keys):
+        raise reader.fail(where, "expected 16-character hex keys")
+    return keys
 
 
 def parse_bundle(data: Any, source: str = "bundle") -> Bundle:
@@ -326,6 +348,7 @@ def parse_bundle(data: Any, source: str = "bundle") -> Bundle:
             for i, v in enumerate(reader.items(data.get("suggestions", []), "suggestions", MAX_SUGGESTIONS))
         ],
         notes=reader.texts(data.get("notes", []), "notes", 100),
+        finding_keys=_keys(reader, data.get("finding_keys", []), "finding_keys", MAX_KEYS),
         base_sha=base_sha,
         head_sha=head_sha,
     )

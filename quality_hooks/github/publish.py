@@ -2,7 +2,10 @@
 
 Each output is independent: one that fails (say the review gets a 422) is
 reported and the others still go out. Writes look before they post again, so
-a retry after an ambiguous failure never leaves a duplicate.
+a retry after an ambiguous failure never leaves a duplicate. There is one of
+each: the summary comment is ours only if it carries the marker *and* was
+written by the token's own user (a comment planted by someone else is never
+adopted); the check run is found by name on the head commit and updated.
 """
 
 from __future__ import annotations
@@ -14,20 +17,36 @@ from dataclasses import dataclass
 from typing import Any
 
 from github import Auth, Github
+from github.CheckRun import CheckRun as GithubCheckRun
 from github.IssueComment import IssueComment
 from github.PullRequest import ReviewComment
+from github.PullRequestComment import PullRequestComment
 
 from quality_hooks.github import retry
 from quality_hooks.github.bundle import Annotation, Suggestion
 from quality_hooks.github.diff import commentable_lines, fits
-from quality_hooks.github.summary import MARKER, code
+from quality_hooks.github.summary import MARKER, code, escape
 
 SUGGESTION_MARKER = "<!-- quality-hooks:suggestion -->"
+FIXED_MARKER = "<!-- quality-hooks:suggestion-fixed -->"
+KEYS = re.compile(r"<!-- quality-hooks:keys ([0-9a-f,]+) -->")
 REVIEW_MARKER = "<!-- quality-hooks:review -->"
 CHECK_RUN_NAME = "quality-hooks"
 ANNOTATIONS_PER_REQUEST = 50
 STATUS_DESCRIPTION_LIMIT = 140
 WRITE_INTERVAL_ENV = "QUALITY_HOOKS_GITHUB_WRITE_INTERVAL"
+#: Who wrote our comments when the token may not read ``/user`` (the workflow's GITHUB_TOKEN).
+ACTIONS_BOT = "github-actions[bot]"
+
+
+@dataclass(frozen=True)
+class PullHead:
+    """Where a pull request's head is now, read from the API."""
+
+    number: int
+    head_sha: str
+    head_repo: str
+    head_ref: str
 
 
 @dataclass
@@ -62,11 +81,21 @@ def suggestion_body(suggestion: Suggestion) -> str:
     """A review comment with a ```suggestion block; the fence outgrows any backticks inside."""
     longest = max((len(run) for line in suggestion.replacement for run in re.findall(r"`{3,}", line)), default=2)
     fence = "`" * max(3, longest + 1)
-    codes = ", ".join(_linked(c) for c in suggestion.codes) or "quality-hooks"
-    message = " ".join(suggestion.message.split())[:300]
-    message = message.replace("<", "&lt;").replace("@", "&#64;")
-    lines = [f"**{codes}**: {message}", "", f"{fence}suggestion", *suggestion.replacement, fence, SUGGESTION_MARKER]
+    lines = [suggestion_title(suggestion), "", f"{fence}suggestion", *suggestion.replacement, fence, SUGGESTION_MARKER]
+    if suggestion.keys:
+        lines.append(f"<!-- quality-hooks:keys {','.join(suggestion.keys)} -->")
     return "\n".join(lines)
+
+
+def suggestion_title(suggestion: Suggestion) -> str:
+    codes = ", ".join(_linked(c) for c in suggestion.codes) or "quality-hooks"
+    return f"**{codes}**: {escape(suggestion.message)}"
+
+
+def fixed_body(body: str, head_sha: str) -> str:
+    """A suggestion whose findings are gone: say where it was fixed, drop the block (nothing left to apply)."""
+    title = body.split("\n", 1)[0]
+    return f"✅ Fixed in {head_sha[:12]}: ~~{title}~~\n{FIXED_MARKER}"
 
 
 def _write_interval() -> float:
@@ -92,14 +121,40 @@ class Publisher:
         )
         self.repo = self.github.get_repo(repository)
         self.call_options: dict[str, Any] = {"sleep": sleep} if sleep else {}
+        self._login: str | None = None
 
     def _call(self, what: str, action: Callable[[], Any], recheck: Callable[[], Any] | None = None) -> Any:
         return retry.call(what, action, recheck=recheck, **self.call_options)
 
     # -- reading ----------------------------------------------------------------
 
-    def pull_head_sha(self, number: int) -> str:
-        return str(self._call("read the pull request", lambda: self.repo.get_pull(number).head.sha))
+    def login(self) -> str:
+        """The token's user: what our own comments are recognised by."""
+        if self._login is None:
+            try:
+                self._login = str(self._call("read the token's user", lambda: self.github.get_user().login))
+            except (retry.PermissionDenied, retry.GiveUp):
+                self._login = ACTIONS_BOT  # an installation token may not read /user
+        return self._login
+
+    def pull_head(self, number: int) -> PullHead:
+        def read() -> PullHead:
+            pull = self.repo.get_pull(number)
+            return _pull_head(pull.number, pull.head)
+
+        result: PullHead = self._call("read the pull request", read)
+        return result
+
+    def pulls_from(self, head_repo: str, head_branch: str) -> list[PullHead]:
+        """Open pull requests whose head is ``head_branch`` of ``head_repo`` (a fork's PR is not in the event)."""
+        owner = head_repo.split("/")[0]
+
+        def read() -> list[PullHead]:
+            pulls = self.repo.get_pulls(state="open", head=f"{owner}:{head_branch}")
+            return [_pull_head(p.number, p.head) for p in pulls]
+
+        found: list[PullHead] = self._call("find the pull request of the workflow run", read)
+        return [p for p in found if p.head_repo == head_repo and p.head_ref == head_branch]
 
     def commentable(self, number: int) -> dict[str, set[int] | None]:
         """Per changed path, the lines a review comment may target (None: the API gave no patch)."""
@@ -109,37 +164,58 @@ class Publisher:
 
     # -- summary comment ----------------------------------------------------------
 
-    def _find_summary(self, number: int) -> IssueComment | None:
-        """Our summary comment: one a bot posted first (a person may have quoted the marker), else any."""
+    def _summaries(self, number: int) -> list[IssueComment]:
+        """Our summary comments, oldest first: the marker *and* the token's own user."""
+        me = self.login()
         pull = self.repo.get_pull(number)
-        mine = [c for c in pull.get_issue_comments() if (c.body or "").startswith(MARKER)]
-        bots = [c for c in mine if getattr(c.user, "type", "") == "Bot"]
-        found = bots or mine
+        ours = [c for c in pull.get_issue_comments() if (c.body or "").startswith(MARKER) and c.user.login == me]
+        return sorted(ours, key=lambda c: c.id)
+
+    def _first_summary(self, number: int) -> IssueComment | None:
+        found = self._summaries(number)
         return found[0] if found else None
+
+    def _edit(self, comment: IssueComment, body: str) -> str:
+        if comment.body == body:
+            return f"summary comment {comment.id} already up to date"
+        self._call("edit the summary comment", lambda: comment.edit(body))
+        return f"summary comment {comment.id} updated"
 
     def upsert_summary(self, number: int, body: str) -> Outcome:
         def run() -> str:
-            existing = self._call("find the summary comment", lambda: self._find_summary(number))
+            existing = self._call("find the summary comment", lambda: self._first_summary(number))
             if existing is not None:
-                if existing.body == body:
-                    return f"summary comment {existing.id} already up to date"
-                self._call("edit the summary comment", lambda: existing.edit(body))
-                return f"summary comment {existing.id} updated"
+                return self._edit(existing, body)
             pull = self.repo.get_pull(number)
             created = self._call(
                 "post the summary comment",
                 lambda: pull.create_issue_comment(body),
-                recheck=lambda: self._find_summary(number),
+                recheck=lambda: self._first_summary(number),
             )
+            # Two first runs can both have found nothing: the oldest comment wins, a later one removes itself.
+            ours = self._call("look for a concurrent summary comment", lambda: self._summaries(number))
+            if ours and ours[0].id != created.id:
+                if any(c.id == created.id for c in ours):
+                    self._call(
+                        "remove the duplicate summary comment",
+                        created.delete,
+                        recheck=lambda: None if any(c.id == created.id for c in self._summaries(number)) else "gone",
+                    )
+                return self._edit(ours[0], body) + f" (a concurrent run had posted it; duplicate {created.id} removed)"
             return f"summary comment {created.id} posted"
 
         return guarded("summary comment", run)
 
     # -- review with suggestions --------------------------------------------------
 
-    def _posted(self, number: int) -> set[tuple[str, int | None, str]]:
+    def _review_comments(self, number: int) -> list[PullRequestComment]:
+        """Our suggestion comments on the pull request (marker and the token's own user)."""
+        me = self.login()
         pull = self.repo.get_pull(number)
-        return {(c.path, c.line, c.body) for c in pull.get_review_comments()}
+        return [c for c in pull.get_review_comments() if SUGGESTION_MARKER in (c.body or "") and c.user.login == me]
+
+    def _posted(self, number: int) -> set[tuple[str, int | None, str]]:
+        return {(c.path, c.line, c.body) for c in self._review_comments(number)}
 
     def post_review(
         self,
@@ -148,11 +224,14 @@ class Publisher:
         suggestions: Sequence[Suggestion],
         commentable: dict[str, set[int] | None],
         local_lines: Callable[[str], set[int]] | None = None,
+        limit: int = 30,
     ) -> Outcome:
+        """One review with at most ``limit`` new suggestions that lie inside the diff."""
+
         def run() -> str:
             posted = self._call("list review comments", lambda: self._posted(number))
             comments: list[ReviewComment] = []
-            outside = repeated = 0
+            outside = repeated = over = 0
             for suggestion in suggestions:
                 lines = commentable.get(suggestion.path, set())
                 if lines is None and local_lines is not None:
@@ -163,6 +242,9 @@ class Publisher:
                 body = suggestion_body(suggestion)
                 if (suggestion.path, suggestion.line, body) in posted:
                     repeated += 1
+                    continue
+                if len(comments) >= limit:
+                    over += 1
                     continue
                 comment: ReviewComment = {
                     "path": suggestion.path,
@@ -175,6 +257,7 @@ class Publisher:
                     comment["start_side"] = "RIGHT"
                 comments.append(comment)
             skipped = f"{repeated} already posted, {outside} outside the diff"
+            skipped += f", {over} over the limit of {limit}" if over else ""
             if not comments:
                 return f"no new suggestions ({skipped})"
             wanted = {(c["path"], c["line"], c["body"]) for c in comments}
@@ -198,6 +281,24 @@ class Publisher:
 
         return guarded("review", run)
 
+    def mark_fixed(self, number: int, head_sha: str, open_keys: set[str], paths: set[str]) -> Outcome:
+        """Edit each earlier suggestion none of whose findings is left in ``paths`` to say it was fixed."""
+
+        def run() -> str:
+            comments = self._call("list review comments", lambda: self._review_comments(number))
+            edited = 0
+            for comment in comments:
+                keys = KEYS.search(comment.body or "")
+                if keys is None or FIXED_MARKER in comment.body or comment.path not in paths:
+                    continue
+                if open_keys & set(keys.group(1).split(",")):
+                    continue
+                self._call("mark a suggestion fixed", _editor(comment, fixed_body(comment.body, head_sha)))
+                edited += 1
+            return f"{edited} earlier suggestion(s) marked fixed in {head_sha[:12]}"
+
+        return guarded("fixed suggestions", run)
+
     # -- commit status ------------------------------------------------------------
 
     def set_status(self, sha: str, state: str, description: str, target_url: str, context: str) -> Outcome:
@@ -215,28 +316,44 @@ class Publisher:
 
     # -- check run with annotations ----------------------------------------------
 
+    def find_check_run(self, sha: str) -> GithubCheckRun | None:
+        """Our check run on ``sha`` (the newest of that name), so a re-run updates it instead of adding one."""
+        runs = self.repo.get_commit(sha).get_check_runs(check_name=CHECK_RUN_NAME)
+        return next(iter(runs), None)
+
     def check_run(
         self, sha: str, conclusion: str, title: str, summary: str, annotations: Sequence[Annotation]
     ) -> Outcome:
         payloads = [_annotation_payload(a) for a in annotations]
-        batches = [payloads[i : i + ANNOTATIONS_PER_REQUEST] for i in range(0, len(payloads), ANNOTATIONS_PER_REQUEST)]
 
         def run() -> str:
-            first = batches[0] if batches else []
-            output: dict[str, str | list[dict[str, str | int]]] = {
-                "title": title,
-                "summary": summary,
-                "annotations": first,
-            }
-            check = self._call(
-                "create the check run",
-                lambda: self.repo.create_check_run(
-                    CHECK_RUN_NAME, sha, status="completed", conclusion=conclusion, output=output
-                ),
-            )
-            sent = len(first)
-            for batch in batches[1:]:
-                expected = sent + len(batch)
+            output: dict[str, str | list[dict[str, str | int]]] = {"title": title, "summary": summary}
+            check = self._call("find the check run", lambda: self.find_check_run(sha))
+            verb = "updated"
+            if check is not None:
+                sent = check.output.annotations_count or 0
+                self._call(
+                    "update the check run",
+                    lambda: check.edit(status="completed", conclusion=conclusion, output=output),
+                )
+            else:
+                first = payloads[:ANNOTATIONS_PER_REQUEST]
+                check = self._call(
+                    "create the check run",
+                    lambda: self.repo.create_check_run(
+                        CHECK_RUN_NAME,
+                        sha,
+                        status="completed",
+                        conclusion=conclusion,
+                        output={**output, "annotations": first},
+                    ),
+                    recheck=lambda: self.find_check_run(sha),
+                )
+                sent, verb = check.output.annotations_count or 0, "created"
+            requests = 0
+            for start in range(sent, len(payloads), ANNOTATIONS_PER_REQUEST):
+                batch = payloads[start : start + ANNOTATIONS_PER_REQUEST]
+                expected = start + len(batch)
 
                 def landed(expected: int = expected) -> str | None:
                     fresh = self.repo.get_check_run(check.id)
@@ -246,8 +363,9 @@ class Publisher:
                     check.edit(output={"title": title, "summary": summary, "annotations": batch})
 
                 self._call("add annotations to the check run", send, recheck=landed)
-                sent = expected
-            return f"check run {check.id} with {sent} annotation(s) in {max(1, len(batches))} request(s)"
+                requests += 1
+            total = max(sent, len(payloads))
+            return f"check run {check.id} {verb}: {total} annotation(s), {requests} more request(s)"
 
         return guarded("check run", run)
 
@@ -265,3 +383,12 @@ def _annotation_payload(annotation: Annotation) -> dict[str, str | int]:
         payload["start_column"] = annotation.column
         payload["end_column"] = annotation.end_column or annotation.column
     return payload
+
+
+def _editor(comment: PullRequestComment, body: str) -> Callable[[], None]:
+    return lambda: comment.edit(body)
+
+
+def _pull_head(number: int, head: Any) -> PullHead:
+    repo = head.repo.full_name if head.repo is not None else ""  # None when the fork was deleted
+    return PullHead(number=number, head_sha=str(head.sha), head_repo=str(repo), head_ref=str(head.ref))

@@ -12,7 +12,7 @@ import difflib
 from collections.abc import Callable
 
 from quality_hooks.config import Config
-from quality_hooks.github.bundle import Suggestion
+from quality_hooks.github.bundle import Suggestion, finding_key
 from quality_hooks.results import FileResult
 
 #: Longest stretch of lines one suggestion may replace; bigger rewrites are left to ``quality-hooks fix``.
@@ -64,7 +64,9 @@ def suggestions_for(
             continue
         if changed_lines is not None and not any(line in changed_lines for line in span):
             continue
-        codes = sorted({f.code for f in fixable if f.line <= end and max(f.line, f.end_line) >= start})
-        messages = [f.message for f in fixable if f.line <= end and max(f.line, f.end_line) >= start]
-        found.append(Suggestion(rel_path, start, end, replacement, codes, messages[0] if messages else "safe auto-fix"))
+        covered = [f for f in fixable if f.line <= end and max(f.line, f.end_line) >= start]
+        codes = sorted({f.code for f in covered})
+        message = covered[0].message if covered else "safe auto-fix"
+        keys = sorted({finding_key(rel_path, f) for f in covered})
+        found.append(Suggestion(rel_path, start, end, replacement, codes, message, keys))
     return found

@@ -17,7 +17,11 @@ from quality_hooks.github.bundle import Bundle, FileSummary
 
 MARKER = "<!-- quality-hooks:summary -->"
 COMMENT_LIMIT = 65536
-_SPECIAL = re.compile(r"([\\`*_\[\]|~])")
+_SPECIAL = re.compile(r"([\\`*_\[\]|~!])")
+#: GitHub links these in plain text (mentions, issue and commit references, bare URLs): a word
+#: joiner after the trigger keeps the text and breaks the link.
+_AUTOLINKED = re.compile(r"(@|#|://|www\.|\bGH-)(?=\w|/)", re.IGNORECASE)
+_WORD_JOINER = "\u2060"
 NONE = "\u2013"  # en dash: "no value"
 _ICON = {"passed": "✅", "failed": "❌", "error": "⚠️"}
 _LEVEL_ICON = {"ok": "✅", "warning": "⚠️", "critical": "❌"}
@@ -30,12 +34,15 @@ def escape(text: str, limit: int = 300) -> str:
     if len(text) > limit:
         text = text[: limit - 1] + "…"
     text = _SPECIAL.sub(r"\\\1", text)
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace("@", "&#64;")
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return _AUTOLINKED.sub(lambda m: m.group(1) + _WORD_JOINER, text)
 
 
-def code(text: str) -> str:
-    """Inline code that cannot be broken out of."""
+def code(text: str, table: bool = False) -> str:
+    """Inline code that cannot be broken out of (``table``: inside a table cell, where ``|`` must be escaped)."""
     text = " ".join(str(text).split())[:200]
+    if table:
+        text = text.replace("|", "\\|")
     fence = "`" * (max((len(run) for run in re.findall(r"`+", text)), default=0) + 1)
     pad = " " if text.startswith("`") or text.endswith("`") else ""
     return f"{fence}{pad}{text}{pad}{fence}"
@@ -61,8 +68,8 @@ def _file_rows(files: Sequence[FileSummary]) -> list[str]:
         fixed = NONE if item.fixed is None else str(item.fixed)
         existing = item.existing + item.baseline
         rows.append(
-            f"| {code(item.path)} | {before} | {after} | {_num(item.risk, 2)} | {item.new} | {fixed} | {existing} "
-            f"| {_LEVEL_ICON.get(item.level, '')} {item.level} |"
+            f"| {code(item.path, table=True)} | {before} | {after} | {_num(item.risk, 2)} | {item.new} | {fixed} "
+            f"| {existing} | {_LEVEL_ICON.get(item.level, '')} {item.level} |"
         )
     return rows
 

@@ -20,6 +20,8 @@ ANNOTATIONS_PER_LEVEL = 10
 STEP_SUMMARY_LIMIT = 1024 * 1024 - 4096
 #: Workflow-command name per annotation level (check-run levels on the left).
 COMMAND_FOR_LEVEL = {"failure": "error", "warning": "warning", "notice": "notice"}
+#: Most severe first, wherever annotations are cut to a limit.
+LEVEL_ORDER = {"failure": 0, "warning": 1, "notice": 2}
 
 
 def escape_data(value: str) -> str:
@@ -56,8 +58,7 @@ class CommandAnnotation:
 
 def select_visible(annotations: Sequence[CommandAnnotation]) -> tuple[list[CommandAnnotation], int]:
     """At most 10 per level, most severe first; the count of those GitHub would not show."""
-    order = {"failure": 0, "warning": 1, "notice": 2}
-    ranked = sorted(annotations, key=lambda a: (order.get(a.level, 3), a.path, a.line))
+    ranked = sorted(annotations, key=lambda a: (LEVEL_ORDER.get(a.level, 3), a.path, a.line))
     shown: list[CommandAnnotation] = []
     per_level: dict[str, int] = {}
     for annotation in ranked:
