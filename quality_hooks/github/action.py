@@ -338,7 +338,7 @@ def push_to_store(
     inputs: Inputs, context: RunnerContext, target: Target, results: Sequence[FileResult], notes: list[str]
 ) -> None:
     from quality_hooks.store.client import push_report
-    from quality_hooks.store.payload import RunContext, build_run_payload
+    from quality_hooks.store.payload import RunContext, build_run_payload, commit_time_of, default_branch_of
 
     if not inputs.store_token:
         notes.append("store-url is set but store-token is empty: metrics not pushed")
@@ -350,6 +350,8 @@ def push_to_store(
         branch=target.head_ref.removeprefix("refs/heads/") or None,
         pull_request=target.pr_number,
         base_commit=target.base_sha,
+        default_branch=default_branch_of(context.event, context.workspace),
+        commit_time=commit_time_of(target.head_sha, context.event, context.workspace),
     )
     result = push_report(
         inputs.store_url, inputs.store_token, context.repository, build_run_payload(results, run_context)

@@ -37,7 +37,10 @@ def build_parser() -> argparse.ArgumentParser:
     add = sub.add_parser("add-project", parents=[database], help="create a project and print its write token")
     add.add_argument("project", help="OWNER/NAME")
     add.add_argument("--private", action="store_true", help="reading needs a read token")
-    add.add_argument("--default-branch", default="main")
+    add.add_argument(
+        "--default-branch",
+        help="the branch whose runs are the history (default: the first push that names one, else main)",
+    )
 
     token = sub.add_parser("add-token", parents=[database], help="print a new token for an existing project")
     token.add_argument("project", help="OWNER/NAME")

@@ -50,7 +50,8 @@ TOP_SCORE = 100.0
 
 
 def chart(runs: list[dict[str, Any]]) -> str:
-    """Score over time as an SVG area + polyline, one point per run."""
+    """Score over time as an SVG area + polyline, one point per run, in commit-time order (``created_at``
+    holds the commit's time when the pusher gave it, else the push time)."""
     points = [(r["created_at"], r["score"], r) for r in runs if r["score"] is not None]
     if not points:
         return '<p class="empty">No scored runs on the default branch yet.</p>'
@@ -197,14 +198,26 @@ def render(
     latest: dict[str, Any] | None,
     riskiest: list[dict[str, Any]],
     alerts: list[dict[str, Any]],
+    *,
+    elsewhere: list[str] | None = None,
 ) -> str:
+    """The project page; ``elsewhere`` names the branches shown when the default branch has no runs."""
     title = f"{project['owner']}/{project['name']}"
+    note = ""
+    if elsewhere is not None:
+        names = ", ".join(escape(b) for b in elsewhere[:10]) or "no branch"
+        note = (
+            f'<p class="note" id="other-branches">No runs on the default branch '
+            f"<code>{escape(project['default_branch'])}</code> yet; showing the latest runs of {names}. "
+            "Set the default branch (PATCH the project) if it is not the one above.</p>"
+        )
     return (
         '<!doctype html><html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width,initial-scale=1">'
         f"<title>{escape(title)} · quality</title><style>{STYLE}</style></head><body>"
         f"<header><h1>{escape(title)}</h1><span>quality history · branch {escape(project['default_branch'])}</span>"
         "</header><main>"
+        + note
         + _cards(latest, history, len(alerts))
         + f"<section><h2>Score over time</h2>{chart(history)}</section>"
         + f"<section><h2>Open alerts</h2>{_alerts_table(alerts)}</section>"

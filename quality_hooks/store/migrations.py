@@ -77,6 +77,14 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
         "why a file scored as it did: its top factors in words",
         ["ALTER TABLE run_files ADD COLUMN why TEXT"],
     ),
+    (
+        4,
+        "commit time of each run; whether the project's default branch was set or only assumed",
+        [
+            "ALTER TABLE runs ADD COLUMN commit_time DOUBLE PRECISION",
+            "ALTER TABLE projects ADD COLUMN default_branch_known INTEGER NOT NULL DEFAULT 0",
+        ],
+    ),
 ]
 
 

@@ -7,6 +7,7 @@ pydantic models in :mod:`quality_hooks.store.schemas`.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import re
@@ -32,6 +33,10 @@ class RunContext:
     branch: str | None = None
     pull_request: int | None = None
     base_commit: str | None = None
+    #: The repository's default branch (the event's repository, else ``origin/HEAD``, else the pushed branch).
+    default_branch: str | None = None
+    #: The commit's committer time (Unix seconds): the store charts runs on it.
+    commit_time: int | None = None
 
     def problems(self) -> list[str]:
         """Why the store would refuse this context, in words (empty when fine)."""
@@ -78,13 +83,42 @@ def context_from_env(env: Mapping[str, str] | None = None, cwd: str | Path | Non
     number = _pull_number(pull, env)
     commit = (pull.get("head") or {}).get("sha") or env.get("GITHUB_SHA") or _git(["rev-parse", "HEAD"], cwd) or ""
     run_id = env.get("GITHUB_RUN_ID")
+    branch = _branch(env, cwd, on_pull_request=bool(number))
     return RunContext(
         commit=commit,
         run_id=f"{run_id}-{env.get('GITHUB_RUN_ATTEMPT', '1')}" if run_id else f"local-{commit[:12]}",
-        branch=_branch(env, cwd, on_pull_request=bool(number)),
+        branch=branch,
         pull_request=int(number) if number else None,
         base_commit=(pull.get("base") or {}).get("sha"),
+        default_branch=default_branch_of(event, cwd) or (branch if not number else None),
+        commit_time=commit_time_of(commit, event, cwd),
     )
+
+
+def default_branch_of(event: Mapping[str, Any], cwd: str | Path | None) -> str | None:
+    """The event's ``repository.default_branch``, else what ``origin/HEAD`` points at (None when neither says)."""
+    repository = event.get("repository")
+    named = repository.get("default_branch") if isinstance(repository, dict) else None
+    if isinstance(named, str) and named:
+        return named
+    remote = _git(["symbolic-ref", "--quiet", "--short", "refs/remotes/origin/HEAD"], cwd)
+    return remote.split("/", 1)[1] if remote and "/" in remote else None
+
+
+def commit_time_of(commit: str, event: Mapping[str, Any], cwd: str | Path | None) -> int | None:
+    """The commit's committer time from git, else the push event's ``head_commit.timestamp``."""
+    if _SHA.match(commit or ""):
+        found = _git(["log", "-1", "--format=%ct", commit, "--"], cwd)
+        if found and found.isdigit():
+            return int(found)
+    head = event.get("head_commit")
+    stamp = head.get("timestamp") if isinstance(head, dict) else None
+    if isinstance(stamp, str) and (head or {}).get("id") == commit:
+        try:
+            return int(dt.datetime.fromisoformat(stamp.replace("Z", "+00:00")).timestamp())
+        except ValueError:
+            return None
+    return None
 
 
 def _pull_number(pull: dict[str, Any], env: Mapping[str, str]) -> Any:
@@ -174,9 +208,18 @@ def build_run_payload(results: Iterable[Any], context: RunContext, tool_version:
         "pull_request": context.pull_request,
         "base_commit": context.base_commit.lower() if context.base_commit else None,
         "tool_version": tool_version,
+        "default_branch": context.default_branch,
+        "commit_time": iso_utc(context.commit_time),
         "totals": totals(files),
         "files": files,
     }
+
+
+def iso_utc(timestamp: float | None) -> str | None:
+    """ISO 8601 in UTC (``2026-11-30T18:41:07Z``); None stays None (the pusher did not say)."""
+    if timestamp is None:
+        return None
+    return dt.datetime.fromtimestamp(timestamp, dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def payload_from_report(report: Mapping[str, Any], context: RunContext) -> dict[str, Any]:

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from quality_hooks.store.client import push_report
-from quality_hooks.store.payload import RunContext, context_from_env, payload_from_report
+from quality_hooks.store.payload import RunContext, commit_time_of, context_from_env, payload_from_report
 
 TOKEN_ENV = "QUALITY_HOOKS_STORE_TOKEN"
 
@@ -43,6 +43,8 @@ def _context(args: argparse.Namespace) -> RunContext:
         branch=args.branch or found.branch,
         pull_request=args.pull_request or found.pull_request,
         base_commit=args.base_commit or found.base_commit,
+        default_branch=found.default_branch,
+        commit_time=commit_time_of(args.commit, {}, None) if args.commit else found.commit_time,
     )
 
 

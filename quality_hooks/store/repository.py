@@ -13,13 +13,16 @@ from collections.abc import Sequence
 from typing import Any, Literal
 
 from quality_hooks.store.db import Connection, Row
+from quality_hooks.store.payload import iso_utc
 from quality_hooks.store.schemas import RuleIn, RunIn
 from quality_hooks.store.tokens import hash_token, new_token
 
 RUN_COLUMNS = (
     "id, commit_sha, run_id, branch, pull_request, base_commit, tool_version, created_at, files, errors, "
-    "score, risk, complexity, sloc, findings_info, findings_warning, findings_error, new_findings"
+    "score, risk, complexity, sloc, findings_info, findings_warning, findings_error, new_findings, commit_time"
 )
+#: What a project's default branch is taken to be until it is set or a push names it.
+ASSUMED_DEFAULT_BRANCH = "main"
 FILE_COLUMNS = (
     "path, score, risk, complexity, sloc, findings_info, findings_warning, findings_error, new_findings, error, why"
 )
@@ -30,15 +33,17 @@ def find_project(conn: Connection, owner: str, name: str) -> Row | None:
 
 
 def create_project(
-    conn: Connection, owner: str, name: str, *, private: bool = False, default_branch: str = "main"
+    conn: Connection, owner: str, name: str, *, private: bool = False, default_branch: str | None = None
 ) -> Row:
+    """A project; without ``default_branch`` it is assumed to be ``main`` until a push names the real one."""
     conn.execute(
-        "INSERT INTO projects (owner, name, private, default_branch, created_at) VALUES (?, ?, ?, ?, ?) "
-        "ON CONFLICT (owner, name) DO NOTHING",
+        "INSERT INTO projects (owner, name, private, default_branch, default_branch_known, created_at) "
+        "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (owner, name) DO NOTHING",
         owner,
         name,
         int(private),
-        default_branch,
+        default_branch or ASSUMED_DEFAULT_BRANCH,
+        int(default_branch is not None),
         time.time(),
     )
     project = find_project(conn, owner, name)
@@ -50,7 +55,23 @@ def update_project(conn: Connection, project_id: int, *, private: bool | None, d
     if private is not None:
         conn.execute("UPDATE projects SET private = ? WHERE id = ?", int(private), project_id)
     if default_branch is not None:
-        conn.execute("UPDATE projects SET default_branch = ? WHERE id = ?", default_branch, project_id)
+        conn.execute(
+            "UPDATE projects SET default_branch = ?, default_branch_known = 1 WHERE id = ?", default_branch, project_id
+        )
+
+
+def learn_default_branch(conn: Connection, project: Row, run: RunIn) -> Row:
+    """The project as it is after ``run``: the first push that names the default branch sets it (once)."""
+    if project["default_branch_known"] or not run.default_branch:
+        return project
+    conn.execute(
+        "UPDATE projects SET default_branch = ?, default_branch_known = 1 WHERE id = ? AND default_branch_known = 0",
+        run.default_branch,
+        project["id"],
+    )
+    found = conn.one("SELECT * FROM projects WHERE id = ?", project["id"])
+    assert found is not None
+    return found
 
 
 def issue_token(conn: Connection, project_id: int, kind: str, label: str = "") -> str:
@@ -78,7 +99,7 @@ def add_run(conn: Connection, project_id: int, run: RunIn) -> tuple[int, bool]:
     new_id = conn.value(
         "INSERT INTO runs (project_id, commit_sha, run_id, branch, pull_request, base_commit, tool_version, "
         "created_at, files, errors, score, risk, complexity, sloc, findings_info, findings_warning, findings_error, "
-        "new_findings) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+        "new_findings, commit_time) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
         "ON CONFLICT (project_id, commit_sha, run_id) DO NOTHING RETURNING id",
         project_id,
         commit,
@@ -98,6 +119,7 @@ def add_run(conn: Connection, project_id: int, run: RunIn) -> tuple[int, bool]:
         run.totals.findings.warning,
         run.totals.findings.error,
         run.totals.new_findings,
+        run.commit_time.timestamp() if run.commit_time else None,
     )
     if new_id is None:
         existing = conn.value(
@@ -138,6 +160,7 @@ def run_view(row: Row) -> dict[str, Any]:
         "base_commit": row["base_commit"],
         "tool_version": row["tool_version"],
         "created_at": row["created_at"],
+        "commit_time": iso_utc(row["commit_time"]),
         "totals": {
             "files": row["files"],
             "errors": row["errors"],
@@ -153,6 +176,11 @@ def run_view(row: Row) -> dict[str, Any]:
             "new_findings": row["new_findings"],
         },
     }
+
+
+def chart_time(row: Row) -> float:
+    """Where a run sits on a chart: its commit's time, else when it was pushed."""
+    return float(row["commit_time"] if row["commit_time"] is not None else row["created_at"])
 
 
 def file_view(row: Row) -> dict[str, Any]:

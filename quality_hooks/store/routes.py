@@ -158,7 +158,7 @@ def patch_project(owner: Owner, name: Name, body: ProjectSettingsIn, request: Re
 def push_run(owner: Owner, name: Name, run: RunIn, request: Request, response: Response) -> dict[str, Any]:
     events: list[alerting.Event] = []
     with _db(request).transaction(write=True) as conn:
-        project = _authorize(conn, request, owner, name, write=True)
+        project = repo.learn_default_branch(conn, _authorize(conn, request, owner, name, write=True), run)
         run_pk, created = repo.add_run(conn, project["id"], run)
         row = repo.get_run(conn, project["id"], run_pk)
         assert row is not None
@@ -280,16 +280,24 @@ def dashboard_page(owner: Owner, name: Name, request: Request) -> HTMLResponse:
     with _db(request).transaction() as conn:
         project = _authorize(conn, request, owner, name, write=False, browser=True)
         history = repo.default_branch_runs(conn, project, 200)
+        elsewhere = None
+        if not history:  # runs only on other branches (or PRs): show those rather than nothing
+            history = repo.list_runs(conn, project["id"], limit=200)[::-1]
+            elsewhere = sorted(
+                {r["branch"] or f"PR #{r['pull_request']}" for r in history if r["branch"] or r["pull_request"]}
+            )
         latest = history[-1] if history else None
         riskiest = repo.run_files(conn, latest["id"], order_by_risk=True, limit=15) if latest else []
         open_alerts = repo.list_alerts(conn, project["id"], repo.ACTIVE_ALERT_STATES)
-    points = [{"created_at": r["created_at"], "score": r["score"], "commit": r["commit_sha"]} for r in history]
+    ordered = sorted(history, key=lambda r: (repo.chart_time(r), r["id"]))
+    points = [{"created_at": repo.chart_time(r), "score": r["score"], "commit": r["commit_sha"]} for r in ordered]
     html = dashboard.render(
         project,
         points,
         repo.run_view(latest) if latest else None,
         [repo.file_view(f) for f in riskiest],
         open_alerts,
+        elsewhere=elsewhere,
     )
     return HTMLResponse(html)
 

@@ -7,6 +7,7 @@ list capped, so no input reaches the database that it would refuse.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, HttpUrl, model_validator
@@ -85,6 +86,10 @@ class RunIn(_Model):
     pull_request: Annotated[int, Field(ge=1, le=2**31 - 1)] | None = None
     base_commit: Sha | None = None
     tool_version: VersionText | None = None
+    #: The repository's default branch as the pusher knows it; the first push naming one sets the project's.
+    default_branch: NameText | None = None
+    #: When the commit was made (its committer time): what the charts are drawn on.
+    commit_time: dt.datetime | None = None
     totals: Totals
     files: Annotated[list[FileMetricsIn], Field(max_length=MAX_FILES)] = []
 
