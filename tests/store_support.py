@@ -15,6 +15,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -107,6 +108,13 @@ class StoreServer:
                 self.process.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 self.kill()
+
+
+def running_store(directory: Path, name: str) -> Iterator[StoreServer]:
+    """A module's store on a fresh SQLite file with rate limits off, stopped afterwards (fixture body)."""
+    server = StoreServer(str(directory / f"{name}.sqlite3"), directory / "log", "--rate", "0").start()
+    yield server
+    server.stop()
 
 
 def run_payload(

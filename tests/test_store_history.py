@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 import requests
-from store_support import ROOT, StoreServer, run_payload, sha
+from store_support import ROOT, StoreServer, run_payload, running_store, sha
 
 from quality_hooks.store.payload import build_run_payload, context_from_env
 
@@ -22,10 +22,7 @@ COMMIT_TIME = 1_600_000_000  # 2020-09-13T12:26:40Z
 
 @pytest.fixture(scope="module")
 def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StoreServer]:
-    tmp = tmp_path_factory.mktemp("history")
-    server = StoreServer(str(tmp / "history.sqlite3"), tmp / "log", "--rate", "0").start()
-    yield server
-    server.stop()
+    yield from running_store(tmp_path_factory.mktemp("history"), "history")
 
 
 def git(cwd: Path, *args: str, when: int | None = None) -> str:

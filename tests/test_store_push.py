@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 import requests
-from store_support import ROOT, StoreServer, free_port, sha
+from store_support import ROOT, StoreServer, free_port, running_store, sha
 
 from quality_hooks.results import FileMetrics, FileResult, Finding, Score, Severity
 from quality_hooks.store.client import push_report
@@ -23,10 +23,7 @@ from quality_hooks.store.payload import RunContext, build_run_payload, context_f
 
 @pytest.fixture(scope="module")
 def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StoreServer]:
-    tmp = tmp_path_factory.mktemp("push")
-    server = StoreServer(str(tmp / "store.sqlite3"), tmp / "log", "--rate", "0").start()
-    yield server
-    server.stop()
+    yield from running_store(tmp_path_factory.mktemp("push"), "store")
 
 
 def _finding(severity: Severity, status: str) -> Finding:
