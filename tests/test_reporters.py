@@ -37,3 +37,17 @@ def test_an_unknown_format_is_named(tmp_path: Path) -> None:
     run = run_check([], load_config(str(tmp_path)), use_model=False, use_baseline=False, cwd=str(tmp_path))
     with pytest.raises(ValueError, match="unknown report format 'xml'; expected one of text, json, sarif"):
         render(run, "xml")
+
+
+def test_text_totals_by_group_with_safe_and_unsafe_fixes(tmp_path: Path) -> None:
+    source = tmp_path / "mod.py"
+    body = '    """Doc."""\n    try:\n        return a == None\n    except:\n        return f"x"\n'
+    source.write_text('"""Doc."""\n\n\ndef f(a):\n' + body)
+    run = run_check([str(source)], load_config(str(tmp_path)), use_model=False, use_baseline=False)
+    lines = render(run, "text", ReportOptions()).splitlines()
+    # QH202 and QH304 (F541) have safe fixes, QH204's is unsafe.
+    assert lines[-2] == (
+        "3 findings (2 bug-risk, 1 readability); 2 fixable with quality-hooks fix;"
+        " 1 more with quality-hooks fix --unsafe-fixes"
+    )
+    assert lines[-1].startswith("quality gate failed (1 file, level critical): ")

@@ -37,8 +37,8 @@ class Equivalents:
     ``ruff`` are ruff's codes, ``flake8`` the codes of flake8 or its plugins (pycodestyle,
     pyflakes, bugbear, ...; usually the same as ruff's, which copied them), ``pylint`` pylint's
     messages. ``keep`` is ``"qh"`` when our finding is the better one to show (its fix is
-    applied by ``quality-hooks fix`` and preserves behaviour, or it refuses a fix where ruff's
-    would change behaviour), else ``"ruff"``; ``why`` says which.
+    applied by ``quality-hooks fix``, safe by default and unsafe only on request, or it refuses
+    a fix where ruff's would change behaviour), else ``"ruff"``; ``why`` says which.
     """
 
     qh: str
@@ -65,7 +65,10 @@ def _pl(pairs: str) -> tuple[PylintMessage, ...]:
     return tuple(messages)
 
 
-_QH_FIX = "QH's fix preserves behaviour and quality-hooks fix applies it; ruff's fixes are never applied"
+_QH_FIX = (
+    "QH's fix is applied by quality-hooks fix (an unsafe one on request) and its docs say what it can change;"
+    " ruff's fixes are never applied"
+)
 _SAFER = "ruff's fix can change behaviour; QH reports it without a fix"
 
 #: QH code -> its counterparts. One entry per QH rule with any counterpart.

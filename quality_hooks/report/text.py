@@ -81,18 +81,26 @@ def render(run: CheckRun, options: ReportOptions) -> str:
 def totals_line(results: Sequence[FileResult], show_existing: bool = False) -> str:
     """``12 findings (3 bug-risk, 9 readability); 7 fixable with quality-hooks fix`` over the listed findings.
 
-    Fixable counts only what ``quality-hooks fix`` applies (our own fixes; ruff's are never applied).
+    Fixable counts only what ``quality-hooks fix`` applies (our own fixes; ruff's are never applied): safe
+    fixes by default, unsafe ones (H11's fix-safety classes) counted apart as needing ``--unsafe-fixes``.
     """
     from quality_hooks.analysis.equivalents import group_of
+    from quality_hooks.analysis.rules import all_rules
     from quality_hooks.analysis.rules.base import GROUPS
 
     listed = [f for r in results for f in r.findings if show_existing or f.status == "new"]
     groups = Counter(group_of(f.code) for f in listed)
     parts = [f"{groups[group]} {group}" for group in GROUPS if groups[group]]
-    fixable = sum(1 for f in listed if f.fixable and f.source == "quality-hooks")
+    rules = all_rules()
+    ours = [f for f in listed if f.fixable and f.source == "quality-hooks" and f.code in rules]
+    safe = sum(1 for f in ours if rules[f.code].FIX_SAFETY == "safe")
     noun = "finding" if len(listed) == 1 else "findings"
     text = f"{len(listed)} {noun}" + (f" ({', '.join(parts)})" if parts else "")
-    return text + (f"; {fixable} fixable with quality-hooks fix" if fixable else "")
+    if safe:
+        text += f"; {safe} fixable with quality-hooks fix"
+    if len(ours) > safe:
+        text += f"; {len(ours) - safe} more with quality-hooks fix --unsafe-fixes"
+    return text
 
 
 def verdict_line(results: Sequence[FileResult], verdict: GateVerdict) -> str:

@@ -55,11 +55,11 @@ def _sentence(text: str) -> str:
 
 
 def _fix_text(rule: type[Rule], notes: list[str]) -> list[str]:
-    reason = str(getattr(rule, "FIX_REASON", "") or "")  # H11's fix-safety attributes, when present
-    safety = str(getattr(rule, "FIX_SAFETY", "") or "")
+    reason, safety = rule.FIX_REASON, rule.FIX_SAFETY
     if not rule.FIXABLE:
         return notes or ["No fix: the finding is reported for a person to decide."]
-    head = "`quality-hooks fix` rewrites it" + (f" ({safety} fix)" if safety else "") + "."
+    when = "" if safety == "safe" else " with `--unsafe-fixes` (or the rule's `fix-policy`)"
+    head = f"`quality-hooks fix` rewrites it{when} ({safety} fix)."
     return [head, *([_sentence(reason)] if reason else []), *notes]
 
 
@@ -125,7 +125,7 @@ def rule_markdown(rule: type[Rule], level: int = 2) -> str:
     doc = rule_doc(rule)
     sub = "#" * (level + 1)
     facts = f"Group: {rule.GROUP} · severity: {rule.SEVERITY.value} · fix: "
-    facts += str(getattr(rule, "FIX_SAFETY", "yes")) if rule.FIXABLE else "none"
+    facts += rule.FIX_SAFETY if rule.FIXABLE else "none"
     lines = [
         f"{'#' * level} {rule.CODE} {rule.NAME}",
         "",
