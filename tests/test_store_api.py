@@ -26,7 +26,10 @@ def store(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
         except RuntimeError as exc:
             pytest.skip(f"no PostgreSQL server could be started: {exc}")
         database = cluster.create_database("qh_api")
-    server = StoreServer(database, tmp / "server.log", "--rate", "0", "--webhook-backoff", "0.2").start()
+    # The webhook receiver of these tests listens on 127.0.0.1, which the store refuses by default.
+    server = StoreServer(
+        database, tmp / "server.log", "--rate", "0", "--webhook-backoff", "0.2", "--allow-private-webhooks"
+    ).start()
     yield server
     server.stop()
     if cluster:

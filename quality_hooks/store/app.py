@@ -32,6 +32,8 @@ class Settings:
     webhook_backoff: float = 5.0
     webhook_attempts: int = 6
     webhook_poll: float = 2.0
+    #: Let webhooks reach loopback, private and link-local addresses (see store/egress.py).
+    allow_private_webhooks: bool = False
     pool_size: int = 8
 
 
@@ -66,6 +68,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         backoff=settings.webhook_backoff,
         max_attempts=settings.webhook_attempts,
         poll=settings.webhook_poll,
+        allow_private=settings.allow_private_webhooks,
     )
     app.state.request_metrics = prometheus.RequestMetrics()
     limiter = RateLimiter(settings.rate_per_second, settings.rate_burst) if settings.rate_per_second > 0 else None

@@ -32,6 +32,11 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--burst", type=int, default=200, help="requests a token may send at once")
     serve.add_argument("--webhook-backoff", type=float, default=5.0, help="first webhook retry delay in seconds")
     serve.add_argument("--webhook-attempts", type=int, default=6, help="webhook tries before giving up")
+    serve.add_argument(
+        "--allow-private-webhooks",
+        action="store_true",
+        help="let webhooks reach loopback, private and link-local addresses (refused by default)",
+    )
     serve.add_argument("--log-level", default="info")
 
     add = sub.add_parser("add-project", parents=[database], help="create a project and print its write token")
@@ -111,6 +116,7 @@ def serve(args: argparse.Namespace) -> int:
         public_url=args.public_url,
         webhook_backoff=args.webhook_backoff,
         webhook_attempts=args.webhook_attempts,
+        allow_private_webhooks=args.allow_private_webhooks,
     )
     if args.workers > 1 and not args.database.startswith(("postgresql://", "postgres://")):
         print("quality-hooks store: --workers > 1 needs PostgreSQL; SQLite serves one process", file=sys.stderr)

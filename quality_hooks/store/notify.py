@@ -19,6 +19,7 @@ import requests
 from quality_hooks.store import repository as repo
 from quality_hooks.store.client import retry_after, safe_url
 from quality_hooks.store.db import Database, Row
+from quality_hooks.store.egress import EgressRefused, check_url
 
 log = logging.getLogger("quality_hooks.store")
 LEVEL_EMOJI = {"critical": ":red_circle:", "warning": ":large_yellow_circle:", "ok": ":white_check_mark:"}
@@ -47,8 +48,10 @@ class Notifier:
         max_attempts: int = 6,
         poll: float = 2.0,
         timeout: float = 10.0,
+        allow_private: bool = False,
     ) -> None:
         self.db = db
+        self.allow_private = allow_private
         self.public_url = public_url.rstrip("/") if public_url else None
         self.backoff = backoff
         self.max_attempts = max_attempts
@@ -116,10 +119,13 @@ class Notifier:
         status_code: int | None = None
         wait: float | None = None
         try:
-            response = self.session.post(channel["url"], json=body, timeout=self.timeout)
+            check_url(channel["url"], allow_private=self.allow_private)  # again now: names can move (rebinding)
+            response = self.session.post(channel["url"], json=body, timeout=self.timeout, allow_redirects=False)
             status_code = response.status_code
             error = None if response.ok else f"HTTP {response.status_code}"
             wait = retry_after(response) if status_code in (429, 503) else None
+        except EgressRefused as exc:
+            error = f"not sent: {exc}"
         except requests.RequestException as exc:
             error = f"{type(exc).__name__} posting to {safe_url(channel['url'])}"
         duration = (time.monotonic() - started) * 1000

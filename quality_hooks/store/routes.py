@@ -18,6 +18,7 @@ from quality_hooks.store import badge, dashboard, prometheus
 from quality_hooks.store import repository as repo
 from quality_hooks.store.comparison import comparison
 from quality_hooks.store.db import Connection, Database, Row
+from quality_hooks.store.egress import EgressRefused, check_url
 from quality_hooks.store.errors import ApiError
 from quality_hooks.store.guard import presented_token
 from quality_hooks.store.migrations import current_version
@@ -409,6 +410,10 @@ def add_channel(owner: Owner, name: Name, channel: ChannelIn, request: Request) 
         project = _authorize(conn, request, owner, name, write=True)
         if repo.count_owned(conn, "channels", project["id"]) >= 20:
             raise ApiError(409, "conflict", "a project has at most 20 channels")
+        try:
+            check_url(str(channel.url), allow_private=request.app.state.settings.allow_private_webhooks)
+        except EgressRefused as exc:
+            raise ApiError(422, "invalid", str(exc)) from None
         channel_id = repo.add_channel(conn, project["id"], channel.kind, str(channel.url))
     return {"id": channel_id, "kind": channel.kind, "url": str(channel.url)}
 
