@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from action_scenario import REPO, TOKEN, Scenario
 from fake_github import FakeGitHub
-from test_action import REPO, TOKEN, Scenario
 
 from quality_hooks.commands import check as check_command
 from quality_hooks.hooks import gate as gate_hook
