@@ -20,7 +20,7 @@ from quality_hooks.results import ModelScores
 if TYPE_CHECKING:
     from quality_hooks.cache import Cache
     from quality_hooks.git import Change
-    from quality_hooks.results import FileResult
+    from quality_hooks.results import FileResult, Score
 
 __all__ = ["risk_to_score", "score_results"]
 
@@ -48,43 +48,51 @@ def score_results(
     """
     if not results:
         return {}
-    from quality_hooks.model.file_score import file_vectors, score_files
-
     repo_root = root or (change.root if change is not None else git.find_repo_root(results[0].path))
     bases = {path: base for path, base in (bases or {}).items() if base.source is not None and base.ok}
     rel = {r.path: repo_relative(r.path, repo_root) for r in [*results, *bases.values()]} if repo_root else {}
-    new = [r for r in results if r.ok and r.source is not None]
-    # The base versions of the touched files, for the score-drop ratchet.
-    touched_bases = [
-        bases[r.path] for r in new if change is not None and r.path in bases and rel.get(r.path) in change.files
-    ]
-    file_features = file_vectors([*new, *touched_bases], rel, repo_root, cache) if new or touched_bases else []
-    whole = score_files(new, repo_root, rel, vectors=file_features[: len(new)])
+    touched = {path for path, rel_path in rel.items() if change is not None and rel_path in change.files}
+    whole, base_scores = _file_scores(results, [b for p, b in bases.items() if p in touched], repo_root, rel, cache)
     if change is None:
         return {r.path: ModelScores(score=whole.get(r.path)) for r in results}
     # Untouched files keep the file score, as a whole-tree check gives it; touched ones the model
     # does not judge as a change (tests, vendored code) show only their file score.
     scored = {
-        r.path: ModelScores(whole_file=whole.get(r.path))
-        if rel.get(r.path) in change.files
-        else ModelScores(score=whole.get(r.path))
+        r.path: ModelScores(whole_file=whole.get(r.path)) if r.path in touched else ModelScores(score=whole.get(r.path))
         for r in results
     }
     parent = change_history(change.root, change.base_commit)
     vectors = change_vectors(results, change, bases, parent, wanted=load_change_model(repo_root).names)
-    touched = [r for r in results if r.path in vectors]
-    risks = change_scores([vectors[r.path] for r in touched], root=repo_root, references=project_references(parent))
-    base_scores = (
-        score_files(touched_bases, repo_root, rel, factors=False, vectors=file_features[len(new) :])
-        if touched_bases
-        else {}
-    )
-    for result, risk in zip(touched, risks, strict=True):
+    judged = [r for r in results if r.path in vectors]
+    risks = change_scores([vectors[r.path] for r in judged], root=repo_root, references=project_references(parent))
+    for result, risk in zip(judged, risks, strict=True):
         base = bases.get(result.path)
         scored[result.path] = ModelScores(
             score=risk, whole_file=whole.get(result.path), base=base_scores.get(base.path) if base else None
         )
     return scored
+
+
+def _file_scores(
+    results: Sequence[FileResult],
+    base_results: Sequence[FileResult],
+    root: str | None,
+    rel: Mapping[str, str],
+    cache: Cache | None,
+) -> tuple[dict[str, Score], dict[str, Score]]:
+    """File scores of the new versions (with factors) and of the touched files' base versions (without).
+
+    Both versions' features come from one :func:`file_vectors` call: one ruff process, one history pass.
+    """
+    from quality_hooks.model.file_score import file_vectors, score_files
+
+    new = [r for r in results if r.ok and r.source is not None]
+    if not new and not base_results:
+        return {}, {}
+    features = file_vectors([*new, *base_results], rel, root, cache)
+    whole = score_files(new, root, rel, vectors=features[: len(new)])
+    before = score_files(base_results, root, rel, factors=False, vectors=features[len(new) :]) if base_results else {}
+    return whole, before
 
 
 def project_references(history: ChangeHistory | None) -> dict[str, list[float]]:
