@@ -104,6 +104,10 @@ class Config:
     #: One finding per problem: drop ruff's or ours where both flag the same code (analysis/equivalents.py).
     dedupe: bool = True
     gate: GateConfig = field(default_factory=GateConfig)
+    #: Whether other tools' comments (noqa, pylint disable, type ignore) suppress the equivalent QH findings and fixes.
+    external_suppressions: bool = True
+    #: Seconds one file's analysis (or fix) may take before it is reported and skipped.
+    file_timeout: float = 10.0
     #: Apply fixes classed ``unsafe`` too (``--unsafe-fixes``).
     unsafe_fixes: bool = False
     #: Per-rule fix class, overriding the rule's own: code -> "safe" | "unsafe" | "off".
@@ -154,7 +158,7 @@ def _table_file(directory: str) -> str | None:
             data = tomllib.load(handle)
     except (OSError, tomllib.TOMLDecodeError) as exc:
         raise ConfigError(f"{candidate}: cannot read TOML: {exc}") from None
-    return candidate if "quality-hooks" in data.get("tool", {}) else None
+    return candidate if _quality_table(data, candidate) is not None else None
 
 
 def read_config_file(path: str) -> Config:
@@ -164,14 +168,28 @@ def read_config_file(path: str) -> Config:
             data = tomllib.load(handle)
     except FileNotFoundError:
         raise ConfigError(f"{path}: config file not found") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: invalid TOML: {exc}") from None
     is_pyproject = os.path.basename(path) == "pyproject.toml"
-    table = data.get("tool", {}).get("quality-hooks", {}) if is_pyproject else data
-    config = parse_config(table, path)
+    table = _quality_table(data, path) if is_pyproject else data
+    config = parse_config(table or {}, path)
     if is_pyproject:
-        config.python_target = python_target(data.get("project", {}).get("requires-python"))
+        project = data.get("project", {})
+        config.python_target = python_target(project.get("requires-python") if isinstance(project, dict) else None)
     return config
+
+
+def _quality_table(data: Mapping[str, Any], path: str) -> dict[str, Any] | None:
+    """``[tool.quality-hooks]`` of a parsed pyproject.toml (None when absent); a wrong shape is a ConfigError."""
+    tool = data.get("tool", {})
+    if not isinstance(tool, dict):
+        raise ConfigError(f"{path}: [tool]: expected a table, got {tool!r}")
+    table = tool.get("quality-hooks")
+    if table is not None and not isinstance(table, dict):
+        raise ConfigError(f"{path}: [tool.quality-hooks]: expected a table, got {table!r}")
+    return table
 
 
 class ConfigFinder:
@@ -263,6 +281,8 @@ def python_target(requires: object) -> str | None:
 def parse_config(table: Mapping[str, Any], path: str = "pyproject.toml") -> Config:
     """Validate the ``[tool.quality-hooks]`` table; raise ConfigError on any mistake."""
     where = f"{path}: [tool.quality-hooks]"
+    if not isinstance(table, Mapping):
+        raise ConfigError(f"{where}: expected a table, got {table!r}")
     config = Config(root=os.path.dirname(os.path.abspath(path)), path=path)
     readers: dict[str, Callable[[Any, str], Any]] = {
         "select": lambda v, k: _codes(v, k, where),
@@ -271,13 +291,15 @@ def parse_config(table: Mapping[str, Any], path: str = "pyproject.toml") -> Conf
         "max-file-size": lambda v, k: _positive_int(v, k, where),
         "ruff": lambda v, k: _bool(v, k, where),
         "dedupe": lambda v, k: _bool(v, k, where),
-        "ruff-select": lambda v, k: _strings(v, k, where),
-        "ruff-ignore": lambda v, k: _strings(v, k, where),
+        "ruff-select": lambda v, k: _ruff_codes(v, k, where),
+        "ruff-ignore": lambda v, k: _ruff_codes(v, k, where),
         "baseline": lambda v, k: _string(v, k, where),
         "rules": lambda v, k: _rules(v, k, where),
         "overrides": lambda v, k: _overrides(v, k, where),
         "gate": lambda v, k: _gate(v, k, where),
         "unsafe-fixes": lambda v, k: _bool(v, k, where),
+        "file-timeout": lambda v, k: _positive_number(v, k, where),
+        "external-suppressions": lambda v, k: _bool(v, k, where),
         "fix-policy": lambda v, k: _fix_policy(v, k, where),
     }
     for key, value in table.items():
@@ -315,6 +337,12 @@ def _positive_int(value: Any, key: str, where: str) -> int:
     return value
 
 
+def _positive_number(value: Any, key: str, where: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+        raise _fail(where, key, f"expected a positive number of seconds, got {value!r}")
+    return float(value)
+
+
 def _known_selector(selector: str) -> bool:
     from quality_hooks.analysis.rules import all_rules
     from quality_hooks.analysis.rules.base import GROUPS
@@ -322,6 +350,42 @@ def _known_selector(selector: str) -> bool:
     if selector in GROUPS or selector == "ALL":
         return True
     return any(code.startswith(selector) for code in all_rules())
+
+
+@lru_cache(maxsize=1)
+def _ruff_rule_codes() -> frozenset[str] | None:
+    """Every rule code the installed ruff knows (None without a working ruff: nothing to check against)."""
+    import json
+    import subprocess
+
+    from quality_hooks.analysis.ruff_runner import find_ruff
+
+    binary = find_ruff()
+    if binary is None:
+        return None
+    try:
+        done = subprocess.run(
+            [binary, "rule", "--all", "--output-format", "json"], capture_output=True, check=True, timeout=60
+        )
+        return frozenset(str(item["code"]) for item in json.loads(done.stdout))
+    except (OSError, subprocess.SubprocessError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _known_ruff_selector(selector: str) -> bool:
+    """A ruff code or prefix ruff would accept in ``--select`` (asked of ruff only for codes that are not ours)."""
+    if selector == "ALL":
+        return True
+    codes = _ruff_rule_codes()
+    return codes is None or any(code.startswith(selector) for code in codes)
+
+
+def _ruff_codes(value: Any, key: str, where: str) -> list[str]:
+    codes = _strings(value, key, where)
+    for code in codes:
+        if not _known_ruff_selector(code):
+            raise _fail(where, key, f"unknown ruff rule code or prefix {code!r}")
+    return codes
 
 
 def _codes(value: Any, key: str, where: str) -> list[str]:
@@ -434,6 +498,8 @@ def _gate(value: Any, key: str, where: str) -> GateConfig:
             for code in gate.fail_rules:
                 if not _RULE_CODE.match(code):
                     raise _fail(where, full, f"expected rule codes or prefixes like 'QH2' or 'F821', got {code!r}")
+                if not (_known_selector(code) if code.startswith("QH") else _known_ruff_selector(code)):
+                    raise _fail(where, full, f"unknown rule code or prefix {code!r}")
         elif name == "scope":
             if setting not in SCOPES:
                 raise _fail(where, full, f"expected one of {', '.join(SCOPES)}, got {setting!r}")

@@ -6,8 +6,8 @@ or the rule's ``fix-policy``. A fix classed safe that would add or remove lines
 is treated as unsafe. (A fix that would move a comment off its line is never
 offered: :func:`~quality_hooks.analysis.rules.fix_helpers.keeps_comments`.)
 
-A fix is kept only if the resulting module still parses (LibCST, and
-``compile()`` when the original compiled); a round whose combined fixes break
+A fix is kept only if the resulting module still parses and compiles (the
+original must, or it is not fixed at all); a round whose combined fixes break
 the code is retried fix by fix so one bad fix cannot block the good ones.
 """
 
@@ -21,6 +21,7 @@ import libcst as cst
 from libcst.metadata import MetadataWrapper
 
 from quality_hooks.analysis import positions
+from quality_hooks.analysis.limits import FileTimeout, time_budget, timeout_message, too_deep
 from quality_hooks.analysis.parse import parse_module
 from quality_hooks.analysis.rules.base import Report, Rule
 from quality_hooks.analysis.rules.fix_helpers import node_parts
@@ -60,22 +61,12 @@ class FixOutcome:
         )
 
 
-def _compiles(text: str, path: str) -> bool:
+def _valid(text: str, path: str) -> cst.Module | None:
+    """The fixed text's tree, if CPython and LibCST both still accept it."""
     try:
-        compile(text, path, "exec", dont_inherit=True)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return False
-    return True
-
-
-def _valid(text: str, path: str, must_compile: bool) -> cst.Module | None:
-    try:
-        module = cst.parse_module(text)
-    except (cst.ParserSyntaxError, RecursionError):
+        return parse_module(path, text)
+    except SourceError:
         return None
-    if must_compile and not _compiles(text, path):
-        return None
-    return module
 
 
 def fix_class(rule: type[Rule], config: Config) -> str:
@@ -115,7 +106,9 @@ def _round_fixes(
         return [], []
     wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
     fixes: list[Report] = []
-    for fix in run_rules(wrapper, fixable, path, text, severities).fixes:
+    for fix in run_rules(
+        wrapper, fixable, path, text, severities, external_suppressions=config.external_suppressions
+    ).fixes:
         verdict = applicable(fix, config)
         if verdict == "apply":
             fixes.append(fix)
@@ -127,19 +120,31 @@ def _round_fixes(
 
 
 def fix_text(text: str, path: str, config: Config) -> FixOutcome:
-    """Return the fixed text of one module; never raises for user errors."""
+    """Return the fixed text of one module, within the file's time budget; never raises for user errors."""
     outcome = FixOutcome(path=path, original=text, fixed=text)
+    try:
+        with time_budget(config.file_timeout):
+            _fix_rounds(text, path, config, outcome)
+    except FileTimeout:
+        outcome.fixed = text
+        outcome.error = timeout_message(path, config.file_timeout)
+    except (RecursionError, MemoryError):
+        outcome.fixed = text
+        outcome.error = str(too_deep(path))
+    return outcome
+
+
+def _fix_rounds(text: str, path: str, config: Config, outcome: FixOutcome) -> None:
     try:
         current = parse_module(path, text)
     except SourceError as exc:
         outcome.error = str(exc)
-        return outcome
-    must_compile = _compiles(text, path)
+        return
     for _ in range(MAX_ROUNDS):
         fixes, events = _round_fixes(current, config, path, outcome.fixed, outcome)
         if not fixes:
             break
-        accepted = _accept(current, fixes, events, path, must_compile, outcome)
+        accepted = _accept(current, fixes, events, path, outcome)
         if accepted is None:
             break
         current, new_text = accepted
@@ -147,7 +152,6 @@ def fix_text(text: str, path: str, config: Config) -> FixOutcome:
             break
         outcome.fixed = new_text
         outcome.rounds += 1
-    return outcome
 
 
 def _accept(
@@ -155,24 +159,23 @@ def _accept(
     fixes: Sequence[Report],
     events: Sequence[cst.CSTNode | None],
     path: str,
-    must_compile: bool,
     outcome: FixOutcome,
 ) -> tuple[cst.Module, str] | None:
     """Apply this round's fixes, or the subset of them that keeps the code valid."""
     new_text = apply_fixes(module, fixes, events).code
-    parsed = _valid(new_text, path, must_compile)
+    parsed = _valid(new_text, path)
     if parsed is not None:
         return parsed, new_text
     good: list[Report] = []
     for fix in fixes:
-        if _valid(apply_fixes(module, [*good, fix], events).code, path, must_compile) is not None:
+        if _valid(apply_fixes(module, [*good, fix], events).code, path) is not None:
             good.append(fix)
         else:
             outcome.rejected.append(fix.rule.CODE)
     if not good:
         return None
     new_text = apply_fixes(module, good, events).code
-    parsed = _valid(new_text, path, must_compile)
+    parsed = _valid(new_text, path)
     if parsed is None:
         return None
     return parsed, new_text

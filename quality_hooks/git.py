@@ -11,8 +11,10 @@ from __future__ import annotations
 import os
 import re
 import subprocess
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+
+from quality_hooks.source import DEFAULT_MAX_BYTES
 
 EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
 _HUNK_HEADER = re.compile(r"^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@")
@@ -123,8 +125,8 @@ class Change:
     staged: bool
     files: dict[str, ChangedFile] = field(default_factory=dict)
 
-    def read_base(self, rels: Sequence[str]) -> dict[str, bytes]:
-        """Base versions (by new path) of the given files, from git objects."""
+    def read_base(self, rels: Sequence[str], max_bytes: int = DEFAULT_MAX_BYTES) -> dict[str, bytes]:
+        """Base versions (by new path) of the given files, from git objects; those over ``max_bytes`` are left out."""
         if self.base_commit is None:
             return {}
         wanted = {}
@@ -133,8 +135,34 @@ class Change:
             if changed is None or changed.status == "added":
                 continue
             wanted[f"{self.base_commit}:{changed.old_path or rel}"] = rel
-        blobs = read_blobs(self.root, list(wanted))
+        blobs, _ = read_small_blobs(self.root, list(wanted), max_bytes)
         return {wanted[spec]: data for spec, data in blobs.items()}
+
+
+def blob_sizes(root: str, specs: Sequence[str]) -> dict[str, int]:
+    """Sizes of ``rev:path`` objects (missing ones left out), without reading them."""
+    if not specs:
+        return {}
+    out = git(["cat-file", "--batch-check"], root, "".join(f"{spec}\n" for spec in specs).encode())
+    sizes: dict[str, int] = {}
+    for spec, line in zip(specs, out.splitlines(), strict=False):
+        header = line.split()
+        if len(header) == 3 and header[2].isdigit():
+            sizes[spec] = int(header[2])
+    return sizes
+
+
+def read_small_blobs(
+    root: str, specs: Sequence[str], max_bytes: Mapping[str, int] | int
+) -> tuple[dict[str, bytes], dict[str, int]]:
+    """The objects of at most ``max_bytes`` (per spec, or one limit), and the sizes of the others.
+
+    Objects over the limit are never read into memory: ``max-file-size`` holds for git content too.
+    """
+    sizes = blob_sizes(root, specs)
+    limit = (lambda spec: max_bytes) if isinstance(max_bytes, int) else max_bytes.__getitem__
+    small = [spec for spec, size in sizes.items() if size <= limit(spec)]
+    return read_blobs(root, small), {spec: size for spec, size in sizes.items() if size > limit(spec)}
 
 
 def read_blobs(root: str, specs: Sequence[str]) -> dict[str, bytes]:
@@ -192,14 +220,18 @@ def _parse_hunks(raw: bytes, files: dict[str, ChangedFile]) -> None:
             current.deleted += 1
 
 
-def _diff_args(change: Change) -> list[str]:
+def _diff_args(change: Change, max_bytes: int) -> list[str]:
+    # Files over the size cap diff as binary: their lines are never read (max-file-size).
+    big = ["-c", f"core.bigFileThreshold={max_bytes}"]
     args = ["-M", "--no-ext-diff", "--no-color", "--no-textconv", "--ignore-submodules"]
     if change.staged:
-        return ["diff", "--cached", *args, change.base_commit or EMPTY_TREE]
-    return ["diff", *args, change.base_commit or EMPTY_TREE]
+        return [*big, "diff", "--cached", *args, change.base_commit or EMPTY_TREE]
+    return [*big, "diff", *args, change.base_commit or EMPTY_TREE]
 
 
-def collect_change(root: str, *, base: str | None = None, staged: bool = False) -> Change:
+def collect_change(
+    root: str, *, base: str | None = None, staged: bool = False, max_bytes: int = DEFAULT_MAX_BYTES
+) -> Change:
     """Files and lines changed: staged vs HEAD, or working tree vs merge-base(base, HEAD)."""
     if staged:
         base_commit = head_commit(root)
@@ -208,12 +240,12 @@ def collect_change(root: str, *, base: str | None = None, staged: bool = False) 
     else:
         raise ValueError("collect_change needs base or staged")
     change = Change(root=root, base_commit=base_commit, staged=staged)
-    name_status = git([*_diff_args(change), "--name-status", "-z", "--", "*.py", "*.pyi"], root)
+    name_status = git([*_diff_args(change, max_bytes), "--name-status", "-z", "--", "*.py", "*.pyi"], root)
     files = {f.path: f for f in _parse_name_status(name_status)}
     if files:
         # Old paths too: rename detection needs both sides in the pathspec.
         both = set(files) | {f.old_path for f in files.values() if f.old_path}
-        hunks = git([*_diff_args(change), "-U0", "--", *sorted(both)], root)
+        hunks = git([*_diff_args(change, max_bytes), "-U0", "--", *sorted(both)], root)
         _parse_hunks(hunks, files)
     if not staged:
         # Untracked new files are part of a working-tree change too.

@@ -10,6 +10,7 @@ import contextlib
 import dataclasses
 import os
 import shutil
+import stat
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -23,6 +24,7 @@ from quality_hooks.config import Config, ConfigFinder
 from quality_hooks.discover import expand_paths
 from quality_hooks.gate import FileChange, judge, overall
 from quality_hooks.results import BaseVersion, ChangeSummary, FileResult, Finding, GateVerdict, ModelScores
+from quality_hooks.source import too_big
 
 
 @dataclass
@@ -83,8 +85,7 @@ class _Ruff:
         self.keys: dict[str, str] = {}
         groups: dict[tuple[tuple[str, ...], tuple[str, ...], str | None], tuple[Config, list[str]]] = {}
         for index, (path, raw, config) in enumerate(jobs):
-            disk = _disk_bytes(path)
-            data = raw if raw is not None else disk
+            data = raw if raw is not None else _disk_bytes(path)
             if cache.enabled and data is not None:
                 key = _ruff_key(path, data, config)
                 hit = cache.get("ruff", key)
@@ -93,7 +94,7 @@ class _Ruff:
                         self.stored[os.path.abspath(path)] = [finding_from(f) for f in hit]
                         continue
                 self.keys[os.path.abspath(path)] = key
-            if raw is not None and disk != raw:
+            if raw is not None and not _same_on_disk(path, raw):
                 self.tmpdir = self.tmpdir or tempfile.mkdtemp(prefix="quality-hooks-ruff-")
                 copy = os.path.join(self.tmpdir, str(index), os.path.basename(path))
                 os.makedirs(os.path.dirname(copy))
@@ -106,7 +107,7 @@ class _Ruff:
         self.failed = False
 
     def merge(self, results: Sequence[FileResult], config_of: dict[str, Config]) -> None:
-        from quality_hooks.analysis.ruff_runner import merge_ruff
+        from quality_hooks.analysis.ruff_runner import merge_ruff, warn_file
 
         try:
             analysable = [r for r in results if r.ok and r.source is not None]
@@ -118,10 +119,17 @@ class _Ruff:
             found = {path: findings for run in self.runs for path, findings in run.results(texts).items()}
             ran = {self.back.get(k, k): v for k, v in found.items()}
             self.failed = any(run.failed for run in self.runs)
+            refused = {self.back.get(p, p) for run in self.runs for p in map(os.path.abspath, run.failures)}
             if not self.failed:  # never remember what a failed ruff did not say
                 for path, key in self.keys.items():
-                    self.cache.put("ruff", key, [dataclasses.asdict(f) for f in ran.get(path, [])])
+                    if path not in refused:
+                        self.cache.put("ruff", key, [dataclasses.asdict(f) for f in ran.get(path, [])])
             merge_ruff(analysable, {**ran, **self.stored}, lambda path: config_of[path].dedupe)
+            for run in self.runs:
+                for path, reason in run.failures.items():
+                    absolute = os.path.abspath(path)
+                    if absolute in texts:  # a file our own analysis refused already has its line
+                        warn_file(os.path.relpath(self.back.get(absolute, absolute)), reason)
         finally:
             if self.tmpdir:
                 shutil.rmtree(self.tmpdir, ignore_errors=True)
@@ -133,6 +141,17 @@ def _disk_bytes(path: str) -> bytes | None:
             return handle.read()
     except OSError:
         return None
+
+
+def _same_on_disk(path: str, raw: bytes) -> bool:
+    """Whether the file on disk holds exactly ``raw`` (read only when the sizes agree)."""
+    try:
+        if os.path.islink(path) or os.path.getsize(path) != len(raw):
+            return False
+        with open(path, "rb") as handle:
+            return handle.read() == raw
+    except OSError:
+        return False
 
 
 def _score(
@@ -158,7 +177,8 @@ def _change_and_files(
     if base is None and not staged:
         return None, os.path.abspath(cwd), expand_paths(paths, configs) if paths else []
     root = git.repo_root(cwd)
-    change = git.collect_change(root, base=base, staged=staged)
+    cap = configs.for_path(paths[0] if paths else cwd).max_file_size
+    change = git.collect_change(root, base=base, staged=staged, max_bytes=cap)
     if not paths:
         changed = [os.path.join(root, rel) for rel, f in sorted(change.files.items()) if f.status != "deleted"]
         paths = [p for p in changed if not configs.is_excluded(p)]
@@ -170,21 +190,29 @@ def _analyse(
 ) -> tuple[list[FileResult], dict[str, FileResult], bool]:
     """New versions (staged blobs or disk), base versions from git (by path), ruff alongside; through the cache.
 
-    The last value is False when ruff failed.
+    The last value is False when ruff failed. Content over its ``max-file-size`` is never read:
+    not from the index, nor the base commit, nor handed to ruff; such a file gets its one line.
     """
-    staged_blobs = {}
+    staged_blobs: dict[str, bytes] = {}
+    refused: dict[str, FileResult] = {}
     if change is not None and change.staged:
-        staged_blobs = git.read_blobs(change.root, [f":{rel[p]}" for p in files])
+        limits = {f":{rel[p]}": config_of[p].max_file_size for p in files}
+        staged_blobs, oversized = git.read_small_blobs(change.root, list(limits), limits)
+        for path in files:
+            size = oversized.get(f":{rel[path]}")
+            if size is not None:
+                refused[path] = FileResult(path=path, error=str(too_big(path, size, config_of[path].max_file_size)))
     # The index holds what will be committed; files not in it are read from disk.
-    jobs = [(path, staged_blobs.get(f":{rel[path]}"), config_of[path]) for path in files]
-    bases = change.read_base([rel[p] for p in files]) if change is not None else {}
+    jobs = [(path, staged_blobs.get(f":{rel[path]}"), config_of[path]) for path in files if path not in refused]
+    bases = _read_bases(change, [path for path in files if path not in refused], rel, config_of)
     base_jobs: list[tuple[str, bytes | None, Config]] = [
         (path, bases[rel[path]], config_of[path]) for path in files if rel[path] in bases
     ]
-    with_ruff = [job for job in jobs if job[2].ruff and os.path.isfile(job[0])]
+    with_ruff = [job for job in jobs if job[2].ruff and _ruff_may_read(*job)]
     ruff = _Ruff(with_ruff, cache) if with_ruff else None
     analysed = analyse_stored(jobs + base_jobs, cache)
-    results = analysed[: len(jobs)]
+    by_path = {job[0]: result for job, result in zip(jobs, analysed[: len(jobs)], strict=True)}
+    results = [refused.get(path) or by_path[path] for path in files]
     base_results = {job[0]: base for job, base in zip(base_jobs, analysed[len(jobs) :], strict=True) if base.ok}
     for result in results:
         if result.source is not None:
@@ -192,6 +220,29 @@ def _analyse(
     if ruff is not None:
         ruff.merge(results, {path: config for path, _, config in jobs})
     return results, base_results, ruff is None or not ruff.failed
+
+
+def _read_bases(
+    change: git.Change | None, files: list[str], rel: dict[str, str], config_of: dict[str, Config]
+) -> dict[str, bytes]:
+    """Base versions of ``files`` within their size caps (the largest cap among them bounds the read)."""
+    if change is None or not files:
+        return {}
+    bases = change.read_base([rel[p] for p in files], max(config_of[p].max_file_size for p in files))
+    return {
+        rel[p]: bases[rel[p]] for p in files if rel[p] in bases and len(bases[rel[p]]) <= config_of[p].max_file_size
+    }
+
+
+def _ruff_may_read(path: str, raw: bytes | None, config: Config) -> bool:
+    """Whether ruff may be given this file: in-memory content (already within its cap), or a regular file within it."""
+    if raw is not None:
+        return True
+    try:
+        info = os.lstat(path)
+    except OSError:
+        return False
+    return stat.S_ISREG(info.st_mode) and info.st_size <= config.max_file_size
 
 
 def _change_summary(file_change: FileChange) -> ChangeSummary:

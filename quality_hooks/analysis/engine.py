@@ -12,6 +12,7 @@ from collections.abc import Sequence
 import libcst as cst
 from libcst.metadata import MetadataWrapper
 
+from quality_hooks.analysis.limits import FileTimeout, time_budget, timeout_message, too_deep
 from quality_hooks.analysis.metrics.functions import FunctionCollector
 from quality_hooks.analysis.metrics.radon_metrics import measure_text
 from quality_hooks.analysis.parse import parse_module
@@ -23,24 +24,31 @@ from quality_hooks.source import SourceError, SourceFile, decode_source, read_so
 
 
 def analyse_source(source: SourceFile, config: Config, display_path: str | None = None) -> FileResult:
-    """Analyse decoded source (from disk or from git) into a FileResult."""
+    """Analyse decoded source (from disk or from git) into a FileResult, within the file's time budget."""
     path = display_path or source.path
     result = FileResult(path=path, source=source)
+    try:
+        with time_budget(config.file_timeout):
+            _analyse_guarded(source, config, path, result)
+    except FileTimeout:
+        result.error = timeout_message(path, config.file_timeout)
+    return result
+
+
+def _analyse_guarded(source: SourceFile, config: Config, path: str, result: FileResult) -> None:
     try:
         module = parse_module(path, source.text)
     except SourceError as exc:
         result.error = str(exc)
-        return result
+        return
     try:
         run_analysis(module, source.text, config, source.path, result)
-    except RecursionError:
-        result.error = f"{path}: too deeply nested to analyse"
-        return result
+    except (RecursionError, MemoryError):
+        result.error = str(too_deep(path))
     except Exception as exc:  # one file's analysis bug must not stop the others
         if os.environ.get("QUALITY_HOOKS_DEBUG"):
             raise
         result.error = f"{path}: internal error while analysing: {type(exc).__name__}: {exc}"
-    return result
 
 
 def run_analysis(module: cst.Module, text: str, config: Config, path: str, result: FileResult) -> RuleRun:
@@ -49,7 +57,7 @@ def run_analysis(module: cst.Module, text: str, config: Config, path: str, resul
     rules, severities = enabled_rules(config, path)
     metrics, cyclomatic = measure_text(text)
     collector = FunctionCollector(cyclomatic)
-    run = run_rules(wrapper, rules, path, text, severities, collector)
+    run = run_rules(wrapper, rules, path, text, severities, collector, config.external_suppressions)
     functions = [m.metrics for m in collector.measured]
     metrics.functions = len(functions)
     metrics.classes = collector.classes
@@ -140,11 +148,13 @@ def analyse_many(jobs: Sequence[Job]) -> list[FileResult]:
 
 def analyse_paths(paths: Sequence[str], config: Config, *, with_ruff: bool | None = None) -> list[FileResult]:
     """Analyse many files; ruff runs once for all of them, alongside."""
-    from quality_hooks.analysis.ruff_runner import RuffRun, merge_ruff
+    from quality_hooks.analysis.ruff_runner import RuffRun, merge_ruff, warn_file
 
     use_ruff = config.ruff if with_ruff is None else with_ruff
     ruff = RuffRun.start(paths, config) if use_ruff and paths else None
     results = analyse_many([(path, None, config) for path in paths])
     if ruff is not None:
         merge_ruff(results, ruff.results(), lambda _: config.dedupe)
+        for path, reason in ruff.failures.items():
+            warn_file(path, reason)
     return results

@@ -1,4 +1,10 @@
-"""Parse once with LibCST; a syntax error becomes a one-line message."""
+"""Parse once with LibCST, after CPython has accepted the text; problems become one-line messages.
+
+CPython decides what is Python: text that ``compile()`` refuses (500 nested
+parentheses, ``return`` outside a function) is a syntax error whatever LibCST
+thinks, and its tree's depth is checked before LibCST's recursive parser and
+our recursive visits see the text.
+"""
 
 from __future__ import annotations
 
@@ -7,30 +13,38 @@ import warnings
 
 import libcst as cst
 
+from quality_hooks.analysis.limits import check_depth, too_deep
 from quality_hooks.source import SourceError
 
 
-def _python_message(path: str, text: str) -> str | None:
+def _python_message(path: str, exc: SyntaxError) -> str:
     """CPython's own wording and position, which users know from tracebacks."""
+    return f"{path}:{exc.lineno or 1}:{exc.offset or 1}: syntax error: {exc.msg}"
+
+
+def check_python(path: str, text: str) -> None:
+    """Raise SourceError unless CPython parses and compiles ``text`` and its tree is not too deep."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            ast.parse(text, filename=path)
+            tree = ast.parse(text, filename=path)
+            check_depth(path, tree)
+            compile(tree, path, "exec", dont_inherit=True)
     except SyntaxError as exc:
-        return f"{path}:{exc.lineno or 1}:{exc.offset or 1}: syntax error: {exc.msg}"
-    except (ValueError, RecursionError, MemoryError):
-        return None
-    return None
+        raise SourceError(_python_message(path, exc)) from None
+    except (RecursionError, MemoryError):
+        raise too_deep(path) from None
+    except ValueError as exc:  # e.g. NUL bytes, which the reader refuses earlier
+        raise SourceError(f"{path}: cannot compile: {exc}") from None
 
 
 def parse_module(path: str, text: str) -> cst.Module:
+    check_python(path, text)
     try:
         return cst.parse_module(text)
     except cst.ParserSyntaxError as exc:
-        message = _python_message(path, text)
-        if message is None:
-            detail = str(exc.message).splitlines()[0] if exc.message else "invalid syntax"
-            message = f"{path}:{exc.raw_line}:{exc.raw_column + 1}: LibCST cannot parse this file: {detail}"
+        detail = str(exc.message).splitlines()[0] if exc.message else "invalid syntax"
+        message = f"{path}:{exc.raw_line}:{exc.raw_column + 1}: LibCST cannot parse this file: {detail}"
         raise SourceError(message) from None
     except (RecursionError, MemoryError):
-        raise SourceError(f"{path}: too deeply nested to parse") from None
+        raise too_deep(path) from None

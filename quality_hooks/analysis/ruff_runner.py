@@ -6,8 +6,11 @@ ruff runs with ``--isolated``: what it reports is decided by
 gates see, and the result is the same wherever the hook runs. We never apply
 ruff's fixes; ``fixable`` only says that ruff has one.
 
-If ruff is missing or fails, a one-line warning goes to stderr and the run
-continues without ruff findings.
+If ruff is missing, a one-line warning goes to stderr and the run continues
+without ruff findings. If ruff fails on a batch (it crashed, overflowed its
+stack, timed out or printed garbage), the batch is split and rerun until the
+files it fails on are found: each of those gets one line, every other file
+keeps its ruff findings.
 """
 
 from __future__ import annotations
@@ -83,13 +86,25 @@ def warn(message: str) -> None:
     print(f"quality-hooks: warning: {message}; ruff findings skipped", file=sys.stderr)
 
 
+def warn_file(path: str, reason: str) -> None:
+    """The one line a file gets when ruff failed on it (the other files keep their ruff findings)."""
+    print(f"quality-hooks: warning: {path}: {reason}; ruff findings for this file skipped", file=sys.stderr)
+
+
+class RuffFailure(Exception):
+    """ruff failed on a batch of files; ``str()`` says how."""
+
+
 @dataclass
 class RuffRun:
     """ruff processes started by :meth:`start`; :meth:`results` waits for them."""
 
     paths: list[str]
-    processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
+    processes: list[tuple[subprocess.Popen[bytes], list[str]]] = field(default_factory=list)
     failed: bool = False
+    command: list[str] = field(default_factory=list)
+    #: Files ruff failed on (path as given -> why), found by rerunning failed batches in halves.
+    failures: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def start(cls, paths: Sequence[str], config: Config, executable: str | None = None) -> RuffRun:
@@ -109,67 +124,64 @@ class RuffRun:
             command += ["--ignore", ",".join(config.ruff_ignore)]
         if config.python_target:
             command += ["--target-version", config.python_target]
+        run.command = command
         budget = command_budget() - sum(len(part) + 1 for part in command)
         for chunk in chunk_paths(run.paths, budget):
             try:
-                process = subprocess.Popen(
-                    [*command, "--", *chunk],
-                    stdin=subprocess.DEVNULL,
-                    stdout=subprocess.PIPE,
-                    stderr=subprocess.PIPE,
-                )
+                run.processes.append((run._launch(chunk), chunk))
             except OSError as exc:
                 warn(f"cannot run ruff {binary!r}: {exc.strerror or exc}")
                 run.stop()
                 run.failed = True
                 return run
-            run.processes.append(process)
         return run
 
+    def _launch(self, chunk: Sequence[str]) -> subprocess.Popen[bytes]:
+        return subprocess.Popen(
+            [*self.command, "--", *chunk],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+
     def stop(self) -> None:
-        for process in self.processes:
+        for process, _ in self.processes:
             if process.poll() is None:
                 process.kill()
                 process.wait()
         self.processes = []
 
     def results(self, texts: Mapping[str, str] | None = None) -> dict[str, list[Finding]]:
-        """Findings by absolute path, suppression comments honoured.
+        """Findings by absolute path, suppression comments honoured; :attr:`failures` names files ruff failed on.
 
         ``texts`` maps absolute paths to already-decoded source (the engine
         has it); files missing from it are read again for fingerprints and
         ``# quality: ignore[...]`` comments.
         """
         diagnostics: list[dict[str, Any]] = []
-        for process in self.processes:
-            batch = self._collect(process)
-            if batch is None:
-                self.stop()
-                self.failed = True
-                return {}
-            diagnostics += batch
+        for process, chunk in self.processes:
+            try:
+                diagnostics += _collect(process)
+            except RuffFailure as exc:
+                diagnostics += self._isolate(chunk, str(exc))
         self.processes = []
         return self._findings(diagnostics, texts or {})
 
-    def _collect(self, process: subprocess.Popen[bytes]) -> list[dict[str, Any]] | None:
-        try:
-            out, err = process.communicate(timeout=TIMEOUT_SECONDS)
-        except subprocess.TimeoutExpired:
-            warn(f"ruff did not finish within {TIMEOUT_SECONDS}s")
-            return None
-        if process.returncode != 0:
-            detail = err.decode(errors="replace").strip().splitlines()
-            warn(f"ruff exited with status {process.returncode}" + (f": {detail[0]}" if detail else ""))
-            return None
-        try:
-            data = json.loads(out or b"[]")
-        except ValueError:
-            warn("ruff printed output that is not JSON")
-            return None
-        if not isinstance(data, list):
-            warn("ruff printed unexpected JSON")
-            return None
-        return [item for item in data if isinstance(item, dict)]
+    def _isolate(self, chunk: list[str], reason: str) -> list[dict[str, Any]]:
+        """Rerun a failed batch in halves until each failing file is alone; the others' diagnostics."""
+        if len(chunk) == 1:
+            self.failures[chunk[0]] = reason
+            return []
+        found: list[dict[str, Any]] = []
+        middle = len(chunk) // 2
+        for half in (chunk[:middle], chunk[middle:]):
+            try:
+                found += _collect(self._launch(half))
+            except OSError as exc:
+                found += self._isolate(half, f"cannot run ruff: {exc.strerror or exc}")
+            except RuffFailure as exc:
+                found += self._isolate(half, str(exc))
+        return found
 
     def _findings(self, diagnostics: list[dict[str, Any]], texts: Mapping[str, str]) -> dict[str, list[Finding]]:
         # Here, not at the top: a run whose ruff findings all come from the cache never loads LibCST.
@@ -202,6 +214,27 @@ class RuffRun:
             kept.sort(key=lambda f: (f.line, f.column, f.code))
             by_path[path] = kept
         return {path: findings for path, findings in by_path.items() if findings}
+
+
+def _collect(process: subprocess.Popen[bytes]) -> list[dict[str, Any]]:
+    """One ruff process's diagnostics; :class:`RuffFailure` when it did not finish cleanly."""
+    try:
+        out, err = process.communicate(timeout=TIMEOUT_SECONDS)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+        raise RuffFailure(f"ruff did not finish within {TIMEOUT_SECONDS}s") from None
+    if process.returncode != 0:
+        lines = [line.strip() for line in err.decode(errors="replace").splitlines() if line.strip()]
+        detail = next((line for line in lines if "overflow" in line or "panicked" in line), lines[0] if lines else "")
+        raise RuffFailure(f"ruff exited with status {process.returncode}" + (f": {detail}" if detail else ""))
+    try:
+        data = json.loads(out or b"[]")
+    except ValueError:
+        raise RuffFailure("ruff printed output that is not JSON") from None
+    if not isinstance(data, list):
+        raise RuffFailure("ruff printed unexpected JSON")
+    return [item for item in data if isinstance(item, dict)]
 
 
 def _finding(item: Mapping[str, Any], code: str) -> Finding | None:

@@ -112,9 +112,10 @@ def analyse_stored(jobs: Sequence[Job], cache: Cache) -> list[FileResult]:
     todo = [index for index, found in enumerate(results) if found is None]
     if todo:
         from quality_hooks.analysis.engine import analyse_many
+        from quality_hooks.analysis.limits import is_timeout
 
         for index, result in zip(todo, analyse_many([jobs[i] for i in todo]), strict=True):
             results[index] = result
-            if index in keys:
+            if index in keys and not is_timeout(result.error):  # a timeout says how busy the machine was
                 cache.put(KIND, keys[index], to_entry(result))
     return [result for result in results if result is not None]

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import os
 import sys
 from collections import Counter
 from collections.abc import Sequence
 
 from quality_hooks.commands.common import add_config_argument, config_finder, run_guarded
+from quality_hooks.config import Config
 from quality_hooks.discover import expand_paths
 from quality_hooks.source import SourceError, read_source, write_atomic
 
@@ -27,45 +29,63 @@ def build_parser(prog: str = "quality-hooks fix") -> argparse.ArgumentParser:
 
 
 def fix_paths(paths: Sequence[str], explicit_config: str | None, diff: bool, unsafe_fixes: bool = False) -> int:
-    """Fix each file on its own; one bad file never stops the others."""
-    from quality_hooks.fix import fix_source  # LibCST: not for ``--help``
+    """Fix each file on its own; one bad file never stops the others.
 
-    changed = 0
-    skipped: Counter[str] = Counter()
+    Every file's configuration is read before any file is written, so a broken
+    pyproject.toml stops the run (exit 2) before it has touched anything. Exit 1
+    when a file was changed, or could not be read, parsed or written.
+    """
     configs = config_finder(paths, explicit_config)
-    for path in expand_paths(paths, configs):
-        file_config = configs.for_path(path)
+    jobs = [(path, configs.for_path(path)) for path in expand_paths(paths, configs)]
+    skipped: Counter[str] = Counter()
+    failed = changed = 0
+    for path, file_config in jobs:
         if unsafe_fixes:
             file_config = dataclasses.replace(file_config, unsafe_fixes=True)
         try:
-            source = read_source(path, file_config.max_file_size)
-        except SourceError as exc:
-            print(exc, file=sys.stderr)
-            continue
-        outcome = fix_source(source, file_config)
-        if outcome.error:
-            print(outcome.error, file=sys.stderr)
-            continue
-        skipped.update(outcome.unsafe_skipped)
-        for code in sorted(set(outcome.rejected)):
-            print(f"{path}: a fix by {code} would break the code and was skipped", file=sys.stderr)
-        if not outcome.changed:
-            continue
-        changed += 1
-        if diff:
-            sys.stdout.write(outcome.diff())
-        else:
-            try:
-                write_atomic(source, outcome.fixed)
-            except (OSError, UnicodeEncodeError) as exc:
-                print(f"{path}: cannot write the fix: {exc}", file=sys.stderr)
-                continue
-            print(f"Fixing {path}")
+            status = _fix_one(path, file_config, diff, skipped)
+        except Exception as exc:  # a bug of ours on one file: say so, carry on with the others
+            if os.environ.get("QUALITY_HOOKS_DEBUG"):
+                raise
+            print(f"{path}: internal error while fixing: {type(exc).__name__}: {exc}", file=sys.stderr)
+            status = "failed"
+        failed += status == "failed"
+        changed += status == "changed"
     if skipped:
         counts = ", ".join(f"{code} x{n}" if n > 1 else code for code, n in sorted(skipped.items()))
         total = sum(skipped.values())
         print(f"{total} unsafe fixes not applied ({counts}): --unsafe-fixes applies them", file=sys.stderr)
-    return 1 if changed else 0
+    return 1 if changed or failed else 0
+
+
+def _fix_one(path: str, config: Config, diff: bool, skipped: Counter[str]) -> str:
+    """Fix one file: ``changed``, ``unchanged`` or ``failed`` (the reason is printed)."""
+    from quality_hooks.fix import fix_source  # LibCST: not for ``--help``
+
+    try:
+        source = read_source(path, config.max_file_size)
+    except SourceError as exc:
+        print(exc, file=sys.stderr)
+        return "failed"
+    outcome = fix_source(source, config)
+    if outcome.error:
+        print(outcome.error, file=sys.stderr)
+        return "failed"
+    skipped.update(outcome.unsafe_skipped)
+    for code in sorted(set(outcome.rejected)):
+        print(f"{path}: a fix by {code} would break the code and was skipped", file=sys.stderr)
+    if not outcome.changed:
+        return "unchanged"
+    if diff:
+        sys.stdout.write(outcome.diff())
+        return "changed"
+    try:
+        write_atomic(source, outcome.fixed)
+    except (OSError, UnicodeEncodeError) as exc:
+        print(f"{path}: cannot write the fix: {exc}", file=sys.stderr)
+        return "failed"
+    print(f"Fixing {path}")
+    return "changed"
 
 
 def main(argv: Sequence[str] | None = None) -> int:

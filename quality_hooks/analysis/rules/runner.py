@@ -23,6 +23,8 @@ from quality_hooks.results import Finding, Severity
 
 _SUPPRESS = re.compile(r"#\s*quality:\s*ignore(?:\[([A-Za-z0-9_,\s]*)\])?")
 ALL = "*"
+#: A line whose findings stay but whose fixes are not applied (``# type: ignore``); see other_tools.
+NO_FIX = "!fix"
 
 
 @dataclass
@@ -33,15 +35,21 @@ class RuleRun:
     fixes: list[Report]
 
 
-def suppressions(text: str) -> dict[int, set[str]]:
+def suppressions(text: str, external: bool = False) -> dict[int, set[str]]:
     """Map line number -> suppressed codes (``{"*"}`` for all).
 
-    A comment suppresses findings on its own line and on the line below it,
-    so it can sit above a long statement.
+    A ``# quality: ignore`` comment suppresses findings on its own line and on the line
+    below it, so it can sit above a long statement. With ``external``, other tools'
+    comments count too (``# noqa``, ``# pylint: disable=``, ``# type: ignore``; see
+    :mod:`quality_hooks.analysis.other_tools`).
     """
-    if "quality:" not in text:
-        return {}
     result: dict[int, set[str]] = {}
+    if external:
+        from quality_hooks.analysis.other_tools import other_tool_suppressions
+
+        result = other_tool_suppressions(text)
+    if "quality:" not in text:
+        return result
     for number, line in enumerate(text.splitlines(), start=1):
         if "#" not in line:
             continue
@@ -80,6 +88,7 @@ def run_rules(
     text: str,
     severities: Mapping[str, Severity] | None = None,
     collector: FunctionCollector | None = None,
+    external_suppressions: bool = True,
 ) -> RuleRun:
     """Run ``rules`` (from :func:`~quality_hooks.analysis.selection.enabled_rules`) on one module.
 
@@ -99,7 +108,7 @@ def run_rules(
     measured = [] if collector is None else collector.measured
     for rule in metric_rules:
         rule.check(measured)
-    return collect(wrapper, visitors, text, severities)
+    return collect(wrapper, visitors, text, severities, external_suppressions)
 
 
 def collect(
@@ -107,13 +116,14 @@ def collect(
     visitors: Sequence[Rule],
     text: str,
     severities: Mapping[str, Severity] | None = None,
+    external_suppressions: bool = True,
 ) -> RuleRun:
-    """Turn the visitors' reports into positioned, unsuppressed findings."""
+    """Turn the visitors' reports into positioned, unsuppressed findings (other tools' comments count too)."""
     reports = [report for visitor in visitors for report in visitor.reports]
     if not reports:
         return RuleRun([], [])
     positions = wrapper.resolve(PositionProvider)
-    table = suppressions(text)
+    table = suppressions(text, external_suppressions)
     lines = text.splitlines()
     findings: list[Finding] = []
     fixes: list[Report] = []
@@ -124,6 +134,8 @@ def collect(
         if is_suppressed(table, code, line):
             continue
         severity = (severities or {}).get(code, report.rule.SEVERITY)
+        if NO_FIX in table.get(line, ()):
+            report.replacement = None  # `# type: ignore` on the line: reported, never rewritten
         edits_comments = report.rule.FIX_EDITS_COMMENTS
         if (
             report.replacement is not None

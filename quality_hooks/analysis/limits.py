@@ -1,0 +1,78 @@
+"""Bounds on the work one file may cost: nesting depth and wall time.
+
+LibCST and the rules walk trees recursively, so a ``1 + 1 + ...`` of a few
+hundred terms overflows Python's stack, and a 1 MB line can take a minute.
+:func:`check_depth` measures CPython's own tree without recursion before
+LibCST sees the text, and :func:`time_budget` interrupts a file that runs over
+``file-timeout``; either way the file gets one line and the others carry on.
+"""
+
+from __future__ import annotations
+
+import ast
+import signal
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from types import FrameType
+
+from quality_hooks.source import SourceError
+
+#: Deepest CPython syntax tree handed to LibCST; ~600 overflows the default recursion limit.
+MAX_DEPTH = 300
+
+
+def too_deep(path: str) -> SourceError:
+    return SourceError(f"{path}: too deeply nested to analyse (expression depth over {MAX_DEPTH})")
+
+
+def check_depth(path: str, tree: ast.AST) -> None:
+    """Raise :func:`too_deep` when the tree nests more than :data:`MAX_DEPTH` levels."""
+    stack = [(tree, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise too_deep(path)
+        stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
+
+
+class FileTimeout(BaseException):
+    """One file ran over its time budget (a BaseException, so no ``except Exception`` swallows it)."""
+
+
+def timeout_message(path: str, seconds: float) -> str:
+    return f"{path}: took more than {seconds:g} s to analyse (file-timeout), skipped"
+
+
+def is_timeout(error: str | None) -> bool:
+    """Whether a result's error is a time-budget one (never cached: it depends on the machine's load)."""
+    return bool(error) and str(error).endswith("(file-timeout), skipped")
+
+
+@contextmanager
+def time_budget(seconds: float | None) -> Iterator[None]:
+    """Raise :class:`FileTimeout` inside the block after ``seconds`` of wall time.
+
+    Uses ``SIGALRM``, so it applies in a process's main thread on POSIX (the CLI, the hooks
+    and the engine's worker processes); elsewhere the block runs unbounded.
+    """
+    usable = (
+        seconds is not None
+        and seconds > 0
+        and hasattr(signal, "setitimer")
+        and threading.current_thread() is threading.main_thread()
+    )
+    if not usable:
+        yield
+        return
+
+    def expire(signum: int, frame: FrameType | None) -> None:
+        raise FileTimeout
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, float(seconds or 0))
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)

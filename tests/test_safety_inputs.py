@@ -1,0 +1,176 @@
+"""Bounded work on any input: size caps on every source, deep code, time budget, ruff failures.
+
+Each case runs the real entry points (``quality-hooks check``/``fix``, the ``quality-gate`` hook
+on staged content) on real files in temp dirs and checks the one line the bad file gets, the exit
+code, and that the other files are still judged.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+from conftest import BIN, GitRepo, run_cli
+
+from quality_hooks.analysis.limits import MAX_DEPTH
+
+UNUSED_IMPORT = '"""Doc."""\n\nimport os\n'
+DEEP = "x = " + " + ".join(["1"] * 600) + "\n"
+DEEPER = "x = " + " + ".join(["1"] * 30000) + "\n"
+TOO_DEEP = f"too deeply nested to analyse (expression depth over {MAX_DEPTH})"
+
+
+def hook(name: str, *args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([str(BIN / name), *args], cwd=cwd, capture_output=True, text=True, check=False, timeout=300)
+
+
+def test_deep_expression_is_one_line_and_the_others_are_fixed(tmp_path: Path) -> None:
+    (tmp_path / "deep.py").write_text(DEEP)
+    (tmp_path / "other.py").write_text('x = f"plain"\n')
+    done = run_cli("fix", str(tmp_path / "deep.py"), str(tmp_path / "other.py"))
+    assert done.returncode == 1
+    assert done.stderr.splitlines() == [f"{tmp_path / 'deep.py'}: {TOO_DEEP}"]
+    assert (tmp_path / "other.py").read_text() == 'x = "plain"\n'
+    assert (tmp_path / "deep.py").read_text() == DEEP
+
+
+def test_deep_expressions_in_check_and_the_gate(git_repo: GitRepo) -> None:
+    git_repo.write("deep.py", DEEPER)
+    git_repo.write("other.py", UNUSED_IMPORT)
+    git_repo.git("add", "deep.py", "other.py")
+    check = run_cli("check", "--no-model", "deep.py", "other.py", cwd=git_repo.path)
+    gate = hook("quality-gate", "--no-model", "deep.py", "other.py", cwd=git_repo.path)
+    for done in (check, gate):
+        assert done.returncode == 1, done.stderr
+        assert f"deep.py: {TOO_DEEP}" in done.stdout
+        assert "other.py:3:8: F401" in done.stdout  # ruff overflows its stack on deep.py; other.py keeps F401
+        assert "internal error" not in done.stdout + done.stderr
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("x = " + "(" * 500 + "1" + ")" * 500 + "\n", "syntax error: too many nested parentheses"),
+        ("return 1\n", "syntax error: 'return' outside function"),
+        ("def f():\n    nonlocal x\n", "syntax error: no binding for nonlocal 'x' found"),
+    ],
+    ids=["parentheses", "return", "nonlocal"],
+)
+def test_what_compile_refuses_is_a_syntax_error(tmp_path: Path, text: str, message: str) -> None:
+    target = tmp_path / "bad.py"
+    target.write_text(text)
+    check = run_cli("check", "--no-model", str(target))
+    assert check.returncode == 1 and message in check.stdout, check.stdout
+    fix = run_cli("fix", str(target))
+    assert fix.returncode == 1 and message in fix.stderr
+
+
+def test_file_timeout_skips_one_file(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text("[tool.quality-hooks]\nfile-timeout = 0.05\nruff = false\n")
+    (tmp_path / "long.py").write_text("x = [" + ", ".join(str(i) for i in range(100_000)) + "]\n")
+    (tmp_path / "other.py").write_text(UNUSED_IMPORT)
+    done = run_cli("check", "--no-model", "long.py", "other.py", cwd=tmp_path)
+    assert "long.py: took more than 0.05 s to analyse (file-timeout), skipped" in done.stdout
+    assert "other.py: ok" in done.stdout or "other.py: " in done.stdout
+    fixed = run_cli("fix", "long.py", cwd=tmp_path)
+    assert fixed.returncode == 1 and "took more than 0.05 s" in fixed.stderr
+
+
+def test_staged_content_over_the_size_cap_is_never_read(git_repo: GitRepo) -> None:
+    """The 50 MB staged file: one line, the other file judged, peak RSS under 300 MB (measured with resource)."""
+    git_repo.write("other.py", '"""Doc."""\n')
+    git_repo.commit("base")
+    with open(git_repo.path / "big.py", "w") as handle:
+        handle.write("x = 1\n" * (50 * 1024 * 1024 // 6))
+    git_repo.write("other.py", UNUSED_IMPORT)
+    git_repo.git("add", "big.py", "other.py")
+    probe = textwrap.dedent(
+        f"""
+        import resource, subprocess, sys
+        done = subprocess.run([{str(BIN / "quality-gate")!r}, "--no-model", "big.py", "other.py"],
+                              capture_output=True, text=True)
+        sys.stdout.write(done.stdout)
+        print("exit", done.returncode)
+        print("peak_kb", resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+        """
+    )
+    done = subprocess.run([sys.executable, "-c", probe], cwd=git_repo.path, capture_output=True, text=True, timeout=300)
+    lines = done.stdout.splitlines()
+    assert "big.py: 52428798 bytes is over the 2097152-byte limit (max-file-size)" in lines
+    assert any(line.startswith("other.py:3:8: F401") for line in lines)
+    assert "exit 1" in lines
+    peak_mb = int(lines[-1].split()[1]) / 1024
+    assert peak_mb < 300, f"peak RSS {peak_mb:.0f} MB"
+
+
+def test_staged_blob_is_capped_even_when_the_disk_copy_is_small(git_repo: GitRepo) -> None:
+    git_repo.write("pyproject.toml", "[tool.quality-hooks]\nmax-file-size = 1000\n")
+    git_repo.write("mod.py", "x = 1\n" * 500)
+    git_repo.git("add", "mod.py", "pyproject.toml")
+    git_repo.write("mod.py", "x = 1\n")  # the working tree is small, the index is not
+    done = hook("quality-gate", "--no-model", "mod.py", cwd=git_repo.path)
+    assert done.returncode == 1
+    assert "mod.py: 3000 bytes is over the 1000-byte limit (max-file-size)" in done.stdout
+
+
+def _logging_ruff(tmp_path: Path, fail_on: str | None = None) -> tuple[dict[str, str], Path]:
+    """A ruff wrapper that logs the files it is given and, for ``fail_on``, crashes like a stack overflow."""
+    from quality_hooks.analysis.ruff_runner import find_ruff
+
+    log = tmp_path / "ruff-args.log"
+    script = tmp_path / "ruff-wrapper"
+    crash = ""
+    if fail_on:
+        crash = f'case " $* " in *"{fail_on}"*) echo "thread main has overflowed its stack" >&2; exit 134;; esac\n'
+    script.write_text(f'#!/bin/sh\necho "$*" >> {log}\n{crash}exec {find_ruff()} "$@"\n')
+    script.chmod(script.stat().st_mode | stat.S_IEXEC)
+    return {"QUALITY_HOOKS_RUFF": str(script)}, log
+
+
+def test_ruff_never_gets_a_file_over_the_cap(tmp_path: Path) -> None:
+    env, log = _logging_ruff(tmp_path)
+    (tmp_path / "pyproject.toml").write_text("[tool.quality-hooks]\nmax-file-size = 100\n")
+    (tmp_path / "big.py").write_text("import os\n" * 50)
+    (tmp_path / "small.py").write_text("import os\n")
+    done = run_cli("check", "--no-model", "big.py", "small.py", cwd=tmp_path, env=env)
+    assert "big.py: 500 bytes is over the 100-byte limit (max-file-size)" in done.stdout
+    assert "small.py:1:8: F401" in done.stdout
+    assert "big.py" not in log.read_text() and "small.py" in log.read_text()
+
+
+def test_ruff_failing_on_one_file_keeps_the_others_findings(tmp_path: Path) -> None:
+    env, _ = _logging_ruff(tmp_path, fail_on="crash.py")
+    for name in ("a.py", "b.py", "crash.py", "d.py"):
+        (tmp_path / name).write_text(UNUSED_IMPORT)
+    done = run_cli("check", "--no-model", "a.py", "b.py", "crash.py", "d.py", cwd=tmp_path, env=env)
+    for name in ("a.py", "b.py", "d.py"):
+        assert f"{name}:3:8: F401" in done.stdout
+    assert "crash.py:3:8: F401" not in done.stdout
+    warnings = [line for line in done.stderr.splitlines() if "ruff" in line]
+    assert warnings == [
+        "quality-hooks: warning: crash.py: ruff exited with status 134: thread main has overflowed its stack; "
+        "ruff findings for this file skipped"
+    ]
+
+
+def test_symlink_unreadable_and_missing_files(tmp_path: Path) -> None:
+    (tmp_path / "real.py").write_text("import os\n")
+    os.symlink(tmp_path / "real.py", tmp_path / "link.py")
+    check = run_cli("check", "--no-model", "link.py", "missing.py", cwd=tmp_path)
+    assert "link.py: is a symbolic link, skipped" in check.stdout
+    assert "missing.py: no such file" in check.stdout
+    fix = run_cli("fix", "missing.py", cwd=tmp_path)
+    assert fix.returncode == 1 and "missing.py: no such file" in fix.stderr
+
+
+def test_utf16_is_named(tmp_path: Path) -> None:
+    target = tmp_path / "wide.py"
+    target.write_bytes("x = 1\n".encode("utf-16"))
+    done = run_cli("check", "--no-model", str(target))
+    assert done.returncode == 1
+    assert "looks like UTF-16" in done.stdout
