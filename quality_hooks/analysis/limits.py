@@ -66,7 +66,7 @@ def time_budget(seconds: float | None) -> Iterator[None]:
         yield
         return
 
-    def expire(signum: int, frame: FrameType | None) -> None:
+    def expire(_signum: int, _frame: FrameType | None) -> None:
         raise FileTimeout
 
     previous = signal.signal(signal.SIGALRM, expire)
