@@ -110,12 +110,14 @@ def test_environment_override_is_used(tmp_path: Path, monkeypatch: pytest.Monkey
     ("script", "message"),
     [("echo 'ruff: boom' >&2; exit 2", "exited with status 2: ruff: boom"), ("echo 'not json'", "not JSON")],
 )
-def test_failing_ruff_warns_and_yields_nothing(tmp_path: Path, capsys, script: str, message: str) -> None:
+def test_failing_ruff_names_the_file_and_yields_nothing(tmp_path: Path, script: str, message: str) -> None:
     fake = tmp_path / "ruff"
     fake.write_text(f"#!/bin/sh\n{script}\n", encoding="utf-8")
     fake.chmod(fake.stat().st_mode | stat.S_IXUSR)
-    assert run([write(tmp_path, "sample.py", SAMPLE)], executable=str(fake)) == {}
-    assert message in capsys.readouterr().err
+    sample = write(tmp_path, "sample.py", SAMPLE)
+    ruff = RuffRun.start([sample], Config(), executable=str(fake))
+    assert ruff.results() == {}
+    assert message in ruff.failures[sample]
 
 
 def test_no_paths_starts_nothing() -> None:
