@@ -202,6 +202,8 @@ def _analyse(
             size = oversized.get(f":{rel[path]}")
             if size is not None:
                 refused[path] = FileResult(path=path, error=str(too_big(path, size, config_of[path].max_file_size)))
+            elif os.path.islink(path):  # as `check` and `fix` treat it: the link's text is not Python
+                refused[path] = FileResult(path=path, error=f"{path}: is a symbolic link, skipped")
     # The index holds what will be committed; files not in it are read from disk.
     jobs = [(path, staged_blobs.get(f":{rel[path]}"), config_of[path]) for path in files if path not in refused]
     bases = _read_bases(change, [path for path in files if path not in refused], rel, config_of)

@@ -168,6 +168,16 @@ def test_symlink_unreadable_and_missing_files(tmp_path: Path) -> None:
     assert fix.returncode == 1 and "missing.py: no such file" in fix.stderr
 
 
+def test_staged_symlink_is_skipped_like_check_does(git_repo: GitRepo) -> None:
+    git_repo.write("real.py", '"""Doc."""\n')
+    os.symlink("real.py", git_repo.path / "link.py")
+    git_repo.git("add", "real.py", "link.py")
+    gate = hook("quality-gate", "--no-model", "link.py", cwd=git_repo.path)
+    check = run_cli("check", "--no-model", "link.py", cwd=git_repo.path)
+    for done in (gate, check):
+        assert "link.py: is a symbolic link, skipped" in done.stdout, done.stdout
+
+
 def test_utf16_is_named(tmp_path: Path) -> None:
     target = tmp_path / "wide.py"
     target.write_bytes("x = 1\n".encode("utf-16"))
