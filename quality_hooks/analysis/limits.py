@@ -4,7 +4,7 @@ LibCST and the rules walk trees recursively, so a ``1 + 1 + ...`` of a few
 hundred terms overflows Python's stack, and a 1 MB line can take a minute.
 :func:`check_depth` measures CPython's own tree without recursion before
 LibCST sees the text, and :func:`time_budget` interrupts a file that runs over
-``file-timeout``; either way the file gets one line and the others carry on.
+``file-timeout`` (CPU seconds); either way the file gets one line and the others carry on.
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ class FileTimeout(BaseException):
 
 
 def timeout_message(path: str, seconds: float) -> str:
-    return f"{path}: took more than {seconds:g} s to analyse (file-timeout), skipped"
+    return f"{path}: took more than {seconds:g} s of CPU to analyse (file-timeout), skipped"
 
 
 def is_timeout(error: str | None) -> bool:
@@ -51,10 +51,12 @@ def is_timeout(error: str | None) -> bool:
 
 @contextmanager
 def time_budget(seconds: float | None) -> Iterator[None]:
-    """Raise :class:`FileTimeout` inside the block after ``seconds`` of wall time.
+    """Raise :class:`FileTimeout` inside the block after ``seconds`` of this process's CPU time.
 
-    Uses ``SIGALRM``, so it applies in a process's main thread on POSIX (the CLI, the hooks
-    and the engine's worker processes); elsewhere the block runs unbounded.
+    CPU time, not wall time, so a machine busy with other jobs does not push ordinary files
+    over the budget. Uses ``SIGPROF``/``ITIMER_PROF``, so it applies in a process's main thread
+    on POSIX (the CLI, the hooks and the engine's worker processes); elsewhere the block runs
+    unbounded.
     """
     usable = (
         seconds is not None
@@ -69,10 +71,10 @@ def time_budget(seconds: float | None) -> Iterator[None]:
     def expire(_signum: int, _frame: FrameType | None) -> None:
         raise FileTimeout
 
-    previous = signal.signal(signal.SIGALRM, expire)
-    signal.setitimer(signal.ITIMER_REAL, float(seconds or 0))
+    previous = signal.signal(signal.SIGPROF, expire)
+    signal.setitimer(signal.ITIMER_PROF, float(seconds or 0))
     try:
         yield
     finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
+        signal.setitimer(signal.ITIMER_PROF, 0)
+        signal.signal(signal.SIGPROF, previous)
