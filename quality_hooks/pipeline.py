@@ -193,17 +193,7 @@ def _analyse(
     The last value is False when ruff failed. Content over its ``max-file-size`` is never read:
     not from the index, nor the base commit, nor handed to ruff; such a file gets its one line.
     """
-    staged_blobs: dict[str, bytes] = {}
-    refused: dict[str, FileResult] = {}
-    if change is not None and change.staged:
-        limits = {f":{rel[p]}": config_of[p].max_file_size for p in files}
-        staged_blobs, oversized = git.read_small_blobs(change.root, list(limits), limits)
-        for path in files:
-            size = oversized.get(f":{rel[path]}")
-            if size is not None:
-                refused[path] = FileResult(path=path, error=str(too_big(path, size, config_of[path].max_file_size)))
-            elif os.path.islink(path):  # as `check` and `fix` treat it: the link's text is not Python
-                refused[path] = FileResult(path=path, error=f"{path}: is a symbolic link, skipped")
+    staged_blobs, refused = _read_staged(files, rel, change, config_of)
     # The index holds what will be committed; files not in it are read from disk.
     jobs = [(path, staged_blobs.get(f":{rel[path]}"), config_of[path]) for path in files if path not in refused]
     bases = _read_bases(change, [path for path in files if path not in refused], rel, config_of)
@@ -222,6 +212,25 @@ def _analyse(
     if ruff is not None:
         ruff.merge(results, {path: config for path, _, config in jobs})
     return results, base_results, ruff is None or not ruff.failed
+
+
+def _read_staged(
+    files: list[str], rel: dict[str, str], change: git.Change | None, config_of: dict[str, Config]
+) -> tuple[dict[str, bytes], dict[str, FileResult]]:
+    """The staged blobs within their size caps, and one-line results for the files that are not analysed
+    (over the cap, or a symbolic link, as ``check`` and ``fix`` treat it: the link's text is not Python)."""
+    refused: dict[str, FileResult] = {}
+    if change is None or not change.staged:
+        return {}, refused
+    limits = {f":{rel[p]}": config_of[p].max_file_size for p in files}
+    staged_blobs, oversized = git.read_small_blobs(change.root, list(limits), limits)
+    for path in files:
+        size = oversized.get(f":{rel[path]}")
+        if size is not None:
+            refused[path] = FileResult(path=path, error=str(too_big(path, size, config_of[path].max_file_size)))
+        elif os.path.islink(path):
+            refused[path] = FileResult(path=path, error=f"{path}: is a symbolic link, skipped")
+    return staged_blobs, refused
 
 
 def _read_bases(

@@ -77,20 +77,28 @@ def other_tool_suppressions(text: str) -> dict[int, set[str]]:
         if noqa and not standalone:
             listed = noqa.group("codes")
             result.setdefault(number, set()).update(_meaning(listed) if listed else {ALL})
-        for match in _PYLINT.finditer(line):
-            codes = _meaning(match.group("names"))
-            kind = match.group("kind")
-            if kind == "disable-next":
-                result.setdefault(number + 1, set()).update(codes)
-            elif kind == "enable":
-                block = [(indent, kept - codes) for indent, kept in block if kept - codes]
-            elif standalone:
-                block.append((_indent(line), codes))
-            else:
-                result.setdefault(number, set()).update(codes)
+        block = _pylint_comments(line, number, standalone, block, result)
         if _TYPE_IGNORE.search(line) and not standalone:
             result.setdefault(number, set()).add(NO_FIX)
     if whole_file:
         for number in range(1, len(lines) + 2):
             result.setdefault(number, set()).update(whole_file)
     return result
+
+
+def _pylint_comments(
+    line: str, number: int, standalone: bool, block: list[tuple[int, set[str]]], result: dict[int, set[str]]
+) -> list[tuple[int, set[str]]]:
+    """Apply one line's ``# pylint:`` comments to ``result``; returns the open block disables after it."""
+    for match in _PYLINT.finditer(line):
+        codes = _meaning(match.group("names"))
+        kind = match.group("kind")
+        if kind == "disable-next":
+            result.setdefault(number + 1, set()).update(codes)
+        elif kind == "enable":
+            block = [(indent, kept - codes) for indent, kept in block if kept - codes]
+        elif standalone:
+            block = [*block, (_indent(line), codes)]
+        else:
+            result.setdefault(number, set()).update(codes)
+    return block
