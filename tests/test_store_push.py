@@ -71,7 +71,7 @@ def test_context_from_github_pull_request_event(tmp_path: Path) -> None:
         "GITHUB_RUN_ID": "777",
         "GITHUB_RUN_ATTEMPT": "2",
     }
-    context = context_from_env(env)
+    context = context_from_env(env, cwd=tmp_path)  # not a git directory: the event and variables are all there is
     assert context == RunContext(commit="a" * 40, run_id="777-2", branch="topic", pull_request=42, base_commit="b" * 40)
 
 
