@@ -20,6 +20,7 @@ EXTERNAL_COMMANDS = {
     "action": ("quality_hooks.github.action:main", "run as the GitHub Action"),
     "store": ("quality_hooks.store.cli:main", "run or administer the metrics store"),
     "push": ("quality_hooks.store.push:main", "push a JSON report to a metrics store"),
+    "history": ("quality_hooks.commands.history:main", "backfill a metrics store from git history"),
 }
 CORE_COMMANDS = {
     "check": ("quality_hooks.commands.check:main", "analyse files and apply the gates"),

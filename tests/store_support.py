@@ -31,6 +31,15 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def git(cwd: Path, *args: str, when: int | None = None) -> str:
+    """git in a test repository, as a fixed author; ``when`` (Unix seconds) dates the commit."""
+    env = {**os.environ, "GIT_AUTHOR_NAME": "Dev", "GIT_AUTHOR_EMAIL": "dev@example.com",
+           "GIT_COMMITTER_NAME": "Dev", "GIT_COMMITTER_EMAIL": "dev@example.com"}  # fmt: skip
+    if when is not None:
+        env |= {"GIT_AUTHOR_DATE": f"@{when} +0000", "GIT_COMMITTER_DATE": f"@{when} +0000"}
+    return subprocess.run(["git", *args], cwd=cwd, env=env, check=True, capture_output=True, text=True).stdout.strip()
+
+
 def store_cli(database: str, *args: str) -> str:
     """Run ``quality-hooks store ...`` in a subprocess; returns stdout (the token)."""
     done = subprocess.run(

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 import requests
-from store_support import ROOT, StoreServer, run_payload, running_store, sha
+from store_support import ROOT, StoreServer, git, run_payload, running_store, sha
 
 from quality_hooks.store.payload import build_run_payload, context_from_env
 
@@ -23,14 +23,6 @@ COMMIT_TIME = 1_600_000_000  # 2020-09-13T12:26:40Z
 @pytest.fixture(scope="module")
 def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StoreServer]:
     yield from running_store(tmp_path_factory.mktemp("history"), "history")
-
-
-def git(cwd: Path, *args: str, when: int | None = None) -> str:
-    env = {**os.environ, "GIT_AUTHOR_NAME": "Dev", "GIT_AUTHOR_EMAIL": "dev@example.com",
-           "GIT_COMMITTER_NAME": "Dev", "GIT_COMMITTER_EMAIL": "dev@example.com"}  # fmt: skip
-    if when is not None:
-        env |= {"GIT_AUTHOR_DATE": f"@{when} +0000", "GIT_COMMITTER_DATE": f"@{when} +0000"}
-    return subprocess.run(["git", *args], cwd=cwd, env=env, check=True, capture_output=True, text=True).stdout.strip()
 
 
 def clone_of_a_master_repository(tmp_path: Path) -> tuple[Path, str]:

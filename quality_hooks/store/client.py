@@ -77,6 +77,46 @@ def _error_message(response: requests.Response) -> str:
     return f"HTTP {response.status_code}: {message}"
 
 
+def _headers(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}", "User-Agent": "quality-hooks-push"}
+
+
+def stored_commits(
+    url: str,
+    token: str,
+    project: str,
+    branch: str,
+    *,
+    wanted: set[str] | None = None,
+    timeout: float = 15.0,
+    session: requests.Session | None = None,
+) -> set[str]:
+    """The commits the store has a run of on ``branch`` (lower-case ids), newest pages first.
+
+    Paging stops once every commit of ``wanted`` was seen. Raises ``ValueError`` with a one-line
+    message (no token) when the store cannot be reached or refuses: a backfill must not guess.
+    """
+    target = runs_url(url, project)
+    http = session or requests.Session()
+    found: set[str] = set()
+    cursor: int | None = None
+    while True:
+        params: dict[str, str | int] = {"branch": branch, "limit": 500}
+        if cursor:
+            params["cursor"] = cursor
+        try:
+            response = http.get(target, params=params, headers=_headers(token), timeout=timeout)
+        except requests.RequestException as exc:
+            raise ValueError(f"cannot reach {safe_url(target)}: {type(exc).__name__}") from None
+        if response.status_code != 200:
+            raise ValueError(f"{safe_url(target)}: {_error_message(response)}")
+        body = response.json()
+        found.update(str(run["commit"]).lower() for run in body["runs"])
+        cursor = body.get("next_cursor")
+        if not cursor or (wanted is not None and wanted <= found):
+            return found
+
+
 def push_report(
     url: str,
     token: str,
@@ -95,7 +135,7 @@ def push_report(
     except ValueError as exc:
         return PushResult(ok=False, error=str(exc))
     http = session or requests.Session()
-    headers = {"Authorization": f"Bearer {token}", "User-Agent": "quality-hooks-push"}
+    headers = _headers(token)
     result = PushResult(ok=False)
     for attempt in range(1, attempts + 1):
         result.attempts = attempt

@@ -22,9 +22,7 @@ TOKEN_ENV = "QUALITY_HOOKS_STORE_TOKEN"
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="quality-hooks push", description=__doc__.splitlines()[0].replace("``", ""))
     parser.add_argument("report", help="JSON report written by 'quality-hooks check --format json'")
-    parser.add_argument("--url", required=True, help="base URL of the store, e.g. https://quality.example.org")
-    parser.add_argument("--token", help=f"project write token (default: ${TOKEN_ENV})")
-    parser.add_argument("--project", help="OWNER/NAME (default: $GITHUB_REPOSITORY)")
+    add_store_arguments(parser)
     parser.add_argument("--commit", help="commit id (default: from CI variables or git)")
     parser.add_argument("--branch", help="branch name")
     parser.add_argument("--pull-request", type=int, help="pull request number")
@@ -33,6 +31,24 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--attempts", type=int, default=5, help="tries before giving up (default: 5)")
     parser.add_argument("--strict", action="store_true", help="exit 1 when the push fails instead of warning")
     return parser
+
+
+def add_store_arguments(parser: argparse.ArgumentParser) -> None:
+    """Where runs go: ``push`` and ``history backfill`` share these options and their environment variables."""
+    parser.add_argument("--url", required=True, help="base URL of the store, e.g. https://quality.example.org")
+    parser.add_argument("--token", help=f"project write token (default: ${TOKEN_ENV})")
+    parser.add_argument("--project", help="OWNER/NAME (default: $GITHUB_REPOSITORY)")
+
+
+def store_target(args: argparse.Namespace, prog: str) -> tuple[str, str] | None:
+    """The token and project the options (or the environment) name; None, said on stderr, when one is missing."""
+    token = args.token or os.environ.get(TOKEN_ENV)
+    project = args.project or os.environ.get("GITHUB_REPOSITORY")
+    if not token or not project:
+        missing = "--token" if not token else "--project"
+        print(f"{prog}: {missing} is required", file=sys.stderr)
+        return None
+    return token, project
 
 
 def _context(args: argparse.Namespace) -> RunContext:
@@ -50,12 +66,10 @@ def _context(args: argparse.Namespace) -> RunContext:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    token = args.token or os.environ.get(TOKEN_ENV)
-    project = args.project or os.environ.get("GITHUB_REPOSITORY")
-    if not token or not project:
-        missing = "--token" if not token else "--project"
-        print(f"quality-hooks push: {missing} is required", file=sys.stderr)
+    target = store_target(args, "quality-hooks push")
+    if target is None:
         return 2
+    token, project = target
     try:
         report = json.loads(Path(args.report).read_text(encoding="utf-8"))
         if not isinstance(report, dict):
