@@ -127,6 +127,21 @@ def test_szz_labels_the_introducing_commit(repo: dict[str, str], tmp_path) -> No
     assert (tmp_path / "dataset.csv.gz").read_bytes() == first
 
 
+def test_mining_summary_keeps_the_cold_cost_across_cached_runs(repo: dict[str, str], tmp_path) -> None:
+    import json
+
+    _mine(repo["root_dir"], str(tmp_path))
+    cold = json.loads((tmp_path / "mining-summary.json").read_text())
+    stages = cold["cost"]
+    assert set(stages) == {"replay", "szz", "static"}
+    assert all(stage["unrecorded"] == 0 and stage["files"] >= 1 for stage in stages.values())
+    assert stages["replay"]["cpu"] > 0 and stages["static"]["cpu"] > 0  # git log, ast and ruff really ran
+    # A second run computes nothing (every file is cached) yet still reports what the cold run cost.
+    _mine(repo["root_dir"], str(tmp_path))
+    cached = json.loads((tmp_path / "mining-summary.json").read_text())
+    assert cached["cost"] == stages
+
+
 def test_history_features_as_of_the_parent(repo: dict[str, str], tmp_path) -> None:
     rows = _mine(repo["root_dir"], str(tmp_path))
     fix = rows[(repo["C"], "pkg/mod.py")]

@@ -75,22 +75,67 @@ class Job:
         return os.path.join(self.cache, f"static-{_digest([r['sha'] + ':' + r['path'] for r in chunk])}.json.gz")
 
 
-def _szz_task(repo: str, chunk: list[dict[str, Any]], reformats: list[str], out: str) -> int:
+def cpu_seconds() -> float:
+    """CPU time of this process and its finished children (git, ruff), user plus system."""
+    import resource
+
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+#: What a task reports back: its cache file, its stage, and the wall and CPU seconds it took.
+Cost = dict[str, Any]
+
+
+def _szz_task(repo: str, chunk: list[dict[str, Any]], reformats: list[str], out: str) -> Cost:
     from quality_hooks.mine.szz import blame_chunk
 
+    wall, cpu = time.monotonic(), cpu_seconds()
     pairs = blame_chunk(repo, chunk, reformats)
     _write_json(out, pairs)
-    return len(chunk)
+    return _cost(out, "szz", wall, cpu)
 
 
-def _static_task(repo: str, chunk: list[dict[str, Any]], out: str) -> int:
+def _static_task(repo: str, chunk: list[dict[str, Any]], out: str) -> Cost:
     from quality_hooks.mine.static_pass import static_chunk
 
+    wall, cpu = time.monotonic(), cpu_seconds()
     _write_json(out, static_chunk(repo, chunk))
-    return len(chunk)
+    return _cost(out, "static", wall, cpu)
 
 
-def submit_szz(job: Job, pool: ProcessPoolExecutor) -> list[Future[int]]:
+def _cost(path: str, stage: str, wall: float, cpu: float) -> Cost:
+    return {"file": os.path.basename(path), "stage": stage, "wall": round(time.monotonic() - wall, 3),
+            "cpu": round(cpu_seconds() - cpu, 3)}  # fmt: skip
+
+
+COSTS_FILE = "costs.jsonl"
+
+
+def record_cost(cache: str, cost: Cost) -> None:
+    """Append what producing one cache file cost, so a resumed run still knows a cold run's total."""
+    os.makedirs(cache, exist_ok=True)
+    with open(os.path.join(cache, COSTS_FILE), "a") as handle:
+        handle.write(json.dumps(cost, sort_keys=True) + "\n")
+
+
+def recorded_costs(cache: str) -> dict[str, Cost]:
+    """The latest recorded cost per cache file (a chunk computed twice counts once)."""
+    costs: dict[str, Cost] = {}
+    try:
+        with open(os.path.join(cache, COSTS_FILE)) as handle:
+            for line in handle:
+                try:
+                    cost = json.loads(line)
+                except ValueError:  # a torn last line of an interrupted run
+                    continue
+                costs[cost["file"]] = cost
+    except OSError:
+        pass
+    return costs
+
+
+def submit_szz(job: Job, pool: ProcessPoolExecutor) -> list[Future[Cost]]:
     """Queue the SZZ chunks of ``job`` whose cache files are missing."""
     return [
         pool.submit(_szz_task, job.repo, chunk, job.replay["reformats"], job.szz_file(chunk))
@@ -183,11 +228,25 @@ def write_dataset(jobs: Sequence[Job], out: str, *, static: bool = True) -> list
     return rows
 
 
-def write_summary(jobs: Sequence[Job], written: Sequence[list[str]], out: str, seconds: float) -> None:
-    """Per repository: commits, fix commits, rows and defect-inducing rows; and the mining time."""
+def write_summary(jobs: Sequence[Job], written: Sequence[list[str]], out: str, seconds: float, *,
+                  static: bool = True) -> None:  # fmt: skip
+    """Per repository: commits, fix commits, rows and defect-inducing rows, and what mining them cost.
+
+    ``cost`` sums the recorded wall and CPU seconds of every cache file the
+    dataset was built from (the replay and each SZZ and static chunk), over
+    all the runs that filled the cache: a cold run's work, even when this run
+    only read the cache. Files cached before costs were recorded are counted
+    in ``unrecorded``. ``mining_seconds`` is this run's wall time.
+    """
     summary: dict[str, object] = {}
+    totals: dict[str, dict[str, float]] = {}
     for job in jobs:
         rows = [r for r in written if r[0] == job.replay["repo"]]
+        cost = job_cost(job, static=static)
+        for stage, spent in cost.items():
+            for key, value in spent.items():
+                totals.setdefault(stage, {}).setdefault(key, 0.0)
+                totals[stage][key] = round(totals[stage][key] + value, 3)
         summary[job.replay["repo"]] = {
             "commits": job.replay["commits"],
             "fix_commits_total": job.replay["fix_commits_total"],
@@ -196,10 +255,26 @@ def write_summary(jobs: Sequence[Job], written: Sequence[list[str]], out: str, s
             "rows": len(rows),
             "defect_inducing_rows": sum(int(r[4]) for r in rows),
             "gap_days": job.replay["gap_days"],
+            "cost": cost,
         }
     with open(out, "w") as handle:
-        json.dump({"repositories": summary, "mining_seconds": round(seconds)}, handle, indent=1, sort_keys=True)
+        document = {"repositories": summary, "mining_seconds": round(seconds), "cost": totals, "static": static}
+        json.dump(document, handle, indent=1, sort_keys=True)
         handle.write("\n")
+
+
+def job_cost(job: Job, *, static: bool = True) -> dict[str, dict[str, float]]:
+    """Per stage: recorded wall and CPU seconds of the cache files this job reads, and how many have no record."""
+    costs = recorded_costs(job.cache)
+    files = {"replay": ["replay.json.gz"], "szz": [os.path.basename(job.szz_file(c)) for c in job.szz]}
+    if static:
+        files["static"] = [os.path.basename(job.static_file(c)) for c in job.static]
+    result: dict[str, dict[str, float]] = {}
+    for stage, names in files.items():
+        known = [costs[n] for n in names if n in costs]
+        result[stage] = {"wall": round(sum(c["wall"] for c in known), 3), "cpu": round(sum(c["cpu"] for c in known), 3),
+                         "files": len(names), "unrecorded": len(names) - len(known)}  # fmt: skip
+    return result
 
 
 def summary_path(dataset: str) -> str:
@@ -232,34 +307,47 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"{repo}: not a directory", file=sys.stderr)
     jobs: list[Job] = []
     failed = bool(missing)
-    futures: list[Future[int]] = []
+    futures: dict[Future[Cost], str] = {}
     with ProcessPoolExecutor(max_workers=args.jobs) as pool:
         for repo in (r for r in args.repos if os.path.isdir(r)):
             name = repo_name(repo)
             cache = os.path.join(args.cache, name.replace("/", "+"))
             try:
-                job = Job(repo, cache, cached_replay(repo, name, cache, settings, log))
+                job = _replayed(repo, name, cache, settings, log)
             except Exception as exc:  # one broken repository must not stop the others
                 print(f"{repo}: {exc}", file=sys.stderr)
                 failed = True
                 continue
             jobs.append(job)
-            futures += submit_szz(job, pool)
+            futures.update(dict.fromkeys(submit_szz(job, pool), cache))
             log(f"{name}: {len(job.replay['rows'])} rows; {len(futures)} chunks queued in all")
         # Labels first (the SZZ chunks above), then the static chunks round-robin over the repositories.
         if not args.no_static:
             for group in itertools.zip_longest(*(static_tasks(job) for job in jobs)):
-                futures += [pool.submit(_static_task, *task) for task in group if task is not None]
+                futures.update({pool.submit(_static_task, *task): os.path.dirname(task[2]) for task in group if task})
         _wait(futures, log)
     rows = write_dataset(jobs, args.out, static=not args.no_static)
-    write_summary(jobs, rows, summary_path(args.out), time.monotonic() - began)
+    write_summary(jobs, rows, summary_path(args.out), time.monotonic() - began, static=not args.no_static)
     print(f"wrote {len(rows)} rows to {args.out} in {time.monotonic() - began:.0f}s", file=sys.stderr)
     return 1 if failed else 0
 
 
-def _wait(futures: Sequence[Future[int]], log: Callable[[str], None]) -> None:
-    for done, future in enumerate(futures, 1):
-        future.result()
+def _replayed(repo: str, name: str, cache: str, settings: Settings, log: Callable[[str], None]) -> Job:
+    """The repository's replay (from the cache when done), its cost recorded when computed now."""
+    fresh = not os.path.exists(os.path.join(cache, "replay.json.gz"))
+    wall, cpu = time.monotonic(), cpu_seconds()
+    job = Job(repo, cache, cached_replay(repo, name, cache, settings, log))
+    if fresh:
+        record_cost(cache, _cost("replay.json.gz", "replay", wall, cpu))
+    return job
+
+
+def _wait(futures: dict[Future[Cost], str], log: Callable[[str], None]) -> None:
+    """Wait for every chunk, recording each one's cost in its repository's cache as it finishes."""
+    from concurrent.futures import as_completed
+
+    for done, future in enumerate(as_completed(futures), 1):
+        record_cost(futures[future], future.result())
         if done % 20 == 0 or done == len(futures):
             log(f"{done}/{len(futures)} chunks done")
 
