@@ -17,21 +17,12 @@ import sys
 import time
 from collections.abc import Sequence
 
-import numpy as np
-
 from quality_hooks.model.features import CHANGE_FEATURE_VERSION, MODEL_FEATURES
 from quality_hooks.model.scorer import CHANGE_META_FILE, CHANGE_MODEL_FILE
 from quality_hooks.train.dataset import DatasetError, load_dataset
+from quality_hooks.train.reference import medians, quantiles
 
 MODEL_VERSION = 3
-
-
-def medians(X: np.ndarray) -> list[float | None]:
-    result = []
-    for column in X.T.astype(np.float64):
-        finite = column[~np.isnan(column)]
-        result.append(float(np.median(finite)) if finite.size else None)
-    return result
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -77,6 +68,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "feature_version": CHANGE_FEATURE_VERSION,
         "features": list(MODEL_FEATURES),
         "medians": medians(ds.X),
+        "quantiles": quantiles(ds.X, ds.names),
         "score_mapping": "score = round(100 * (1 - risk), 1)",
         "dataset_sha256": digest,
         "rows": len(ds.y),

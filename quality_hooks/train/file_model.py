@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 
 from quality_hooks.model.file_features import FILE_FEATURE_NAMES, FILE_FEATURE_VERSION, model_input
+from quality_hooks.train.reference import medians, quantiles
 
 SEED = 20240611
 #: Inverse L2 strength of the logistic regression (strong: the rows of one project are alike).
@@ -191,25 +192,6 @@ def summary(evaluation: dict[str, Any]) -> dict[str, float]:
     }
 
 
-def medians(X: np.ndarray) -> list[float | None]:
-    """Training medians per feature (the reference values of the factor explanation)."""
-    out: list[float | None] = []
-    for column in X.T.astype(np.float64):
-        finite = column[~np.isnan(column)]
-        out.append(float(np.median(finite)) if finite.size else None)
-    return out
-
-
-def percentiles(X: np.ndarray, names: Sequence[str]) -> dict[str, list[float]]:
-    """Deciles of each feature over the training rows (so explanations can say "more than 90% of files")."""
-    out = {}
-    for name, column in zip(names, X.T.astype(np.float64), strict=True):
-        finite = column[~np.isnan(column)]
-        if finite.size:
-            out[name] = [round(float(v), 4) for v in np.quantile(finite, np.linspace(0.05, 0.95, 19))]
-    return out
-
-
 def export(model: Any, ds: FileDataset, dataset_path: str, out: str) -> None:
     from quality_hooks.train.model import to_onnx
 
@@ -223,7 +205,7 @@ def export(model: Any, ds: FileDataset, dataset_path: str, out: str) -> None:
         "feature_version": FILE_FEATURE_VERSION,
         "features": ds.names,
         "medians": medians(ds.X),
-        "quantiles": percentiles(ds.X, ds.names),
+        "quantiles": quantiles(ds.X, ds.names),
         "score_mapping": "score = round(100 * (1 - risk), 1); risk = P(file needs a bug fix in the next 12 months)",
         "dataset_sha256": digest,
         "rows": len(ds.y),
@@ -253,6 +235,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except FileDatasetError as exc:
         print(f"file model: {exc}", file=sys.stderr)
         return 2
+    os.makedirs(args.out, exist_ok=True)
     evaluation_path = os.path.join(args.out, EVALUATION_FILE)
     with threadpool_limits(1):
         if args.skip_evaluation and os.path.exists(evaluation_path):

@@ -146,8 +146,8 @@ def install(root: str, ds: Dataset, evaluation: Evaluation, seconds: float) -> P
     """Retrain on every row and write the model, its metadata and its card under ``.quality-hooks/``."""
     from quality_hooks import __version__
     from quality_hooks.git import git
-    from quality_hooks.train.cli import medians
     from quality_hooks.train.model import fit, to_onnx
+    from quality_hooks.train.reference import medians, quantiles
 
     ds = ds.select(bundled_model().names)
     model = fit(ds.X, ds.y, ds.weight, ds.time, ds.repo)
@@ -163,6 +163,7 @@ def install(root: str, ds: Dataset, evaluation: Evaluation, seconds: float) -> P
         "feature_version": bundled.meta.get("feature_version"),
         "features": bundled.names,
         "medians": medians(ds.X),
+        "quantiles": quantiles(ds.X, ds.names),
         "score_mapping": bundled.meta.get("score_mapping"),
         "rows": len(ds.y),
         "positives": int(ds.y.sum()),
