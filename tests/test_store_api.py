@@ -91,7 +91,7 @@ def test_push_then_read_back(project: Client) -> None:
     assert run["created"] is True and run["commit"] == sha(1) and run["totals"]["score"] == 52.5
     detail = requests.get(run["url"], timeout=10).json()
     assert [f["path"] for f in detail["files"]] == ["a.py", "b.py"]
-    assert detail["files"][1] | {} == files[1] | {"error": None, "why": []}
+    assert detail["files"][1] | {} == files[1] | {"error": None, "why": [], "maintainability": None}
     listed = project.get("/runs", branch="main").json()["runs"]
     assert [r["id"] for r in listed] == [run["id"]]
 

@@ -121,10 +121,11 @@ def test_dashboard_dom_has_chart_files_and_alerts(dashboard_url: str, tmp_path: 
     assert len(coordinates) == RUNS
     assert coordinates == sorted(coordinates)  # time runs left to right
     assert coordinates[-1][1] > coordinates[0][1]  # the score fell, so the line ends lower (greater y)
-    assert dom.count("<tr><td><code>src/widgets/module_") == 8
-    assert "src/widgets/module_7.py" in dom.split('id="riskiest"')[1].split("</tr>")[1]  # riskiest first
-    assert 'class="pill warning"' in dom or 'class="pill critical"' in dom
     riskiest = dom.split('id="riskiest"')[1].split("</table>")[0]
+    assert riskiest.count("<code>src/widgets/module_") == 8
+    assert "src/widgets/module_7.py" in riskiest.split("</tr>")[1]  # riskiest first
+    assert 'href="/p/acme/widgets/file?path=src%2Fwidgets%2Fmodule_7.py"' in riskiest  # each file links to its page
+    assert 'class="pill warning"' in dom or 'class="pill critical"' in dom
     assert "this file had 7 bug fixes in the past year<br>&lt;b&gt;adds&lt;/b&gt; 3 bare excepts" in riskiest
 
 

@@ -363,6 +363,15 @@ def push_to_store(
         notes.append(f"metrics not pushed to the store: {result.error}")
 
 
+def store_page(inputs: Inputs, context: RunnerContext, pr_number: int) -> str:
+    """The metrics store's page of the pull request, when the Action is given a store ("" otherwise)."""
+    if not inputs.store_url:
+        return ""
+    from quality_hooks.store.client import pull_page_url
+
+    return pull_page_url(inputs.store_url, context.repository, pr_number)
+
+
 #: At most this many check-run annotations per run (20 requests of 50), most severe first; SARIF has all.
 MAX_POSTED_ANNOTATIONS = 1000
 
@@ -407,7 +416,9 @@ def publish(
         )
     if current and bundle.pr_number is not None:
         if inputs.comment:
-            outcomes.append(publisher.upsert_summary(bundle.pr_number, render_summary(bundle, run_url, notes=notes)))
+            history = store_page(inputs, context, bundle.pr_number)
+            comment = render_summary(bundle, run_url, notes=notes, history_url=history)
+            outcomes.append(publisher.upsert_summary(bundle.pr_number, comment))
         if inputs.suggestions:
             outcomes += post_suggestions(publisher, bundle, inputs, local_root)
     if inputs.annotations:

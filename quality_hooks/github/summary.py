@@ -93,10 +93,10 @@ class _Capped:
         return items[: self.cap]
 
 
-def _render(bundle: Bundle, run_url: str, cap: int, extra_notes: Sequence[str]) -> str:
+def _render(bundle: Bundle, run_url: str, cap: int, extra_notes: Sequence[str], history_url: str = "") -> str:
     capped = _Capped(cap)
     sections = (
-        _heading(bundle, run_url),
+        _heading(bundle, run_url, history_url),
         _reasons_section(bundle, capped),
         _files_section(bundle, capped),
         _risk_section(bundle, cap),
@@ -113,8 +113,8 @@ def _render(bundle: Bundle, run_url: str, cap: int, extra_notes: Sequence[str]) 
     return "\n".join(lines).rstrip() + "\n"
 
 
-def _heading(bundle: Bundle, run_url: str) -> list[str]:
-    """Verdict, the facts of the run, and the finding counts."""
+def _heading(bundle: Bundle, run_url: str, history_url: str = "") -> list[str]:
+    """Verdict, the facts of the run (with links to the workflow run and the store's page), and the counts."""
     icon = _ICON.get(bundle.gate, "")
     verdict = {"passed": "passed", "failed": "failed", "error": "could not run"}.get(bundle.gate, bundle.gate)
     facts = [
@@ -128,6 +128,8 @@ def _heading(bundle: Bundle, run_url: str) -> list[str]:
         facts.append(f"highest risk: {_num(bundle.risk, 2)}")
     if run_url:
         facts.append(f"[workflow run]({run_url})")
+    if history_url.startswith(("https://", "http://")):
+        facts.append(f"[quality history]({history_url.replace(' ', '%20').replace(')', '%29')})")
     new = sum(f.new for f in bundle.files)
     existing = sum(f.existing + f.baseline for f in bundle.files)
     fixed = [f.fixed for f in bundle.files if f.fixed is not None]
@@ -205,11 +207,14 @@ def _notes_section(notes: Sequence[str], cap: int) -> list[str]:
     ]
 
 
-def render_summary(bundle: Bundle, run_url: str = "", limit: int = COMMENT_LIMIT, notes: Sequence[str] = ()) -> str:
-    """The summary comment / job summary: at most ``limit`` characters, marker first."""
+def render_summary(
+    bundle: Bundle, run_url: str = "", limit: int = COMMENT_LIMIT, notes: Sequence[str] = (), history_url: str = ""
+) -> str:
+    """The summary comment / job summary: at most ``limit`` characters, marker first; ``history_url`` is the
+    metrics store's page of the pull request (when the Action pushes to a store)."""
     cap = 1000
     while True:
-        text = _render(bundle, run_url, cap, notes)
+        text = _render(bundle, run_url, cap, notes, history_url)
         if len(text) <= limit or cap <= 1:
             break
         cap //= 2

@@ -16,6 +16,7 @@ from quality_hooks.store.errors import install_handlers
 from quality_hooks.store.guard import Guard
 from quality_hooks.store.migrations import migrate
 from quality_hooks.store.notify import Notifier
+from quality_hooks.store.page_routes import pages_router
 from quality_hooks.store.ratelimit import RateLimiter
 from quality_hooks.store.routes import router
 
@@ -75,6 +76,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(Guard, max_body=settings.max_body, limiter=limiter, metrics=app.state.request_metrics)
     install_handlers(app)
     app.include_router(router)
+    app.include_router(pages_router)
     return app
 
 

@@ -45,11 +45,20 @@ def safe_url(url: str) -> str:
     return urlunsplit((parts.scheme, host, parts.path, "", ""))
 
 
-def runs_url(base_url: str, project: str) -> str:
+def _project_path(project: str) -> str:
     owner, _, name = project.partition("/")
     if not owner or not name or "/" in name:
         raise ValueError(f"project {project!r} is not OWNER/NAME")
-    return f"{base_url.rstrip('/')}/api/v1/projects/{quote(owner, safe='')}/{quote(name, safe='')}/runs"
+    return f"{quote(owner, safe='')}/{quote(name, safe='')}"
+
+
+def runs_url(base_url: str, project: str) -> str:
+    return f"{base_url.rstrip('/')}/api/v1/projects/{_project_path(project)}/runs"
+
+
+def pull_page_url(base_url: str, project: str, number: int) -> str:
+    """The store's page of a pull request (its latest run against its base), for the PR comment to link to."""
+    return f"{base_url.rstrip('/')}/p/{_project_path(project)}/pulls/{int(number)}"
 
 
 def retry_after(response: requests.Response) -> float | None:

@@ -11,7 +11,8 @@ def _delta(head: float | None, base: float | None) -> float | None:
     return None if head is None or base is None else round(head - base, 4)
 
 
-_FILE_FIELDS = ("score", "risk", "complexity", "findings_error", "findings_warning", "findings_info")
+_FILE_FIELDS = ("score", "risk", "complexity", "findings_error", "findings_warning", "findings_info", "maintainability")
+_SEVERITIES = ("error", "warning", "info")
 MAX_FILES = 500
 
 
@@ -47,6 +48,7 @@ def _totals_delta(ht: dict[str, Any], bt: dict[str, Any]) -> dict[str, Any]:
         "score": _delta(ht["score"], bt["score"]),
         "risk": _delta(ht["risk"], bt["risk"]),
         "complexity": ht["complexity"] - bt["complexity"],
+        "maintainability": _delta(ht.get("maintainability"), bt.get("maintainability")),
         "findings": {k: ht["findings"][k] - bt["findings"][k] for k in ht["findings"]},
         "new_findings": ht["new_findings"],
     }
@@ -64,6 +66,9 @@ def _file_change(path: str, h: Row | None, b: Row | None) -> dict[str, Any] | No
             "base_score": b["score"],
             "score_delta": _delta(h["score"], b["score"]),
             "risk_delta": _delta(h["risk"], b["risk"]),
+            "maintainability_delta": _delta(h.get("maintainability"), b.get("maintainability")),
+            "complexity_delta": _delta(h["complexity"], b["complexity"]),
+            "findings_delta": {s: h[f"findings_{s}"] - b[f"findings_{s}"] for s in _SEVERITIES},
         }
     return {
         "path": path,
@@ -72,4 +77,7 @@ def _file_change(path: str, h: Row | None, b: Row | None) -> dict[str, Any] | No
         "base_score": b["score"] if b else None,
         "score_delta": None,
         "risk_delta": None,
+        "maintainability_delta": None,
+        "complexity_delta": None,
+        "findings_delta": None,
     }

@@ -1,16 +1,24 @@
-"""The project dashboard: one server-rendered HTML page, inline SVG, no JavaScript."""
+"""The project dashboard: server-rendered HTML pages, inline SVG, no JavaScript.
+
+This module has the project page and what every page shares (the stylesheet, the page shell, the metric
+selector, links); the per-file and pull-request pages are in :mod:`quality_hooks.store.pages`.  Everything
+the store did not write itself (paths, branch names, messages) is escaped here.
+"""
 
 from __future__ import annotations
 
-import datetime as dt
+from collections.abc import Mapping, Sequence
 from html import escape
 from typing import Any
+from urllib.parse import quote, urlencode
 
+from quality_hooks.store import forecast
 from quality_hooks.store.alerts import slope
 from quality_hooks.store.badge import colour
+from quality_hooks.store.chart import METRICS, Band, ChartPoint, MetricSpec, line_chart, when
 
-CHART_W, CHART_H, PAD_L, PAD_R, PAD_T, PAD_B = 820, 260, 44, 16, 16, 30
-LINE_COLOUR = "#2563eb"
+#: The forecast band: a line fitted to this many runs, projected this many runs ahead.
+FORECAST_RUNS, FORECAST_HORIZON = 20, 5
 
 STYLE = """
 :root{--bg:#f5f7fb;--card:#fff;--ink:#1f2937;--muted:#6b7280;--line:#e5e7eb;--accent:#2563eb}
@@ -34,90 +42,81 @@ td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}code{font-size:
 .pill{display:inline-block;border-radius:999px;padding:1px 10px;font-size:12px;font-weight:600;color:#fff}
 .critical{background:#dc2626}.warning{background:#d97706}.acknowledged{background:#6b7280}
 .empty{color:var(--muted);font-style:italic}svg text{font-family:inherit}
+nav.metrics{display:flex;flex-wrap:wrap;gap:6px;margin:0 0 12px}
+nav.metrics a{border:1px solid var(--line);border-radius:999px;padding:2px 12px;font-size:13px;color:var(--ink);
+text-decoration:none}nav.metrics a[aria-current]{background:var(--accent);border-color:var(--accent);color:#fff}
+a{color:var(--accent)}td a code{color:inherit}.caption{color:var(--muted);font-size:13px;margin:8px 0 0}
+.up{color:#16a34a}.down{color:#dc2626}header a{color:#9ca3af}
 """
 
 
-def _when(timestamp: float) -> str:
-    return dt.datetime.fromtimestamp(timestamp, dt.timezone.utc).strftime("%Y-%m-%d %H:%M")
-
-
-def _fmt(value: float | None, digits: int = 1) -> str:
+def fmt(value: float | None, digits: int = 1) -> str:
     return "-" if value is None else f"{value:.{digits}f}"
 
 
-INNER_W, INNER_H = CHART_W - PAD_L - PAD_R, CHART_H - PAD_T - PAD_B
-TOP_SCORE = 100.0
+def project_href(project: Mapping[str, Any]) -> str:
+    """The project page's path (owner and name are ``[A-Za-z0-9_.-]``, checked by the routes)."""
+    return f"/p/{quote(project['owner'], safe='')}/{quote(project['name'], safe='')}"
 
 
-def chart(runs: list[dict[str, Any]]) -> str:
-    """Score over time as an SVG area + polyline, one point per run, in commit-time order (``created_at``
-    holds the commit's time when the pusher gave it, else the push time)."""
-    points = [(r["created_at"], r["score"], r) for r in runs if r["score"] is not None]
-    if not points:
-        return '<p class="empty">No scored runs on the default branch yet.</p>'
-    scores = [p[1] for p in points]
-    low = _chart_floor(scores)
-    step = INNER_W / max(len(points) - 1, 1)
-    coords = [(PAD_L + (i * step if len(points) > 1 else INNER_W / 2), _chart_y(s, low)) for i, s in enumerate(scores)]
-    line = " ".join(f"{x:.1f},{yy:.1f}" for x, yy in coords)
-    base = PAD_T + INNER_H
-    area = f"{coords[0][0]:.1f},{base:.1f} {line} {coords[-1][0]:.1f},{base:.1f}"
+def file_href(project: Mapping[str, Any], path: str, metric: str | None = None) -> str:
+    """A file's page; the path travels in the query string, so slashes and dots in it need no care."""
+    query = {"path": path} | ({"metric": metric} if metric else {})
+    return f"{project_href(project)}/file?{urlencode(query)}"
+
+
+def pull_href(project: Mapping[str, Any], number: int) -> str:
+    return f"{project_href(project)}/pulls/{int(number)}"
+
+
+def page(title: str, subtitle: str, body: str) -> str:
+    """The HTML shell every page shares; ``title`` and ``subtitle`` are escaped here, ``body`` is HTML."""
     return (
-        f'<svg id="score-chart" viewBox="0 0 {CHART_W} {CHART_H}" width="100%" role="img" '
-        f'aria-label="Score over the last {len(points)} runs">'
-        '<defs><linearGradient id="fill" x1="0" x2="0" y1="0" y2="1">'
-        f'<stop offset="0" stop-color="{LINE_COLOUR}" stop-opacity=".28"/>'
-        f'<stop offset="1" stop-color="{LINE_COLOUR}" stop-opacity=".02"/></linearGradient></defs>'
-        + _chart_grid(low)
-        + _chart_time_labels([p[0] for p in points], [x for x, _ in coords])
-        + f'<polygon class="area" points="{area}" fill="url(#fill)"/>'
-        f'<polyline class="score" points="{line}" fill="none" stroke="{LINE_COLOUR}" stroke-width="2.5" '
-        'stroke-linejoin="round" stroke-linecap="round"/>' + _chart_dots(coords, points) + "</svg>"
+        '<!doctype html><html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width,initial-scale=1">'
+        f"<title>{escape(title)} · quality</title><style>{STYLE}</style></head><body>"
+        f"<header><h1>{escape(title)}</h1><span>{escape(subtitle)}</span></header><main>{body}</main></body></html>"
     )
 
 
-def _chart_floor(scores: list[float]) -> float:
-    """The y axis starts 10 below the lowest score's decade when the scores are close, else at 0."""
-    return max(0.0, (min(scores) // 10) * 10 - 10 if max(scores) - min(scores) < 40 else 0.0)
+def metric_selector(active: str, query: Mapping[str, str] | None = None) -> str:
+    """One link per metric (GET, no script); the current one is marked ``aria-current``."""
+    links = []
+    for key, spec in METRICS.items():
+        href = escape("?" + urlencode({**(query or {}), "metric": key}))
+        current = ' aria-current="page"' if key == active else ""
+        links.append(f'<a href="{href}" data-metric="{key}"{current}>{escape(spec.label)}</a>')
+    return f'<nav class="metrics" id="metric-selector" aria-label="Metric">{"".join(links)}</nav>'
 
 
-def _chart_y(value: float, low: float) -> float:
-    return PAD_T + INNER_H * (1 - (value - low) / (TOP_SCORE - low))
+def forecast_band(points: Sequence[ChartPoint]) -> Band | None:
+    """The forecast over the last FORECAST_RUNS points, or None when there are too few."""
+    fitted = forecast.fit([p.value for p in points[-FORECAST_RUNS:]])
+    return Band(fitted, FORECAST_HORIZON) if fitted else None
 
 
-def _chart_grid(low: float) -> str:
-    tick = 10 if TOP_SCORE - low <= 60 else 20
-    return "".join(_grid_line(v, _chart_y(v, low)) for v in range(int(low), int(TOP_SCORE) + 1, tick))
-
-
-def _grid_line(value: int, y: float) -> str:
+def forecast_caption(spec: MetricSpec, band: Band | None) -> str:
+    if band is None:
+        return f'<p class="caption">No forecast: it needs at least {forecast.MIN_RUNS} runs.</p>'
+    fitted, ahead = band.forecast, band.forecast.ahead(band.horizon)
+    lower, upper = fitted.interval(ahead)
     return (
-        f'<line x1="{PAD_L}" x2="{CHART_W - PAD_R}" y1="{y:.1f}" y2="{y:.1f}" stroke="#eef0f4"/>'
-        f'<text x="{PAD_L - 8}" y="{y + 4:.1f}" font-size="11" fill="#6b7280" text-anchor="end">{value}</text>'
+        f'<p class="caption" id="forecast-caption">Dashed: the least-squares trend over the last {fitted.n} runs '
+        f"({fitted.slope:+.{spec.digits + 1}f} per run) and its {fitted.level:.0%} prediction interval; "
+        f"expected {escape(spec.label.lower())} {band.horizon} runs ahead: "
+        f"{fitted.expected(ahead):.{spec.digits}f} ({lower:.{spec.digits}f} to {upper:.{spec.digits}f}).</p>"
     )
 
 
-def _chart_time_labels(times: list[float], xs: list[float]) -> str:
-    """First, middle and last run's time: the hour when all runs are on one day, else the date."""
-    same_day = _when(times[0])[:10] == _when(times[-1])[:10]
-    last = len(times) - 1
-    labels = []
-    for i in sorted({0, len(times) // 2, last}):
-        anchor = "start" if i == 0 else "end" if i == last else "middle"
-        when = _when(times[i])
-        labels.append(
-            f'<text x="{xs[i]:.1f}" y="{CHART_H - 8}" font-size="11" fill="#6b7280" '
-            f'text-anchor="{anchor}">{when[11:] if same_day else when[:10]}</text>'
-        )
-    return "".join(labels)
-
-
-def _chart_dots(coords: list[tuple[float, float]], points: list[tuple[Any, float, dict[str, Any]]]) -> str:
-    radius = 3 if len(points) <= 60 else 0
-    return "".join(
-        f'<circle cx="{x:.1f}" cy="{yy:.1f}" r="{radius}" fill="#fff" stroke="{LINE_COLOUR}" '
-        f'stroke-width="2"><title>{escape(p[2]["commit"][:10])}: {p[1]:.1f}</title></circle>'
-        for (x, yy), p in zip(coords, points, strict=True)
+def chart_section(points: Sequence[ChartPoint], spec: MetricSpec, query: Mapping[str, str] | None = None) -> str:
+    """The metric selector, the chart with its forecast band, and the forecast in words."""
+    band = forecast_band(points)
+    return (
+        f'<section id="history"><h2>{escape(spec.label)} over time</h2>'
+        + metric_selector(spec.key, query)
+        + line_chart(points, spec, band)
+        + (forecast_caption(spec, band) if points else "")
+        + "</section>"
     )
 
 
@@ -128,17 +127,16 @@ def _trend(trend: float | None) -> str:
     return f'<span style="color:{tint}">{trend:+.2f}</span>'
 
 
-def _cards(latest: dict[str, Any] | None, history: list[dict[str, Any]], open_alerts: int) -> str:
+def _cards(latest: dict[str, Any] | None, scores: list[float], open_alerts: int) -> str:
     totals = latest["totals"] if latest else {}
     score = totals.get("score")
-    scores = [r["score"] for r in history[-10:] if r["score"] is not None]
-    trend = slope(scores) if len(scores) >= 3 else None
+    trend = slope(scores[-10:]) if len(scores[-10:]) >= 3 else None
     findings = totals.get("findings") or {}
     score_colour = colour(score)[1]
     cards = [
         (
             "Score",
-            f'<span style="color:{score_colour}">{_fmt(score)}</span>',
+            f'<span style="color:{score_colour}">{fmt(score)}</span>',
             f"commit <code>{escape(latest['commit'][:10])}</code>" if latest else "no runs yet",
         ),
         ("Trend", _trend(trend), "score per run, last 10 runs"),
@@ -147,7 +145,7 @@ def _cards(latest: dict[str, Any] | None, history: list[dict[str, Any]], open_al
             str(sum(findings.values())) if findings else "-",
             f"{findings.get('error', 0)} errors · {totals.get('new_findings', 0)} new" if findings else "",
         ),
-        ("Open alerts", str(open_alerts), f"{totals.get('files', 0)} files · risk {_fmt(totals.get('risk'), 2)}"),
+        ("Open alerts", str(open_alerts), f"{totals.get('files', 0)} files · risk {fmt(totals.get('risk'), 2)}"),
     ]
     return (
         '<div class="cards">'
@@ -159,7 +157,7 @@ def _cards(latest: dict[str, Any] | None, history: list[dict[str, Any]], open_al
     )
 
 
-def _files_table(files: list[dict[str, Any]]) -> str:
+def _files_table(project: Mapping[str, Any], files: list[dict[str, Any]]) -> str:
     if not files:
         return '<p class="empty">No file metrics in the latest run.</p>'
     rows = []
@@ -168,9 +166,9 @@ def _files_table(files: list[dict[str, Any]]) -> str:
         width = 0 if risk is None else round(risk * 100)
         fill = colour(None if risk is None else 100 - risk * 100)[1]
         rows.append(
-            f"<tr><td><code>{escape(f['path'])}</code></td>"
-            f'<td><span class="bar"><i style="width:{width}%;background:{fill}"></i></span> {_fmt(risk, 2)}</td>'
-            f'<td class="num">{_fmt(f["score"])}</td><td class="num">{f["complexity"] or 0}</td>'
+            f'<tr><td><a href="{escape(file_href(project, f["path"]))}"><code>{escape(f["path"])}</code></a></td>'
+            f'<td><span class="bar"><i style="width:{width}%;background:{fill}"></i></span> {fmt(risk, 2)}</td>'
+            f'<td class="num">{fmt(f["score"])}</td><td class="num">{f["complexity"] or 0}</td>'
             f'<td class="num">{sum(f["findings"].values())}</td>'
             f'<td class="why">{"<br>".join(escape(s) for s in f.get("why") or [])}</td></tr>'
         )
@@ -186,23 +184,44 @@ def _alerts_table(alerts: list[dict[str, Any]]) -> str:
     rows = "".join(
         f'<tr><td><span class="pill {escape(a["level"])}">{escape(a["level"])}</span>'
         + (' <span class="pill acknowledged">ack</span>' if a["status"] == "acknowledged" else "")
-        + f"</td><td>{escape(a['message'])}</td><td>{_when(a['opened_at'])}</td></tr>"
+        + f"</td><td>{escape(a['message'])}</td><td>{when(a['opened_at'])}</td></tr>"
         for a in alerts
     )
     return f'<table id="alerts"><tr><th>Level</th><th>Alert</th><th>Since (UTC)</th></tr>{rows}</table>'
 
 
+def _pulls_table(project: Mapping[str, Any], pulls: Sequence[Mapping[str, Any]]) -> str:
+    """The latest run of each recent pull request, linking to its page."""
+    if not pulls:
+        return '<p class="empty">No pull-request runs yet.</p>'
+    rows = "".join(
+        f'<tr><td><a href="{escape(pull_href(project, r["pull_request"]))}">#{int(r["pull_request"])}</a></td>'
+        f"<td>{escape(r['branch'] or '')}</td><td><code>{escape(r['commit_sha'][:10])}</code></td>"
+        f'<td class="num">{fmt(r["score"])}</td><td>{when(r["created_at"])}</td></tr>'
+        for r in pulls
+    )
+    return (
+        '<table id="pulls"><tr><th>Pull request</th><th>Branch</th><th>Head</th><th class="num">Score</th>'
+        f"<th>Pushed (UTC)</th></tr>{rows}</table>"
+    )
+
+
 def render(
     project: dict[str, Any],
-    history: list[dict[str, Any]],
+    points: Sequence[ChartPoint],
     latest: dict[str, Any] | None,
     riskiest: list[dict[str, Any]],
     alerts: list[dict[str, Any]],
     *,
+    metric: str = "score",
+    scores: Sequence[float] = (),
+    pulls: Sequence[Mapping[str, Any]] = (),
+    panels: Sequence[str] = (),
     elsewhere: list[str] | None = None,
 ) -> str:
-    """The project page; ``elsewhere`` names the branches shown when the default branch has no runs."""
-    title = f"{project['owner']}/{project['name']}"
+    """The project page: ``points`` are the selected ``metric`` over the runs; ``scores`` the runs' scores (the
+    trend card); ``panels`` are extra sections (HTML) shown under the chart; ``elsewhere`` names the branches
+    shown when the default branch has no runs."""
     note = ""
     if elsewhere is not None:
         names = ", ".join(escape(b) for b in elsewhere[:10]) or "no branch"
@@ -211,16 +230,14 @@ def render(
             f"<code>{escape(project['default_branch'])}</code> yet; showing the latest runs of {names}. "
             "Set the default branch (PATCH the project) if it is not the one above.</p>"
         )
-    return (
-        '<!doctype html><html lang="en"><head><meta charset="utf-8">'
-        '<meta name="viewport" content="width=device-width,initial-scale=1">'
-        f"<title>{escape(title)} · quality</title><style>{STYLE}</style></head><body>"
-        f"<header><h1>{escape(title)}</h1><span>quality history · branch {escape(project['default_branch'])}</span>"
-        "</header><main>"
-        + note
-        + _cards(latest, history, len(alerts))
-        + f"<section><h2>Score over time</h2>{chart(history)}</section>"
+    body = (
+        note
+        + _cards(latest, list(scores), len(alerts))
+        + chart_section(points, METRICS[metric])
+        + "".join(panels)
         + f"<section><h2>Open alerts</h2>{_alerts_table(alerts)}</section>"
-        + f"<section><h2>Riskiest files in the latest run</h2>{_files_table(riskiest)}</section>"
-        + "</main></body></html>"
+        + f"<section><h2>Riskiest files in the latest run</h2>{_files_table(project, riskiest)}</section>"
+        + f"<section><h2>Pull requests</h2>{_pulls_table(project, pulls)}</section>"
     )
+    title = f"{project['owner']}/{project['name']}"
+    return page(title, f"quality history · branch {project['default_branch']}", body)

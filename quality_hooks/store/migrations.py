@@ -85,6 +85,15 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
             "ALTER TABLE projects ADD COLUMN default_branch_known INTEGER NOT NULL DEFAULT 0",
         ],
     ),
+    (
+        5,
+        "maintainability of each run and file; a file's history found by its path",
+        [
+            "ALTER TABLE runs ADD COLUMN maintainability DOUBLE PRECISION",
+            "ALTER TABLE run_files ADD COLUMN maintainability DOUBLE PRECISION",
+            "CREATE INDEX run_files_path ON run_files (path, run_pk)",
+        ],
+    ),
 ]
 
 

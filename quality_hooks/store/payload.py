@@ -162,11 +162,17 @@ def file_entry(result: Mapping[str, Any]) -> dict[str, Any]:
         "risk": score.get("risk"),
         "complexity": metrics.get("cyclomatic_total"),
         "sloc": metrics.get("sloc"),
+        "maintainability": _bounded(metrics.get("maintainability")),
         "findings": findings,
         "new_findings": new,
         "error": result.get("error"),
         "why": [str(f["text"])[:300] for f in whole.get("factors") or [] if f.get("text")][:3],
     }
+
+
+def _bounded(index: Any) -> float | None:
+    """The maintainability index rounded into 0-100 (what the store accepts), None when not measured."""
+    return None if index is None else round(min(max(float(index), 0.0), 100.0), 2)
 
 
 def _weighted_mean(files: list[dict[str, Any]], key: str) -> float | None:
@@ -189,6 +195,7 @@ def totals(files: list[dict[str, Any]]) -> dict[str, Any]:
         "risk": _weighted_mean(files, "risk"),
         "complexity": sum(int(f["complexity"] or 0) for f in files),
         "sloc": sum(int(f["sloc"] or 0) for f in files),
+        "maintainability": _weighted_mean(files, "maintainability"),
         "findings": findings,
         "new_findings": sum(f["new_findings"] for f in files),
     }

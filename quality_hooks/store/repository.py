@@ -19,12 +19,14 @@ from quality_hooks.store.tokens import hash_token, new_token
 
 RUN_COLUMNS = (
     "id, commit_sha, run_id, branch, pull_request, base_commit, tool_version, created_at, files, errors, "
-    "score, risk, complexity, sloc, findings_info, findings_warning, findings_error, new_findings, commit_time"
+    "score, risk, complexity, sloc, findings_info, findings_warning, findings_error, new_findings, commit_time, "
+    "maintainability"
 )
 #: What a project's default branch is taken to be until it is set or a push names it.
 ASSUMED_DEFAULT_BRANCH = "main"
 FILE_COLUMNS = (
-    "path, score, risk, complexity, sloc, findings_info, findings_warning, findings_error, new_findings, error, why"
+    "path, score, risk, complexity, sloc, findings_info, findings_warning, findings_error, new_findings, error, why, "
+    "maintainability"
 )
 
 
@@ -99,7 +101,8 @@ def add_run(conn: Connection, project_id: int, run: RunIn) -> tuple[int, bool]:
     new_id = conn.value(
         "INSERT INTO runs (project_id, commit_sha, run_id, branch, pull_request, base_commit, tool_version, "
         "created_at, files, errors, score, risk, complexity, sloc, findings_info, findings_warning, findings_error, "
-        "new_findings, commit_time) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+        "new_findings, commit_time, maintainability) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
         "ON CONFLICT (project_id, commit_sha, run_id) DO NOTHING RETURNING id",
         project_id,
         commit,
@@ -120,6 +123,7 @@ def add_run(conn: Connection, project_id: int, run: RunIn) -> tuple[int, bool]:
         run.totals.findings.error,
         run.totals.new_findings,
         run.commit_time.timestamp() if run.commit_time else None,
+        run.totals.maintainability,
     )
     if new_id is None:
         existing = conn.value(
@@ -127,7 +131,7 @@ def add_run(conn: Connection, project_id: int, run: RunIn) -> tuple[int, bool]:
         )
         return int(existing), False
     conn.many(
-        f"INSERT INTO run_files (run_pk, {FILE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        f"INSERT INTO run_files (run_pk, {FILE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             (
                 new_id,
@@ -142,6 +146,7 @@ def add_run(conn: Connection, project_id: int, run: RunIn) -> tuple[int, bool]:
                 f.new_findings,
                 f.error,
                 json.dumps(f.why) if f.why else None,
+                f.maintainability,
             )
             for f in run.files
         ],
@@ -168,6 +173,7 @@ def run_view(row: Row) -> dict[str, Any]:
             "risk": row["risk"],
             "complexity": row["complexity"],
             "sloc": row["sloc"],
+            "maintainability": row["maintainability"],
             "findings": {
                 "info": row["findings_info"],
                 "warning": row["findings_warning"],
@@ -190,6 +196,7 @@ def file_view(row: Row) -> dict[str, Any]:
         "risk": row["risk"],
         "complexity": row["complexity"],
         "sloc": row["sloc"],
+        "maintainability": row["maintainability"],
         "findings": {"info": row["findings_info"], "warning": row["findings_warning"], "error": row["findings_error"]},
         "new_findings": row["new_findings"],
         "error": row["error"],
@@ -242,6 +249,32 @@ def default_branch_runs(conn: Connection, project: Row, limit: int) -> list[Row]
     return rows[::-1]
 
 
+def file_history(conn: Connection, project: Row, path: str, limit: int) -> list[Row]:
+    """One file's metrics in the last ``limit`` default-branch runs that carried it, oldest first; each row has
+    the run's ``run_pk``, ``commit_sha``, ``created_at`` and ``commit_time`` beside the file's columns."""
+    columns = ", ".join(f"f.{c.strip()}" for c in FILE_COLUMNS.split(","))
+    rows = conn.all(
+        f"SELECT r.id AS run_pk, r.commit_sha, r.created_at, r.commit_time, {columns} FROM run_files f "
+        "JOIN runs r ON r.id = f.run_pk WHERE f.path = ? AND r.project_id = ? AND r.branch = ? "
+        "AND r.pull_request IS NULL ORDER BY r.id DESC LIMIT ?",
+        path,
+        project["id"],
+        project["default_branch"],
+        limit,
+    )
+    return rows[::-1]
+
+
+def latest_pull_request_runs(conn: Connection, project_id: int, limit: int) -> list[Row]:
+    """The newest run of each of the ``limit`` pull requests pushed most recently, newest first."""
+    return conn.all(
+        f"SELECT {RUN_COLUMNS} FROM runs WHERE id IN (SELECT MAX(id) FROM runs WHERE project_id = ? "
+        "AND pull_request IS NOT NULL GROUP BY pull_request) ORDER BY id DESC LIMIT ?",
+        project_id,
+        limit,
+    )
+
+
 def is_default_branch_run(project: Row, run: RunIn) -> bool:
     return run.pull_request is None and run.branch == project["default_branch"]
 
@@ -262,6 +295,15 @@ def project_summaries(conn: Connection) -> list[Row]:
         "(SELECT COUNT(*) FROM alerts a WHERE a.project_id = p.id AND a.status IN ('open', 'acknowledged')) "
         "AS open_alerts FROM projects p ORDER BY p.owner, p.name"
     )
+
+
+def pull_request_pair(conn: Connection, project_id: int, number: int) -> tuple[Row, Row | None] | None:
+    """A pull request's newest run and the run of its base commit (None: not stored); None: no run at all."""
+    heads = list_runs(conn, project_id, pull_request=number, limit=1)
+    if not heads:
+        return None
+    base_commit = heads[0]["base_commit"]
+    return heads[0], base_run(conn, project_id, base_commit) if base_commit else None
 
 
 def base_run(conn: Connection, project_id: int, commit: str) -> Row | None:

@@ -10,11 +10,11 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
-from fastapi.responses import HTMLResponse, PlainTextResponse
+from fastapi.responses import PlainTextResponse
 
 from quality_hooks import __version__
 from quality_hooks.store import alerts as alerting
-from quality_hooks.store import badge, dashboard, prometheus
+from quality_hooks.store import badge, prometheus
 from quality_hooks.store import repository as repo
 from quality_hooks.store.comparison import comparison
 from quality_hooks.store.db import Connection, Database, Row
@@ -225,15 +225,20 @@ def compare(
 ) -> dict[str, Any]:
     with _db(request).transaction() as conn:
         project = _authorize(conn, request, owner, name, write=False)
-        heads = repo.list_runs(conn, project["id"], pull_request=number, limit=1)
-        if not heads:
-            raise ApiError(404, "not_found", f"no run for pull request #{number}")
-        head = heads[0]
-        base = None
-        if head["base_commit"]:
-            base = repo.base_run(conn, project["id"], head["base_commit"])
-        head_files = {f["path"]: f for f in repo.run_files(conn, head["id"])}
-        base_files = {f["path"]: f for f in repo.run_files(conn, base["id"])} if base else {}
+        found = pull_request_comparison(conn, request, project, number)
+    if found is None:
+        raise ApiError(404, "not_found", f"no run for pull request #{number}")
+    return found
+
+
+def pull_request_comparison(conn: Connection, request: Request, project: Row, number: int) -> dict[str, Any] | None:
+    """The comparison the API returns and the pull-request page shows; None when the PR has no run."""
+    pair = repo.pull_request_pair(conn, project["id"], number)
+    if pair is None:
+        return None
+    head, base = pair
+    head_files = {f["path"]: f for f in repo.run_files(conn, head["id"])}
+    base_files = {f["path"]: f for f in repo.run_files(conn, base["id"])} if base else {}
     return comparison(
         run_out(request, project, head),
         run_out(request, project, base) if base else None,
@@ -243,7 +248,7 @@ def compare(
     )
 
 
-# ---- badges and dashboard ----------------------------------------------------------------------------------
+# ---- badges (the HTML pages are in page_routes.py) --------------------------------------------------------
 def latest_score(request: Request, owner: str, name: str, branch: str | None, browser: bool = False) -> float | None:
     with _db(request).transaction() as conn:
         project = _authorize(conn, request, owner, name, write=False, browser=browser)
@@ -274,33 +279,6 @@ def badge_json(
     owner: Owner, name: Name, request: Request, branch: BranchQuery = None, label: Label = "quality"
 ) -> dict[str, Any]:
     return badge.shields(label, latest_score(request, owner, name, branch))
-
-
-@router.get("/p/{owner}/{name}", tags=["dashboard"], summary="HTML dashboard", response_class=HTMLResponse)
-def dashboard_page(owner: Owner, name: Name, request: Request) -> HTMLResponse:
-    with _db(request).transaction() as conn:
-        project = _authorize(conn, request, owner, name, write=False, browser=True)
-        history = repo.default_branch_runs(conn, project, 200)
-        elsewhere = None
-        if not history:  # runs only on other branches (or PRs): show those rather than nothing
-            history = repo.list_runs(conn, project["id"], limit=200)[::-1]
-            elsewhere = sorted(
-                {r["branch"] or f"PR #{r['pull_request']}" for r in history if r["branch"] or r["pull_request"]}
-            )
-        latest = history[-1] if history else None
-        riskiest = repo.run_files(conn, latest["id"], order_by_risk=True, limit=15) if latest else []
-        open_alerts = repo.list_alerts(conn, project["id"], repo.ACTIVE_ALERT_STATES)
-    ordered = sorted(history, key=lambda r: (repo.chart_time(r), r["id"]))
-    points = [{"created_at": repo.chart_time(r), "score": r["score"], "commit": r["commit_sha"]} for r in ordered]
-    html = dashboard.render(
-        project,
-        points,
-        repo.run_view(latest) if latest else None,
-        [repo.file_view(f) for f in riskiest],
-        open_alerts,
-        elsewhere=elsewhere,
-    )
-    return HTMLResponse(html)
 
 
 # ---- alerts, rules, channels -------------------------------------------------------------------------------

@@ -58,6 +58,8 @@ class FileMetricsIn(_Model):
     risk: RiskValue | None = None
     complexity: Count | None = None
     sloc: Count | None = None
+    #: radon's maintainability index (0-100).
+    maintainability: ScoreValue | None = None
     findings: Findings = Findings()
     new_findings: Count = 0
     error: LongText | None = None
@@ -72,6 +74,8 @@ class Totals(_Model):
     risk: RiskValue | None = None
     complexity: Count = 0
     sloc: Count = 0
+    #: The files' maintainability index weighted by their size.
+    maintainability: ScoreValue | None = None
     findings: Findings = Findings()
     new_findings: Count = 0
 
