@@ -222,6 +222,20 @@ class PostgresCluster:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
+def store_database(kind: str, directory: Path, name: str) -> tuple[str, PostgresCluster | None]:
+    """A fresh database of ``kind`` ("sqlite": a file in ``directory``; "postgresql": a throwaway cluster, or
+    the test is skipped when none can start) and the cluster to stop afterwards."""
+    if kind == "sqlite":
+        return str(directory / f"{name}.sqlite3"), None
+    import pytest
+
+    try:
+        cluster = PostgresCluster().start()
+    except RuntimeError as exc:
+        pytest.skip(f"no PostgreSQL server could be started: {exc}")
+    return cluster.create_database(name), cluster
+
+
 # ---- a webhook receiver ------------------------------------------------------------------------------------------
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 import requests
-from store_support import PostgresCluster, StoreServer, WebhookReceiver, run_payload, sha, store_cli
+from store_support import StoreServer, WebhookReceiver, run_payload, sha, store_cli, store_database
 
 API = "/api/v1/projects"
 
@@ -17,15 +17,7 @@ API = "/api/v1/projects"
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def store(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[StoreServer]:
     tmp = tmp_path_factory.mktemp(f"store-{request.param}")
-    cluster = None
-    if request.param == "sqlite":
-        database = str(tmp / "store.sqlite3")
-    else:
-        try:
-            cluster = PostgresCluster().start()
-        except RuntimeError as exc:
-            pytest.skip(f"no PostgreSQL server could be started: {exc}")
-        database = cluster.create_database("qh_api")
+    database, cluster = store_database(request.param, tmp, "qh_api")
     # The webhook receiver of these tests listens on 127.0.0.1, which the store refuses by default.
     server = StoreServer(
         database, tmp / "server.log", "--rate", "0", "--webhook-backoff", "0.2", "--allow-private-webhooks"

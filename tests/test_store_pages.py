@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pytest
 import requests
-from store_support import PostgresCluster, StoreServer, sha
+from store_support import StoreServer, sha, store_database
 from test_store_dashboard import ARTIFACTS, browse, png_pixels
 
 RUNS = 24
@@ -80,15 +80,7 @@ def main_files(i: int) -> list[dict[str, Any]]:
 def site(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
     """(page URL of the seeded project, database kind)."""
     tmp = tmp_path_factory.mktemp(f"pages-{request.param}")
-    cluster = None
-    if request.param == "sqlite":
-        database = str(tmp / "pages.sqlite3")
-    else:
-        try:
-            cluster = PostgresCluster().start()
-        except RuntimeError as exc:
-            pytest.skip(f"no PostgreSQL server could be started: {exc}")
-        database = cluster.create_database("qh_pages")
+    database, cluster = store_database(request.param, tmp, "qh_pages")
     server = StoreServer(database, tmp / "server.log", "--rate", "0").start()
     token = server.add_project("acme/widgets")
     headers = {"Authorization": f"Bearer {token}"}

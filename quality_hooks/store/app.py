@@ -16,7 +16,7 @@ from quality_hooks.store.errors import install_handlers
 from quality_hooks.store.guard import Guard
 from quality_hooks.store.migrations import migrate
 from quality_hooks.store.notify import Notifier
-from quality_hooks.store.page_routes import pages_router
+from quality_hooks.store.page_routes import router as pages_router
 from quality_hooks.store.ratelimit import RateLimiter
 from quality_hooks.store.routes import router
 

@@ -22,10 +22,10 @@ CHART_RUNS = 200
 MetricQuery = Annotated[MetricName, Query(description="the metric charted")]
 FilePath = Annotated[str, Query(min_length=1, max_length=1024, pattern=r"^[^\x00-\x1f]+$")]
 
-pages_router = APIRouter(tags=["dashboard"])
+router = APIRouter(tags=["dashboard"])
 
 
-@pages_router.get("/p/{owner}/{name}", summary="HTML dashboard", response_class=HTMLResponse)
+@router.get("/p/{owner}/{name}", summary="HTML dashboard", response_class=HTMLResponse)
 def dashboard_page(owner: Owner, name: Name, request: Request, metric: MetricQuery = "score") -> HTMLResponse:
     with _db(request).transaction() as conn:
         project = _authorize(conn, request, owner, name, write=False, browser=True)
@@ -66,7 +66,7 @@ def _points(rows: list[Row], metric: str) -> list[ChartPoint]:
     return [ChartPoint(repo.chart_time(r), float(r[metric]), r["commit_sha"]) for r in rows if r[metric] is not None]
 
 
-@pages_router.get("/p/{owner}/{name}/file", summary="One file's history (HTML)", response_class=HTMLResponse)
+@router.get("/p/{owner}/{name}/file", summary="One file's history (HTML)", response_class=HTMLResponse)
 def file_page(
     owner: Owner, name: Name, request: Request, path: FilePath, metric: MetricQuery = "score"
 ) -> HTMLResponse:
@@ -82,7 +82,7 @@ def file_page(
     return HTMLResponse(pages.file_page(project, path, timed, METRICS[metric]))
 
 
-@pages_router.get(
+@router.get(
     "/p/{owner}/{name}/pulls/{number}", summary="A pull request against its base (HTML)", response_class=HTMLResponse
 )
 def pull_page(
