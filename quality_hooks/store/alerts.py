@@ -13,10 +13,13 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from quality_hooks.store import forecast
 from quality_hooks.store import repository as repo
 from quality_hooks.store.db import Connection, Row
+from quality_hooks.store.schemas import HIGHER_IS_BETTER
 
-HIGHER_IS_BETTER = {"score"}
+#: Rule kinds that compare the metric's own value (not a slope) with the levels.
+VALUE_KINDS = ("threshold", "forecast")
 
 
 @dataclass
@@ -45,6 +48,9 @@ def measure(rule: Row, runs: list[Row]) -> float | None:
         value = _metric(runs[-1], rule["metric"]) if runs else None
         return None if value is None else value
     values = [v for v in (_metric(r, rule["metric"]) for r in runs[-rule["window_runs"] :]) if v is not None]
+    if rule["kind"] == "forecast":
+        higher_is_better = rule["metric"] in HIGHER_IS_BETTER
+        return forecast.worst_expected(values, rule["horizon_runs"] or 1, higher_is_better=higher_is_better)
     if len(values) < min(3, rule["window_runs"]):
         return None
     return sign * slope(values)
@@ -53,7 +59,7 @@ def measure(rule: Row, runs: list[Row]) -> float | None:
 def level_of(rule: Row, value: float | None) -> str:
     if value is None:
         return "ok"
-    below_is_bad = rule["kind"] == "threshold" and rule["metric"] in HIGHER_IS_BETTER
+    below_is_bad = rule["kind"] in VALUE_KINDS and rule["metric"] in HIGHER_IS_BETTER
 
     def breached(level: float | None) -> bool:
         if level is None:
@@ -67,6 +73,8 @@ def level_of(rule: Row, value: float | None) -> str:
 
 def describe(rule: Row, value: float, level: str) -> str:
     metric = rule["metric"].replace("_", " ")
+    if rule["kind"] == "forecast":
+        return describe_forecast(rule, metric, value, level)
     if rule["kind"] == "trend":
         direction = "falling" if rule["metric"] in HIGHER_IS_BETTER else "rising"
         limit = rule[level] if level != "ok" else rule["warning"]
@@ -79,8 +87,19 @@ def describe(rule: Row, value: float, level: str) -> str:
     return f"{metric} {value:g} is {word} the {level} level {rule[level]:g}"
 
 
+def describe_forecast(rule: Row, metric: str, value: float, level: str) -> str:
+    """Where the trend over the last runs takes the metric within the rule's horizon, against its levels."""
+    ahead = f"within {rule['horizon_runs']} runs (trend over the last {rule['window_runs']} runs)"
+    if level == "ok":
+        return f"{metric} expected at {value:.4g} {ahead}: within its levels"
+    fall = "fall" if rule["metric"] in HIGHER_IS_BETTER else "rise"
+    word = "below" if rule["metric"] in HIGHER_IS_BETTER else "above"
+    return f"{metric} expected to {fall} to {value:.4g} {ahead}, {word} the {level} level {rule[level]:g}"
+
+
 def rule_view(rule: Row) -> dict[str, Any]:
-    return {k: rule[k] for k in ("id", "kind", "metric", "warning", "critical")} | {"window": rule["window_runs"]}
+    view = {k: rule[k] for k in ("id", "kind", "metric", "warning", "critical")} | {"window": rule["window_runs"]}
+    return view | ({"horizon": rule["horizon_runs"]} if rule["kind"] == "forecast" else {})
 
 
 def alert_view(alert: Row) -> dict[str, Any]:

@@ -72,6 +72,16 @@ def fit(values: Sequence[float], level: float = LEVEL) -> Forecast | None:
     )
 
 
+def worst_expected(values: Sequence[float], horizon: int, *, higher_is_better: bool) -> float | None:
+    """The worst expected value over the next ``horizon`` runs of the line through ``values`` (the ``forecast``
+    alert rule's figure); None with too few values."""
+    fitted = fit(values)
+    if fitted is None:
+        return None
+    ahead = [fitted.expected(fitted.ahead(k)) for k in range(1, horizon + 1)]
+    return min(ahead) if higher_is_better else max(ahead)
+
+
 def t_quantile(p: float, df: int) -> float:
     """The ``p`` quantile of Student's t with ``df`` degrees of freedom."""
     if not 0 < p < 1 or df < 1:

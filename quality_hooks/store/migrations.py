@@ -94,6 +94,11 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
             "CREATE INDEX run_files_path ON run_files (path, run_pk)",
         ],
     ),
+    (
+        6,
+        "forecast rules: how many runs ahead they look",
+        ["ALTER TABLE rules ADD COLUMN horizon_runs INTEGER"],
+    ),
 ]
 
 

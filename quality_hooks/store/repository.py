@@ -362,14 +362,15 @@ def list_rules(conn: Connection, project_id: int) -> list[Row]:
 
 def add_rule(conn: Connection, project_id: int, rule: RuleIn) -> Row:
     rule_id = conn.insert(
-        "INSERT INTO rules (project_id, kind, metric, warning, critical, window_runs, created_at) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO rules (project_id, kind, metric, warning, critical, window_runs, horizon_runs, created_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         project_id,
         rule.kind,
         rule.metric,
         rule.warning,
         rule.critical,
         rule.window,
+        rule.horizon if rule.kind == "forecast" else None,
         time.time(),
     )
     row = conn.one("SELECT * FROM rules WHERE id = ?", rule_id)

@@ -39,7 +39,18 @@ Sha = Annotated[str, Field(pattern=r"^[0-9a-fA-F]{7,64}$", examples=["3f2c1e9a7b
 Count = Annotated[int, Field(ge=0, le=BIG)]
 ScoreValue = Annotated[float, Field(ge=0, le=100)]
 RiskValue = Annotated[float, Field(ge=0, le=1)]
-Metric = Literal["score", "risk", "complexity", "findings_error", "findings_warning", "new_findings"]
+Metric = Literal[
+    "score",
+    "risk",
+    "complexity",
+    "findings_error",
+    "findings_warning",
+    "new_findings",
+    "maintainability",
+    "findings_info",
+]
+#: Metrics whose drop is bad (the others are bad when they rise).
+HIGHER_IS_BETTER = frozenset({"score", "maintainability"})
 
 
 class _Model(BaseModel):
@@ -99,25 +110,29 @@ class RunIn(_Model):
 
 
 class RuleIn(_Model):
-    """A threshold on the latest default-branch run, or a trend over the last ``window`` runs.
+    """A threshold on the latest default-branch run, a trend over the last ``window`` runs, or a forecast.
 
-    Thresholds compare the value itself (score: alert when below; others: when
-    above).  Trends compare the least-squares slope per run in the worsening
-    direction (score falling, others rising) with the levels.
+    Thresholds compare the value itself (score and maintainability: alert when
+    below; others: when above).  Trends compare the least-squares slope per run
+    in the worsening direction (score falling, others rising) with the levels.
+    Forecasts fit that line to the last ``window`` runs and compare its expected
+    value over the next ``horizon`` runs with the levels, like a threshold.
     """
 
-    kind: Literal["threshold", "trend"]
+    kind: Literal["threshold", "trend", "forecast"]
     metric: Metric = "score"
     warning: Annotated[float, Field(ge=-BIG, le=BIG)] | None = None
     critical: Annotated[float, Field(ge=-BIG, le=BIG)] | None = None
     window: Annotated[int, Field(ge=3, le=500)] = 10
+    #: Forecast rules: how many runs ahead the expected value may cross a level.
+    horizon: Annotated[int, Field(ge=1, le=100)] = 5
 
     @model_validator(mode="after")
     def _levels_ordered(self) -> RuleIn:
         if self.warning is None and self.critical is None:
             raise ValueError("set warning, critical or both")
         if self.warning is not None and self.critical is not None:
-            lower_is_worse = self.kind == "threshold" and self.metric == "score"
+            lower_is_worse = self.kind in ("threshold", "forecast") and self.metric in HIGHER_IS_BETTER
             if (self.critical > self.warning) if lower_is_worse else (self.critical < self.warning):
                 raise ValueError("critical must be at least as severe as warning")
         return self
