@@ -99,6 +99,11 @@ def site(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
     for body in pulls:
         body["branch"] = PR_BRANCH
         assert requests.post(api, json=body, headers=headers, timeout=30).status_code == 201
+    private = server.add_project("acme/secret", "--private")
+    hidden = payload(sha(1), main_files(0), when=START)
+    assert requests.post(
+        api.replace("widgets", "secret"), json=hidden, headers={"Authorization": f"Bearer {private}"}
+    ).ok
     yield f"{server.url}/p/acme/widgets", request.param
     server.stop()
     if cluster:
@@ -210,6 +215,15 @@ def test_pull_request_page_against_its_base(site: tuple[str, str]) -> None:
     assert get(f"{url}/pulls/9").status_code == 404
 
 
+def test_private_project_pages_ask_the_browser_for_a_token(site: tuple[str, str]) -> None:
+    url, _ = site
+    secret = url.replace("widgets", "secret")
+    for page in (secret, f"{secret}/file?path=pkg%2Fcore.py", f"{secret}/pulls/1"):
+        refused = requests.get(page, timeout=30)
+        assert refused.status_code == 401 and refused.headers["WWW-Authenticate"].startswith("Basic"), page
+        assert "pkg/core.py" not in refused.text
+
+
 def _dom(url: str, tmp_path: Path) -> str:
     done = browse(url, tmp_path, "--dump-dom")
     assert done.returncode == 0, done.stderr[-2000:]
@@ -287,3 +301,14 @@ def test_pull_request_comment_links_to_the_store_page(tmp_path: Path) -> None:
             assert "<code>app.py</code>" in page.text.split('id="pull-files"')[1]
     finally:
         server.stop()
+
+
+def test_chromium_pull_request_page(site: tuple[str, str], tmp_path: Path) -> None:
+    url, kind = site
+    if kind != "sqlite":
+        pytest.skip("the screenshots are taken once, on the SQLite store")
+    dom = _dom(f"{url}/pulls/7", tmp_path)
+    assert 'id="pull-totals"' in dom and dom.count('<span class="down">') >= 2 and 'id="pull-files"' in dom
+    assert "<script>alert" not in dom  # the branch name stayed text
+    _, _, pixels = _shoot(f"{url}/pulls/7", tmp_path, "store-pull-page.png")
+    assert any(_near(rgb, (0xDC, 0x26, 0x26), 30) for rgb in pixels), "the worsened figures are drawn in red"
