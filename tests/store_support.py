@@ -56,8 +56,9 @@ def store_cli(database: str, *args: str) -> str:
 class StoreServer:
     """``quality-hooks store serve`` in a subprocess; ``kill()`` sends SIGKILL."""
 
-    def __init__(self, database: str, log_path: Path, *extra: str) -> None:
+    def __init__(self, database: str, log_path: Path, *extra: str, env: dict[str, str] | None = None) -> None:
         self.database = database
+        self.env = {**os.environ, **(env or {})}
         self.log_path = log_path
         self.extra = extra
         self.port = free_port()
@@ -84,6 +85,7 @@ class StoreServer:
             stdout=log,
             stderr=subprocess.STDOUT,
             cwd=ROOT,
+            env=self.env,
         )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

@@ -12,6 +12,7 @@ from fastapi import FastAPI
 from quality_hooks import __version__
 from quality_hooks.store import prometheus
 from quality_hooks.store.db import Database
+from quality_hooks.store.email import SmtpSettings
 from quality_hooks.store.errors import install_handlers
 from quality_hooks.store.guard import Guard
 from quality_hooks.store.migrations import migrate
@@ -70,6 +71,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         max_attempts=settings.webhook_attempts,
         poll=settings.webhook_poll,
         allow_private=settings.allow_private_webhooks,
+        smtp=SmtpSettings.from_env(),
     )
     app.state.request_metrics = prometheus.RequestMetrics()
     limiter = RateLimiter(settings.rate_per_second, settings.rate_burst) if settings.rate_per_second > 0 else None

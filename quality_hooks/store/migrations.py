@@ -99,6 +99,11 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
         "forecast rules: how many runs ahead they look",
         ["ALTER TABLE rules ADD COLUMN horizon_runs INTEGER"],
     ),
+    (
+        7,
+        "e-mail channels: their recipients (a JSON list; webhooks keep theirs in url)",
+        ["ALTER TABLE channels ADD COLUMN recipients TEXT"],
+    ),
 ]
 
 

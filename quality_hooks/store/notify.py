@@ -1,8 +1,8 @@
-"""Webhook delivery from the outbox: generic JSON or Slack, with retries.
+"""Alert delivery from the outbox: generic JSON or Slack webhooks, or e-mail, with retries.
 
 A background thread claims due notifications with a lease (so several store
 instances on one PostgreSQL never send the same one twice at once), posts
-them, records every attempt, and reschedules failures with exponential
+them (or mails them, see :mod:`.email`), records every attempt, and reschedules failures with exponential
 backoff (honouring ``Retry-After``) until ``max_attempts``.
 """
 
@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import json
 import logging
+import smtplib
 import threading
 import time
 from typing import Any
 
 import requests
 
+from quality_hooks.store import email
 from quality_hooks.store import repository as repo
 from quality_hooks.store.client import retry_after, safe_url
 from quality_hooks.store.db import Database, Row
@@ -49,8 +51,10 @@ class Notifier:
         poll: float = 2.0,
         timeout: float = 10.0,
         allow_private: bool = False,
+        smtp: email.SmtpSettings | None = None,
     ) -> None:
         self.db = db
+        self.smtp = smtp
         self.allow_private = allow_private
         self.public_url = public_url.rstrip("/") if public_url else None
         self.backoff = backoff
@@ -92,7 +96,8 @@ class Notifier:
             due = repo.due_notification(conn, now)
             if due is None:
                 return None
-            claimed = repo.lease_notification(conn, due["id"], now + self.timeout + 30, now)
+            # An SMTP exchange is several steps of up to ``timeout`` each; a lease outlives any of them.
+            claimed = repo.lease_notification(conn, due["id"], now + 6 * self.timeout + 30, now)
             channel = repo.channel_by_id(conn, due["channel_id"])
             project = repo.project_by_id(conn, due["project_id"])
         if not claimed:
@@ -110,24 +115,45 @@ class Notifier:
             tried += 1
         return tried
 
-    def _send(self, notification: Row, channel: Row) -> None:
-        body = json.loads(notification["body"])
+    def _dashboard(self, notification: Row) -> str | None:
+        return f"{self.public_url}/p/{notification['project_path']}" if self.public_url else None
+
+    def _post(
+        self, body: dict[str, Any], notification: Row, channel: Row
+    ) -> tuple[int | None, str | None, float | None]:
+        """POST a webhook: (HTTP status, error or None, Retry-After seconds or None)."""
         if channel["kind"] == "slack":
-            dashboard = f"{self.public_url}/p/{notification['project_path']}" if self.public_url else None
-            body = slack_body(body, dashboard)
-        started = time.monotonic()
-        status_code: int | None = None
-        wait: float | None = None
+            body = slack_body(body, self._dashboard(notification))
         try:
             check_url(channel["url"], allow_private=self.allow_private)  # again now: names can move (rebinding)
             response = self.session.post(channel["url"], json=body, timeout=self.timeout, allow_redirects=False)
-            status_code = response.status_code
-            error = None if response.ok else f"HTTP {response.status_code}"
-            wait = retry_after(response) if status_code in (429, 503) else None
         except EgressRefused as exc:
-            error = f"not sent: {exc}"
+            return None, f"not sent: {exc}", None
         except requests.RequestException as exc:
-            error = f"{type(exc).__name__} posting to {safe_url(channel['url'])}"
+            return None, f"{type(exc).__name__} posting to {safe_url(channel['url'])}", None
+        wait = retry_after(response) if response.status_code in (429, 503) else None
+        return response.status_code, None if response.ok else f"HTTP {response.status_code}", wait
+
+    def _mail(
+        self, body: dict[str, Any], notification: Row, channel: Row
+    ) -> tuple[int | None, str | None, float | None]:
+        """Mail the alert through the relay: (SMTP reply code on failure, error or None, None)."""
+        if self.smtp is None:
+            return None, "not sent: the store has no SMTP relay (set QUALITY_HOOKS_SMTP_HOST)", None
+        to = json.loads(channel["recipients"] or "[]")
+        message = email.compose(body, to, self.smtp.sender, self._dashboard(notification))
+        try:
+            email.send(self.smtp, message, self.timeout)
+        except (smtplib.SMTPException, OSError) as exc:
+            code, error = email.send_error(exc)
+            return code, error, None
+        return 250, None, None
+
+    def _send(self, notification: Row, channel: Row) -> None:
+        body = json.loads(notification["body"])
+        started = time.monotonic()
+        deliver = self._mail if channel["kind"] == "email" else self._post
+        status_code, error, wait = deliver(body, notification, channel)
         duration = (time.monotonic() - started) * 1000
         attempt = notification["attempts"] + 1
         if error is None:

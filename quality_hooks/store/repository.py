@@ -388,19 +388,39 @@ def resolve_rule_alerts(conn: Connection, rule_id: int) -> None:
     )
 
 
-def list_channels(conn: Connection, project_id: int) -> list[Row]:
-    """A project's webhook channels as the API lists them."""
-    return conn.all("SELECT id, kind, url, created_at FROM channels WHERE project_id = ? ORDER BY id", project_id)
+def channel_view(row: Row) -> dict[str, Any]:
+    """A channel as the API shows it: webhooks with their ``url``, e-mail with its ``to``."""
+    view = {k: row[k] for k in ("id", "kind", "created_at")}
+    if row["kind"] == "email":
+        return view | {"to": json.loads(row["recipients"] or "[]")}
+    return view | {"url": row["url"]}
 
 
-def add_channel(conn: Connection, project_id: int, kind: str, url: str) -> int:
-    return conn.insert(
-        "INSERT INTO channels (project_id, kind, url, created_at) VALUES (?, ?, ?, ?)",
+def list_channels(conn: Connection, project_id: int) -> list[dict[str, Any]]:
+    """A project's alert channels as the API lists them."""
+    rows = conn.all(
+        "SELECT id, kind, url, recipients, created_at FROM channels WHERE project_id = ? ORDER BY id", project_id
+    )
+    return [channel_view(r) for r in rows]
+
+
+def add_channel(conn: Connection, project_id: int, kind: str, url: str, recipients: list[str] | None = None) -> Row:
+    """Store a channel (e-mail ones keep ``url`` empty) and return it as :func:`channel_view` shows it."""
+    row: Row = {
+        "kind": kind,
+        "url": url,
+        "recipients": None if recipients is None else json.dumps(recipients),
+        "created_at": time.time(),
+    }
+    row["id"] = conn.insert(
+        "INSERT INTO channels (project_id, kind, url, recipients, created_at) VALUES (?, ?, ?, ?, ?)",
         project_id,
         kind,
         url,
-        time.time(),
+        row["recipients"],
+        row["created_at"],
     )
+    return channel_view(row)
 
 
 def list_notifications(conn: Connection, project_id: int, limit: int) -> list[Row]:

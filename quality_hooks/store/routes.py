@@ -23,7 +23,7 @@ from quality_hooks.store.errors import ApiError
 from quality_hooks.store.guard import presented_token
 from quality_hooks.store.migrations import current_version
 from quality_hooks.store.notify import delivery_view
-from quality_hooks.store.schemas import ChannelIn, ProjectSettingsIn, RuleIn, RunIn
+from quality_hooks.store.schemas import ChannelIn, EmailChannelIn, ProjectSettingsIn, RuleIn, RunIn
 
 Owner = Annotated[str, Path(pattern=r"^[A-Za-z0-9_.-]{1,100}$", examples=["acme"])]
 Name = Annotated[str, Path(pattern=r"^[A-Za-z0-9_.-]{1,100}$", examples=["widgets"])]
@@ -368,7 +368,7 @@ def delete_rule(owner: Owner, name: Name, rule_id: Id, request: Request) -> Resp
     return Response(status_code=204)
 
 
-@router.get(f"{PREFIX}/channels", tags=["alerts"], summary="Webhook channels (write token: URLs are secrets)")
+@router.get(f"{PREFIX}/channels", tags=["alerts"], summary="Alert channels (write token: URLs are secrets)")
 def list_channels(owner: Owner, name: Name, request: Request) -> dict[str, Any]:
     with _db(request).transaction() as conn:
         project = _authorize(conn, request, owner, name, write=True)
@@ -381,19 +381,25 @@ def list_channels(owner: Owner, name: Name, request: Request) -> dict[str, Any]:
     dependencies=writer,
     tags=["alerts"],
     status_code=201,
-    summary="Add a webhook: 'json' (generic) or 'slack' (incoming webhook) (write token)",
+    summary="Add a channel: webhook 'json' (generic) or 'slack' (incoming webhook) with a url, "
+    "or 'email' with recipients in 'to' (write token)",
 )
 def add_channel(owner: Owner, name: Name, channel: ChannelIn, request: Request) -> dict[str, Any]:
     with _db(request).transaction(write=True) as conn:
         project = _authorize(conn, request, owner, name, write=True)
         if repo.count_owned(conn, "channels", project["id"]) >= 20:
             raise ApiError(409, "conflict", "a project has at most 20 channels")
+        if isinstance(channel, EmailChannelIn):
+            if request.app.state.notifier.smtp is None:
+                raise ApiError(
+                    422, "invalid", "this store sends no e-mail: its operator has not set QUALITY_HOOKS_SMTP_HOST"
+                )
+            return repo.add_channel(conn, project["id"], "email", "", channel.to)
         try:
             check_url(str(channel.url), allow_private=request.app.state.settings.allow_private_webhooks)
         except EgressRefused as exc:
             raise ApiError(422, "invalid", str(exc)) from None
-        channel_id = repo.add_channel(conn, project["id"], channel.kind, str(channel.url))
-    return {"id": channel_id, "kind": channel.kind, "url": str(channel.url)}
+        return repo.add_channel(conn, project["id"], channel.kind, str(channel.url))
 
 
 @router.delete(
@@ -410,7 +416,11 @@ def delete_channel(owner: Owner, name: Name, channel_id: Id, request: Request) -
     return Response(status_code=204)
 
 
-@router.get(f"{PREFIX}/deliveries", tags=["alerts"], summary="Webhook delivery log, newest first (write token)")
+@router.get(
+    f"{PREFIX}/deliveries",
+    tags=["alerts"],
+    summary="Alert delivery log (webhooks and e-mail), newest first (write token)",
+)
 def deliveries(
     owner: Owner, name: Name, request: Request, limit: Annotated[int, Query(ge=1, le=200)] = 50
 ) -> dict[str, Any]:

@@ -12,6 +12,8 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, HttpUrl, model_validator
 
+from quality_hooks.store.email import check_recipients
+
 MAX_FILES = 20_000
 BIG = 10**12
 
@@ -138,9 +140,23 @@ class RuleIn(_Model):
         return self
 
 
-class ChannelIn(_Model):
+class WebhookChannelIn(_Model):
     kind: Literal["json", "slack"]
     url: Annotated[HttpUrl, Field(max_length=2000), AfterValidator(lambda u: _storable(str(u)) and u)]
+
+
+class EmailChannelIn(_Model):
+    """Recipients only: the SMTP relay is the server's (``QUALITY_HOOKS_SMTP_*``), never the request's."""
+
+    kind: Literal["email"]
+    to: Annotated[
+        list[Annotated[str, Field(max_length=320), Storable]],
+        Field(min_length=1, max_length=100, examples=[["team@example.com"]]),
+        AfterValidator(check_recipients),
+    ]
+
+
+ChannelIn = Annotated[WebhookChannelIn | EmailChannelIn, Field(discriminator="kind")]
 
 
 class ProjectSettingsIn(_Model):
