@@ -242,9 +242,9 @@ def store_database(kind: str, directory: Path, name: str) -> tuple[str, Postgres
 
 
 class WebhookReceiver:
-    """Records every POST; answers 500 to the first ``fail_first`` requests, then 200."""
+    """Records every POST; answers 500 to the first ``fail_first`` requests, then 200 (after ``delay`` seconds)."""
 
-    def __init__(self, fail_first: int = 1) -> None:
+    def __init__(self, fail_first: int = 1, delay: float = 0.0) -> None:
         self.received: list[tuple[str, dict[str, Any], int]] = []
         self.fail_first = fail_first
         self.lock = threading.Lock()
@@ -253,6 +253,7 @@ class WebhookReceiver:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
                 body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
+                time.sleep(delay)
                 with receiver.lock:
                     status = 500 if len(receiver.received) < receiver.fail_first else 200
                     receiver.received.append((self.path, body, status))

@@ -18,7 +18,7 @@ from quality_hooks.store.guard import Guard
 from quality_hooks.store.migrations import migrate
 from quality_hooks.store.notify import Notifier
 from quality_hooks.store.page_routes import router as pages_router
-from quality_hooks.store.ratelimit import RateLimiter
+from quality_hooks.store.ratelimit import Limiter, RateLimiter, SharedRateLimiter
 from quality_hooks.store.routes import router
 
 log = logging.getLogger("quality_hooks.store")
@@ -74,7 +74,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         smtp=SmtpSettings.from_env(),
     )
     app.state.request_metrics = prometheus.RequestMetrics()
-    limiter = RateLimiter(settings.rate_per_second, settings.rate_burst) if settings.rate_per_second > 0 else None
+    limiter: Limiter | None = None
+    if settings.rate_per_second > 0 and db.dialect == "postgresql":  # every instance shares one budget per token
+        limiter = SharedRateLimiter(db, settings.rate_per_second, settings.rate_burst)
+    elif settings.rate_per_second > 0:
+        limiter = RateLimiter(settings.rate_per_second, settings.rate_burst)
     app.add_middleware(Guard, max_body=settings.max_body, limiter=limiter, metrics=app.state.request_metrics)
     install_handlers(app)
     app.include_router(router)

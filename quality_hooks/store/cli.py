@@ -56,7 +56,35 @@ def build_parser() -> argparse.ArgumentParser:
     revoke.add_argument("project", help="OWNER/NAME")
 
     sub.add_parser("migrate", parents=[database], help="apply schema migrations and exit")
+
+    saved = sub.add_parser(
+        "backup",
+        parents=[database],
+        help="copy the store to FILE while it runs (SQLite: online backup API; PostgreSQL: pg_dump)",
+    )
+    saved.add_argument("file", help="the backup to write")
+    put_back = sub.add_parser(
+        "restore", parents=[database], help="put a backup back (stop the server first; SQLite or pg_restore)"
+    )
+    put_back.add_argument("file", help="a file written by store backup")
+    put_back.add_argument("--force", action="store_true", help="replace a database that already holds runs")
     return parser
+
+
+def _backup_or_restore(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from quality_hooks.store import backup
+
+    try:
+        if args.command == "backup":
+            print(backup.backup(args.database, Path(args.file)))
+        else:
+            print(backup.restore(args.database, Path(args.file), force=args.force))
+    except backup.BackupError as exc:
+        print(f"quality-hooks store {args.command}: {exc}", file=sys.stderr)
+        return 1
+    return 0
 
 
 def _project(text: str) -> tuple[str, str]:
@@ -149,6 +177,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "serve":
         return serve(args)
     try:
+        if args.command in ("backup", "restore"):
+            return _backup_or_restore(args)
         return _admin(args)
     except ValueError as exc:
         print(f"quality-hooks store {args.command}: {exc}", file=sys.stderr)

@@ -12,10 +12,11 @@ import math
 import time
 from typing import Any
 
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
 from quality_hooks.store.prometheus import RequestMetrics
-from quality_hooks.store.ratelimit import RateLimiter
+from quality_hooks.store.ratelimit import Limiter
 from quality_hooks.store.tokens import hash_token
 
 UNLIMITED_PATHS = ("/healthz", "/metrics", "/openapi.json", "/docs")
@@ -53,7 +54,7 @@ async def send_json(send: Any, status: int, code: str, message: str, headers: di
 
 
 class Guard:
-    def __init__(self, app: Any, *, max_body: int, limiter: RateLimiter | None, metrics: RequestMetrics) -> None:
+    def __init__(self, app: Any, *, max_body: int, limiter: Limiter | None, metrics: RequestMetrics) -> None:
         self.app = app
         self.max_body = max_body
         self.limiter = limiter
@@ -88,7 +89,10 @@ class Guard:
             token = presented_token(headers)
             client = scope.get("client") or ("?", 0)
             key = f"t:{hash_token(token)}" if token else f"ip:{client[0]}"
-            wait = self.limiter.check(key)
+            if self.limiter.blocking:
+                wait = await run_in_threadpool(self.limiter.check, key)
+            else:
+                wait = self.limiter.check(key)
             if wait:
                 await send_json(
                     send,

@@ -104,6 +104,18 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
         "e-mail channels: their recipients (a JSON list; webhooks keep theirs in url)",
         ["ALTER TABLE channels ADD COLUMN recipients TEXT"],
     ),
+    (
+        8,
+        "scale-out: rate-limit buckets shared by instances; who claimed each delivery and who sent each attempt",
+        [
+            """CREATE TABLE rate_limits (
+                bucket TEXT PRIMARY KEY, tokens DOUBLE PRECISION NOT NULL,
+                updated_at DOUBLE PRECISION NOT NULL, allowed INTEGER NOT NULL)""",
+            "ALTER TABLE notifications ADD COLUMN claimed_by TEXT",
+            "ALTER TABLE notifications ADD COLUMN claimed_at DOUBLE PRECISION",
+            "ALTER TABLE delivery_attempts ADD COLUMN instance TEXT",
+        ],
+    ),
 ]
 
 

@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import secrets
 import smtplib
+import socket
 import threading
 import time
 from typing import Any
@@ -65,6 +68,8 @@ class Notifier:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.session = requests.Session()
+        #: Names this process in claims and in the delivery log (several instances share one database).
+        self.instance = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._loop, name="qh-store-notifier", daemon=True)
@@ -92,20 +97,17 @@ class Notifier:
 
     def _claim(self) -> tuple[Row, Row] | None:
         now = time.time()
+        # An SMTP exchange is several steps of up to ``timeout`` each; a lease outlives any of them.
         with self.db.transaction(write=True) as conn:
-            due = repo.due_notification(conn, now)
-            if due is None:
+            claim = repo.claim_notification(conn, now, now + 6 * self.timeout + 30, self.instance)
+            if claim is None:
                 return None
-            # An SMTP exchange is several steps of up to ``timeout`` each; a lease outlives any of them.
-            claimed = repo.lease_notification(conn, due["id"], now + 6 * self.timeout + 30, now)
-            channel = repo.channel_by_id(conn, due["channel_id"])
-            project = repo.project_by_id(conn, due["project_id"])
-        if not claimed:
-            return None
+            channel = repo.channel_by_id(conn, claim["channel_id"])
+            project = repo.project_by_id(conn, claim["project_id"])
         if channel is None:
-            self._finish(due, status="failed", attempt_status=None, error="channel deleted", duration=0.0)
+            self._finish(claim, status="failed", attempt_status=None, error="channel deleted", duration=0.0)
             return None
-        return due | {"project_path": f"{project['owner']}/{project['name']}" if project else ""}, channel
+        return claim | {"project_path": f"{project['owner']}/{project['name']}" if project else ""}, channel
 
     def deliver_due(self) -> int:
         """Deliver every due notification once; returns how many were tried."""
@@ -186,7 +188,7 @@ class Notifier:
         with self.db.transaction(write=True) as conn:
             repo.record_delivery(
                 conn,
-                notification["id"],
+                notification,
                 attempt,
                 status=status,
                 attempt_status=attempt_status,
@@ -205,7 +207,8 @@ def delivery_view(row: Row, attempts: list[Row]) -> dict[str, Any]:
         "event": row["event"],
         "status": row["status"],
         "attempts": [
-            {k: a[k] for k in ("attempt", "status_code", "error", "duration_ms", "created_at")} for a in attempts
+            {k: a[k] for k in ("attempt", "status_code", "error", "duration_ms", "created_at", "instance")}
+            for a in attempts
         ],
         "created_at": row["created_at"],
         "delivered_at": row["delivered_at"],

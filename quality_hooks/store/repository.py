@@ -513,26 +513,31 @@ def enqueue_notification(
 
 
 # ---- webhook delivery (store/notify.py's worker) -----------------------------------------------------------
-def due_notification(conn: Connection, now: float) -> Row | None:
-    """The pending notification due first whose lease (if any) has run out."""
-    return conn.one(
+def claim_notification(conn: Connection, now: float, until: float, instance: str) -> Row | None:
+    """Lease the pending notification due first to ``instance`` until ``until``; None when nothing is due.
+
+    On PostgreSQL ``FOR UPDATE SKIP LOCKED`` lets each instance pass over the rows another is
+    claiming at that moment instead of waiting for them; a lease that ran out (its instance
+    crashed mid-send) makes the row due again.  SQLite has one writer, so its write transaction
+    is the lock.
+    """
+    lock = " FOR UPDATE SKIP LOCKED" if conn.dialect == "postgresql" else ""
+    due = conn.one(
         "SELECT * FROM notifications WHERE status = 'pending' AND next_attempt_at <= ? "
-        "AND (lease_until IS NULL OR lease_until < ?) ORDER BY next_attempt_at, id LIMIT 1",
+        f"AND (lease_until IS NULL OR lease_until < ?) ORDER BY next_attempt_at, id LIMIT 1{lock}",
         now,
         now,
     )
-
-
-def lease_notification(conn: Connection, notification_id: int, until: float, now: float) -> bool:
-    """Take a notification until ``until``; False when another worker leased it first."""
-    return bool(
-        conn.execute(
-            "UPDATE notifications SET lease_until = ? WHERE id = ? AND (lease_until IS NULL OR lease_until < ?)",
-            until,
-            notification_id,
-            now,
-        )
+    if due is None:
+        return None
+    conn.execute(
+        "UPDATE notifications SET lease_until = ?, claimed_by = ?, claimed_at = ? WHERE id = ?",
+        until,
+        instance,
+        now,
+        due["id"],
     )
+    return due | {"lease_until": until, "claimed_by": instance, "claimed_at": now}
 
 
 def channel_by_id(conn: Connection, channel_id: int) -> Row | None:
@@ -545,7 +550,7 @@ def project_by_id(conn: Connection, project_id: int) -> Row | None:
 
 def record_delivery(
     conn: Connection,
-    notification_id: int,
+    claim: Row,
     attempt: int,
     *,
     status: str,
@@ -555,25 +560,32 @@ def record_delivery(
     next_attempt_at: float,
     now: float,
 ) -> None:
-    """Log one delivery attempt and move its notification on (delivered, failed or retried later)."""
+    """Log one delivery attempt and move its notification on (delivered, failed or retried later).
+
+    A delivery is recorded whoever holds the claim now, so nothing sends it again; a failure only
+    while ``claim`` is still the row's (once its lease ran out, the instance that took it over decides).
+    """
+    mine = "" if status == "delivered" else " AND claimed_by = ? AND claimed_at = ?"
     conn.execute(
         "UPDATE notifications SET status = ?, attempts = ?, last_status = ?, last_error = ?, "
-        "lease_until = NULL, next_attempt_at = ?, delivered_at = ? WHERE id = ?",
+        f"lease_until = NULL, next_attempt_at = ?, delivered_at = ? WHERE id = ? AND status = 'pending'{mine}",
         status,
         attempt,
         attempt_status,
         error,
         next_attempt_at,
         now if status == "delivered" else None,
-        notification_id,
+        claim["id"],
+        *(() if status == "delivered" else (claim["claimed_by"], claim["claimed_at"])),
     )
     conn.execute(
-        "INSERT INTO delivery_attempts (notification_id, attempt, status_code, error, duration_ms, created_at) "
-        "VALUES (?, ?, ?, ?, ?, ?)",
-        notification_id,
+        "INSERT INTO delivery_attempts (notification_id, attempt, status_code, error, duration_ms, created_at, "
+        "instance) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        claim["id"],
         attempt,
         attempt_status,
         error,
         duration,
         now,
+        claim["claimed_by"],
     )

@@ -157,17 +157,22 @@ def patch_project(owner: Owner, name: Name, body: ProjectSettingsIn, request: Re
     },
 )
 def push_run(owner: Owner, name: Name, run: RunIn, request: Request, response: Response) -> dict[str, Any]:
-    events: list[alerting.Event] = []
-    with _db(request).transaction(write=True) as conn:
+    def store(conn: Connection) -> tuple[dict[str, Any], bool, list[alerting.Event], int]:
         project = repo.learn_default_branch(conn, _authorize(conn, request, owner, name, write=True), run)
         run_pk, created = repo.add_run(conn, project["id"], run)
         row = repo.get_run(conn, project["id"], run_pk)
         assert row is not None
         view = run_out(request, project, row)
+        events: list[alerting.Event] = []
+        queued = 0
         if created and repo.is_default_branch_run(project, run):
             events = alerting.evaluate(conn, project, run_pk)
-            if alerting.enqueue(conn, project, events, view):
-                request.app.state.notifier.wake()
+            queued = alerting.enqueue(conn, project, events, view)
+        return view, created, events, queued
+
+    view, created, events, queued = _db(request).write(store)  # answered once durably committed
+    if queued:
+        request.app.state.notifier.wake()
     response.status_code = 201 if created else 200
     return view | {
         "created": created,
