@@ -29,12 +29,12 @@ app = FastAPI()
 RUN = (
     "INSERT INTO runs (project_id, commit_sha, run_id, branch, pull_request, base_commit, tool_version, "
     "created_at, files, errors, score, risk, complexity, sloc, findings_info, findings_warning, findings_error, "
-    "new_findings, commit_time) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+    "new_findings, commit_time, maintainability) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
     "ON CONFLICT (project_id, commit_sha, run_id) DO NOTHING RETURNING id"
 )
 FILES = (
     "INSERT INTO run_files (run_pk, path, score, risk, complexity, sloc, findings_info, findings_warning, "
-    "findings_error, new_findings, error, why) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    "findings_error, new_findings, error, why, maintainability) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 
 
@@ -64,6 +64,7 @@ def push(run: dict[str, Any] = Body(...)) -> dict[str, Any]:  # noqa: B008 (Fast
             totals["findings"]["error"],
             totals["new_findings"],
             None,
+            totals.get("maintainability"),
         )
         conn.many(
             FILES,
@@ -81,6 +82,7 @@ def push(run: dict[str, Any] = Body(...)) -> dict[str, Any]:  # noqa: B008 (Fast
                     f["new_findings"],
                     None,
                     None,
+                    f.get("maintainability"),
                 )
                 for f in files
             ],
