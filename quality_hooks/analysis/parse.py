@@ -8,12 +8,12 @@ our recursive visits see the text.
 
 from __future__ import annotations
 
-import ast
 import warnings
 
 import libcst as cst
 
 from quality_hooks.analysis.limits import check_depth, too_deep
+from quality_hooks.analysis.trees import python_tree
 from quality_hooks.source import SourceError
 
 
@@ -25,10 +25,10 @@ def _python_message(path: str, exc: SyntaxError) -> str:
 def check_python(path: str, text: str) -> None:
     """Raise SourceError unless CPython parses and compiles ``text`` and its tree is not too deep."""
     try:
+        tree = python_tree(text)  # shared with radon's metrics and the models' features
+        check_depth(path, tree)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            tree = ast.parse(text, filename=path)
-            check_depth(path, tree)
             compile(tree, path, "exec", dont_inherit=True)
     except SyntaxError as exc:
         raise SourceError(_python_message(path, exc)) from None

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from quality_hooks.analysis.trees import python_tree
 from quality_hooks.model.history import LogCommit, is_fix_message
 from quality_hooks.model.static import StaticFacts, family, static_facts
 
@@ -122,7 +123,7 @@ def path_features(path: str) -> list[float]:
 def _imports(text: str) -> tuple[int, int]:
     """Import statements' names and distinct top-level modules imported (0, 0 when the text does not parse)."""
     try:
-        tree = ast.parse(text)
+        tree = python_tree(text)  # the analysis of this text parsed it already
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return 0, 0
     names = 0

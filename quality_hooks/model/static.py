@@ -43,6 +43,7 @@ from typing import Any, TypeVar
 from radon.visitors import ComplexityVisitor
 
 from quality_hooks.analysis.metrics.radon_metrics import function_complexities, raw_counts
+from quality_hooks.analysis.trees import complexity_visit, python_tree
 
 K = TypeVar("K")
 
@@ -191,8 +192,8 @@ def static_facts(text: str) -> StaticFacts:
     """Raw counts, complexity and functions of one file version (see the module docstring)."""
     raw = raw_counts(text)
     try:
-        tree = ast.parse(text)
-        visitor = ComplexityVisitor.from_ast(tree)
+        tree = python_tree(text)  # the analysis of this text parsed it already
+        visitor = complexity_visit(text)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return StaticFacts(parsed=False, loc=len(text.splitlines()))
     facts = StaticFacts(parsed=True, cyclomatic_total=int(visitor.total_complexity))

@@ -14,12 +14,12 @@ raw counts fall back to a line-based estimate and ``"raw"`` is recorded in
 
 from __future__ import annotations
 
-import ast
 import io
 import re
 import sys
 import tokenize
 from collections.abc import Iterable, Iterator
+from functools import lru_cache
 from typing import NamedTuple
 
 from radon.metrics import h_visit_ast, mi_compute
@@ -27,6 +27,7 @@ from radon.raw import Module as RawCounts
 from radon.raw import _logical, is_single_token
 from radon.visitors import Class, ComplexityVisitor, Function
 
+from quality_hooks.analysis.trees import KEPT, complexity_visit, python_tree
 from quality_hooks.results import FileMetrics
 
 _BRACKET_DEPTH = {"(": 1, "[": 1, "{": 1, ")": -1, "]": -1, "}": -1}
@@ -96,8 +97,8 @@ def measure_text(text: str) -> tuple[FileMetrics, dict[int, int]]:
         metrics.single_comments,
     ) = raw
     try:
-        tree = ast.parse(text)
-        complexity = ComplexityVisitor.from_ast(tree)
+        tree = python_tree(text)
+        complexity = complexity_visit(text)
         halstead = h_visit_ast(tree).total
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         metrics.degraded.append("ast")
@@ -134,6 +135,7 @@ def function_complexities(visitor: ComplexityVisitor) -> dict[int, int]:
     return result
 
 
+@lru_cache(maxsize=KEPT)  # the file metrics and the models' static features count the same text
 def raw_counts(text: str) -> RawCounts | None:
     """``radon.raw.analyze(text)`` in linear time; None where radon would raise."""
     lines = [line.strip() for line in text.splitlines()]
