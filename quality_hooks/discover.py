@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator, Sequence
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-import pathspec
+if TYPE_CHECKING:  # imported when a folder is walked: files named one by one (the hooks) never need it
+    import pathspec
 
 
 class Excludes(Protocol):
@@ -41,6 +42,8 @@ SKIP_DIRS = {
 
 
 def _ignore_spec(directory: str) -> pathspec.PathSpec[pathspec.Pattern] | None:
+    import pathspec
+
     path = os.path.join(directory, ".gitignore")
     try:
         with open(path, encoding="utf-8", errors="replace") as handle:

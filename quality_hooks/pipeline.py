@@ -7,7 +7,6 @@ same change gets the same verdict wherever it is judged.
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import os
 import shutil
 import stat
@@ -17,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from quality_hooks import git
-from quality_hooks.analysis.stored import analyse_stored, finding_from
+from quality_hooks.analysis.stored import analyse_stored, finding_from, record
 from quality_hooks.baseline import Baseline, by_baseline
 from quality_hooks.cache import Cache, binary_stamp, blob_id, code_version, digest
 from quality_hooks.config import Config, ConfigFinder
@@ -103,7 +102,7 @@ class _Ruff:
                 self.back[os.path.abspath(copy)] = os.path.abspath(path)
                 path = copy
             groups.setdefault(_ruff_settings(config), (config, []))[1].append(path)
-        self.runs = [RuffRun.start(paths, config) for config, paths in groups.values()]
+        self.runs = [RuffRun.start(paths, config, cache=cache.enabled) for config, paths in groups.values()]
         self.failed = False
 
     def merge(self, results: Sequence[FileResult], config_of: dict[str, Config]) -> None:
@@ -123,7 +122,7 @@ class _Ruff:
             if not self.failed:  # never remember what a failed ruff did not say
                 for path, key in self.keys.items():
                     if path not in refused:
-                        self.cache.put("ruff", key, [dataclasses.asdict(f) for f in ran.get(path, [])])
+                        self.cache.put("ruff", key, [record(f) for f in ran.get(path, [])])
             merge_ruff(analysable, {**ran, **self.stored}, lambda path: config_of[path].dedupe)
             for run in self.runs:
                 for path, reason in run.failures.items():

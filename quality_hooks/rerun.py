@@ -79,14 +79,17 @@ def report_key(options: Sequence[object], paths: Sequence[str], configs: ConfigF
         return None
     files: list[object] = []
     baselines: dict[str, str | None] = {}
+    settings: dict[int, str] = {}  # per configuration object: files of one folder share one
     for path in paths:
         config = configs.for_path(path)
+        if id(config) not in settings:
+            settings[id(config)] = config_digest(config)
         try:
             with open(path, "rb") as handle:
                 content: str | None = blob_id(handle.read())
         except OSError:
             content = None
-        files.append([path, os.path.abspath(path), content, config_digest(config)])
+        files.append([path, os.path.abspath(path), content, settings[id(config)]])
         baseline = os.path.join(config.root, config.baseline)
         baselines.setdefault(baseline, _file_digest(baseline))
     models = [[folder, _folder_stamps(folder)] for folder in [*model_dirs(), os.path.join(top, LOCAL_MODEL_DIR)]]

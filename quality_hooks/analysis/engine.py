@@ -7,7 +7,7 @@ This is the only place that reads and parses; everything downstream gets a
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import libcst as cst
 from libcst.metadata import MetadataWrapper
@@ -96,10 +96,16 @@ PARALLEL_MIN_BYTES = 32 * 1024
 Job = tuple[str, bytes | None, Config]
 
 
-def _job(job: Job) -> FileResult:
-    """Analyse in a worker; the result holds no LibCST tree, which would be costly to send back."""
-    path, raw, config = job
-    return analyse_file(path, config) if raw is None else analyse_bytes(path, raw, config)
+#: What is done with a result where it was made, before it is sent back (storing it in the cache):
+#: it returns the bytes it wrote. A module-level callable object, so that a pool can send it.
+Keeper = Callable[[FileResult], int]
+
+
+def _job(task: tuple[Job, Keeper | None]) -> tuple[FileResult, int]:
+    """Analyse (in a worker or not) and keep; the result holds no LibCST tree, which would be costly to send back."""
+    (path, raw, config), keep = task
+    result = analyse_file(path, config) if raw is None else analyse_bytes(path, raw, config)
+    return result, keep(result) if keep is not None else 0
 
 
 def job_size(job: Job) -> int:
@@ -129,21 +135,30 @@ def worker_count(jobs: Sequence[Job]) -> int:
 
 
 def analyse_many(jobs: Sequence[Job]) -> list[FileResult]:
-    """Analyse files (from disk, or given bytes), each with its own config, across CPU cores; results in input order.
+    """Analyse files (from disk, or given bytes), each with its own config, across CPU cores; results in input order."""
+    return analyse_and_keep(jobs, [None] * len(jobs))[0]
+
+
+def analyse_and_keep(jobs: Sequence[Job], keepers: Sequence[Keeper | None]) -> tuple[list[FileResult], int]:
+    """:func:`analyse_many`, each result handed to its keeper where it is made; also the bytes they wrote.
 
     Each file is independent, so a pool of processes scales with cores the way
     ruff does (when the work is big enough to gain, :func:`worker_count`); results
-    come back without their LibCST trees.
+    come back without their LibCST trees, and each worker stores its own cache
+    entries, so the parent does not encode and write them one by one afterwards.
     """
+    tasks = list(zip(jobs, keepers, strict=True))
     workers = worker_count(jobs)
     if workers <= 1:
-        return [analyse_file(p, c) if r is None else analyse_bytes(p, r, c) for p, r, c in jobs]
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
+        done = [_job(task) for task in tasks]
+    else:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
 
-    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context(method)) as pool:
-        return list(pool.map(_job, jobs, chunksize=1))
+        method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context(method)) as pool:
+            done = list(pool.map(_job, tasks, chunksize=1))
+    return [result for result, _ in done], sum(written for _, written in done)
 
 
 def analyse_paths(paths: Sequence[str], config: Config, *, with_ruff: bool | None = None) -> list[FileResult]:

@@ -22,6 +22,7 @@ import subprocess
 import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from quality_hooks.config import Config
@@ -42,6 +43,12 @@ def find_ruff() -> str | None:
     override = os.environ.get(RUFF_ENV)
     if override:
         return override
+    return _installed_ruff()
+
+
+@lru_cache(maxsize=1)
+def _installed_ruff() -> str | None:
+    """The installed binary, looked up once per process (the ``ruff`` package asks sysconfig, which is slow)."""
     try:
         from ruff import find_ruff_bin
 
@@ -107,8 +114,14 @@ class RuffRun:
     failures: dict[str, str] = field(default_factory=dict)
 
     @classmethod
-    def start(cls, paths: Sequence[str], config: Config, executable: str | None = None) -> RuffRun:
-        """Launch ruff now (normally one process) and return without waiting."""
+    def start(
+        cls, paths: Sequence[str], config: Config, executable: str | None = None, *, cache: bool = False
+    ) -> RuffRun:
+        """Launch ruff now (normally one process) and return without waiting.
+
+        With ``cache`` ruff keeps its own cache where ruff keeps it (``$RUFF_CACHE_DIR``, else
+        ``.ruff_cache`` in the folder it runs in); without it, ``--no-cache``.
+        """
         run = cls(paths=list(paths))
         binary = executable or find_ruff()
         if not run.paths:
@@ -117,7 +130,9 @@ class RuffRun:
             warn("ruff not found (install the 'ruff' package)")
             run.failed = True
             return run
-        command = [binary, "check", "--output-format", "json", "--no-cache", "--exit-zero", "--isolated"]
+        command = [binary, "check", "--output-format", "json", "--exit-zero", "--isolated"]
+        if not cache:
+            command.append("--no-cache")
         if config.ruff_select:
             command += ["--select", ",".join(config.ruff_select)]
         if config.ruff_ignore:

@@ -19,6 +19,7 @@ import importlib.util
 import os
 import sys
 from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
@@ -54,17 +55,33 @@ def config_digest(config: Config) -> str:
     return digest(dataclasses.asdict(config))
 
 
-def analysis_key(path: str, raw: bytes, config: Config) -> str:
+def analysis_key(path: str, raw: bytes, settings: str) -> str:
+    """The entry of one version of one file, judged with the configuration whose digest is ``settings``."""
     return digest(KIND, code_version(), analysers_version(), path, os.path.abspath(path), blob_id(raw),
-                  config_digest(config))  # fmt: skip
+                  settings)  # fmt: skip
+
+
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
+def record(value: Any) -> dict[str, Any]:
+    """``dataclasses.asdict`` for a flat record (scalar fields, lists of scalars) without its deep copies.
+
+    The analysis records are flat, and ``asdict``'s recursion cost more than the rest of storing them.
+    """
+    names = _FIELD_NAMES.get(type(value))
+    if names is None:
+        names = _FIELD_NAMES[type(value)] = tuple(f.name for f in dataclasses.fields(value))
+    fields = {name: getattr(value, name) for name in names}
+    return {name: list(item) if isinstance(item, list) else item for name, item in fields.items()}
 
 
 def to_entry(result: FileResult) -> dict[str, Any]:
     return {
         "error": result.error,
-        "metrics": dataclasses.asdict(result.metrics) if result.metrics is not None else None,
-        "functions": [dataclasses.asdict(f) for f in result.functions],
-        "findings": [dataclasses.asdict(f) for f in result.findings],
+        "metrics": record(result.metrics) if result.metrics is not None else None,
+        "functions": [record(f) for f in result.functions],
+        "findings": [record(f) for f in result.findings],
     }
 
 
@@ -97,12 +114,16 @@ def analyse_stored(jobs: Sequence[Job], cache: Cache) -> list[FileResult]:
     """:func:`~quality_hooks.analysis.engine.analyse_many` through the cache: results in input order."""
     results: list[FileResult | None] = [None] * len(jobs)
     keys: dict[int, str] = {}
+    settings: dict[int, str] = {}  # per configuration object: files of one folder share one
     if cache.enabled:
         for index, job in enumerate(jobs):
             source = _source(job)
             if source is None:
                 continue
-            keys[index] = analysis_key(job[0], source.raw, job[2])
+            config = job[2]
+            if id(config) not in settings:
+                settings[id(config)] = config_digest(config)
+            keys[index] = analysis_key(job[0], source.raw, settings[id(config)])
             entry = cache.get(KIND, keys[index])
             if entry is not None:
                 try:
@@ -111,11 +132,29 @@ def analyse_stored(jobs: Sequence[Job], cache: Cache) -> list[FileResult]:
                     results[index] = None  # another layout: analysed again and rewritten
     todo = [index for index, found in enumerate(results) if found is None]
     if todo:
-        from quality_hooks.analysis.engine import analyse_many
+        from quality_hooks.analysis.engine import analyse_and_keep
+
+        directory = cache.directory
+        keepers = [Keep(directory, keys[i]) if directory is not None and i in keys else None for i in todo]
+        analysed, written = analyse_and_keep([jobs[i] for i in todo], keepers)
+        cache.written += written
+        for index, result in zip(todo, analysed, strict=True):
+            results[index] = result
+    return [result for result in results if result is not None]
+
+
+@dataclass(frozen=True)
+class Keep:
+    """Stores one analysis under its key, in the process that made it (a pool worker sends this along)."""
+
+    directory: str
+    key: str
+
+    def __call__(self, result: FileResult) -> int:
         from quality_hooks.analysis.limits import is_timeout
 
-        for index, result in zip(todo, analyse_many([jobs[i] for i in todo]), strict=True):
-            results[index] = result
-            if index in keys and not is_timeout(result.error):  # a timeout says how busy the machine was
-                cache.put(KIND, keys[index], to_entry(result))
-    return [result for result in results if result is not None]
+        if is_timeout(result.error):  # a timeout says how busy the machine was, not what the file holds
+            return 0
+        cache = Cache(self.directory)
+        cache.put(KIND, self.key, to_entry(result))
+        return cache.written
