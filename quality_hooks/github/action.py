@@ -172,6 +172,7 @@ def say(message: str) -> None:
 def analyse(context: RunnerContext, target: Target, inputs: Inputs) -> tuple[Bundle, CheckRun]:
     """Run the check on base...head; return the bundle and the run (its results' paths made relative)."""
     from quality_hooks import git
+    from quality_hooks.cache import Cache
     from quality_hooks.config import Config, ConfigFinder
     from quality_hooks.github.suggestions import suggestions_for
     from quality_hooks.pipeline import run_check
@@ -196,7 +197,11 @@ def analyse(context: RunnerContext, target: Target, inputs: Inputs) -> tuple[Bun
         adjust=with_fail_on if inputs.fail_on in ("warning", "critical") else None,
     )
     config = configs.for_path(root)
-    run = run_check([], configs, base=target.base_sha, scope=inputs.scope or None, cwd=root)
+    # The default cache folder ($QUALITY_HOOKS_CACHE_DIR: action.yml points it at a folder actions/cache
+    # restores and saves), so the base versions an earlier run judged are not analysed again.
+    cache = Cache.open()
+    run = run_check([], configs, base=target.base_sha, scope=inputs.scope or None, cwd=root, cache=cache)
+    cache.prune_if_due()
     change = run.change or git.collect_change(root, base=target.base_sha)
     notes += run.notes
     files, annotations, suggestions, keys = [], [], [], []
