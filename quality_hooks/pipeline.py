@@ -185,7 +185,12 @@ def _change_and_files(
 
 
 def _analyse(
-    files: list[str], rel: dict[str, str], change: git.Change | None, config_of: dict[str, Config], cache: Cache
+    files: list[str],
+    rel: dict[str, str],
+    change: git.Change | None,
+    config_of: dict[str, Config],
+    cache: Cache,
+    use_model: bool,
 ) -> tuple[list[FileResult], dict[str, FileResult], bool]:
     """New versions (staged blobs or disk), base versions from git (by path), ruff alongside; through the cache.
 
@@ -201,7 +206,7 @@ def _analyse(
     ]
     with_ruff = [job for job in jobs if job[2].ruff and _ruff_may_read(*job)]
     ruff = _Ruff(with_ruff, cache) if with_ruff else None
-    analysed = analyse_stored(jobs + base_jobs, cache)
+    analysed = analyse_stored(jobs + base_jobs, cache, facts=use_model)
     by_path = {job[0]: result for job, result in zip(jobs, analysed[: len(jobs)], strict=True)}
     results = [refused.get(path) or by_path[path] for path in files]
     base_results = {job[0]: base for job, base in zip(base_jobs, analysed[len(jobs) :], strict=True) if base.ok}
@@ -308,7 +313,7 @@ def run_check(
     config_of = {path: configs.for_path(path) for path in files}
     notes: list[str] = []
     rel = {path: git.repo_relative(path, root) for path in files}
-    results, bases, complete = _analyse(files, rel, change, config_of, cache)
+    results, bases, complete = _analyse(files, rel, change, config_of, cache, use_model)
     _assign_scores(results, bases, _score(results, bases, change, notes, cache) if use_model else {})
     if use_baseline:
         notes += _apply_baselines(results, config_of)

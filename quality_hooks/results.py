@@ -272,6 +272,9 @@ class FileResult:
     base: BaseVersion | None = None
     #: What the change made better (a simpler function, a higher score), for the report.
     improvements: list[str] = field(default_factory=list)
+    #: The models' static facts of this version (``quality_hooks.model.static.StaticFacts``) when the
+    #: process that analysed it measured them while it held the parse (a pool worker); never reported.
+    facts: Any = field(default=None, repr=False, compare=False)
 
     @property
     def ok(self) -> bool:

@@ -101,10 +101,18 @@ Job = tuple[str, bytes | None, Config]
 Keeper = Callable[[FileResult], int]
 
 
-def _job(task: tuple[Job, Keeper | None]) -> tuple[FileResult, int]:
-    """Analyse (in a worker or not) and keep; the result holds no LibCST tree, which would be costly to send back."""
-    (path, raw, config), keep = task
+def _job(task: tuple[Job, Keeper | None, bool]) -> tuple[FileResult, int]:
+    """Analyse (in a worker or not) and keep; the result holds no LibCST tree, which would be costly to send back.
+
+    With ``facts`` the models' static facts are measured too, from the tree this process just parsed
+    (:mod:`quality_hooks.analysis.trees`): the parent would otherwise parse every text again to score it.
+    """
+    (path, raw, config), keep, facts = task
     result = analyse_file(path, config) if raw is None else analyse_bytes(path, raw, config)
+    if facts and result.ok and result.source is not None:
+        from quality_hooks.model.static import static_facts
+
+        result.facts = static_facts(result.source.text)
     return result, keep(result) if keep is not None else 0
 
 
@@ -139,7 +147,9 @@ def analyse_many(jobs: Sequence[Job]) -> list[FileResult]:
     return analyse_and_keep(jobs, [None] * len(jobs))[0]
 
 
-def analyse_and_keep(jobs: Sequence[Job], keepers: Sequence[Keeper | None]) -> tuple[list[FileResult], int]:
+def analyse_and_keep(
+    jobs: Sequence[Job], keepers: Sequence[Keeper | None], *, facts: bool = False
+) -> tuple[list[FileResult], int]:
     """:func:`analyse_many`, each result handed to its keeper where it is made; also the bytes they wrote.
 
     Each file is independent, so a pool of processes scales with cores the way
@@ -147,8 +157,9 @@ def analyse_and_keep(jobs: Sequence[Job], keepers: Sequence[Keeper | None]) -> t
     come back without their LibCST trees, and each worker stores its own cache
     entries, so the parent does not encode and write them one by one afterwards.
     """
-    tasks = list(zip(jobs, keepers, strict=True))
     workers = worker_count(jobs)
+    # Measured where the parse is: in a worker; one process keeps its trees for the model anyway.
+    tasks = [(job, keep, facts and workers > 1) for job, keep in zip(jobs, keepers, strict=True)]
     if workers <= 1:
         done = [_job(task) for task in tasks]
     else:

@@ -110,8 +110,11 @@ def _source(job: Job) -> SourceFile | None:
         return None
 
 
-def analyse_stored(jobs: Sequence[Job], cache: Cache) -> list[FileResult]:
-    """:func:`~quality_hooks.analysis.engine.analyse_many` through the cache: results in input order."""
+def analyse_stored(jobs: Sequence[Job], cache: Cache, *, facts: bool = False) -> list[FileResult]:
+    """:func:`~quality_hooks.analysis.engine.analyse_many` through the cache: results in input order.
+
+    ``facts``: the run will score with the models, whose static facts a pool worker measures best.
+    """
     results: list[FileResult | None] = [None] * len(jobs)
     keys: dict[int, str] = {}
     settings: dict[int, str] = {}  # per configuration object: files of one folder share one
@@ -136,7 +139,7 @@ def analyse_stored(jobs: Sequence[Job], cache: Cache) -> list[FileResult]:
 
         directory = cache.directory
         keepers = [Keep(directory, keys[i]) if directory is not None and i in keys else None for i in todo]
-        analysed, written = analyse_and_keep([jobs[i] for i in todo], keepers)
+        analysed, written = analyse_and_keep([jobs[i] for i in todo], keepers, facts=facts)
         cache.written += written
         for index, result in zip(todo, analysed, strict=True):
             results[index] = result

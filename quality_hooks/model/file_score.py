@@ -176,7 +176,7 @@ def static_vectors(results: Sequence[FileResult], cache: Cache | None = None) ->
             counts, ruff_ok = {}, False
         for key, result in todo.items():
             text = result.source.text if result.source is not None else ""
-            found[key] = static_features(text, counts.get(key))
+            found[key] = static_features(text, counts.get(key), result.facts)  # facts: None, or the analyser's
             if ruff_ok:  # never remember a count ruff could not give
                 cache.put("file-static", key, found[key])
     return [found[key] for key in keys]
