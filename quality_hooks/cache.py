@@ -134,6 +134,12 @@ class Cache:
     def enabled(self) -> bool:
         return self.directory is not None
 
+    def tool_folder(self, tool: str) -> str | None:
+        """A folder among the entries for another tool's own cache (ruff's): bounded and cleared with them."""
+        if self.directory is None:
+            return None
+        return os.path.join(self.directory, ENTRIES, f"{tool}-cache")
+
     def _path(self, kind: str, key: str) -> str:
         assert self.directory is not None
         return os.path.join(self.directory, ENTRIES, kind, key[:2], key + ".json")

@@ -102,7 +102,8 @@ class _Ruff:
                 self.back[os.path.abspath(copy)] = os.path.abspath(path)
                 path = copy
             groups.setdefault(_ruff_settings(config), (config, []))[1].append(path)
-        self.runs = [RuffRun.start(paths, config, cache=cache.enabled) for config, paths in groups.values()]
+        ruff_cache = cache.tool_folder("ruff")
+        self.runs = [RuffRun.start(paths, config, cache_dir=ruff_cache) for config, paths in groups.values()]
         self.failed = False
 
     def merge(self, results: Sequence[FileResult], config_of: dict[str, Config]) -> None:

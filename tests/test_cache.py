@@ -158,6 +158,22 @@ def test_the_environment_variable_chooses_the_folder_and_check_agrees(staged_rep
     assert (first.returncode, first.stdout) == (second.returncode, second.stdout) == gate(staged_repo, "--no-cache")
 
 
+def test_ruff_keeps_its_own_cache_among_the_entries_and_leaves_none_in_the_repository(
+    staged_repo: Path, tmp_path: Path
+) -> None:
+    root = tmp_path / "repo"
+    shutil.copytree(staged_repo, root)
+    folder = tmp_path / "cache"
+    first = gate(root, "--cache-dir", str(folder))
+    ruff_cache = folder / f"v{FORMAT}" / "ruff-cache"
+    assert ruff_cache.is_dir() and any(p.is_file() for p in ruff_cache.rglob("*"))
+    assert gate(root, "--no-cache") == first
+    assert not (root / ".ruff_cache").exists()
+    cleared = subprocess.run([os.path.join(BIN, "quality-hooks"), "cache", "clear", "--cache-dir", str(folder)],
+                             capture_output=True, text=True, check=True)  # fmt: skip
+    assert cleared.returncode == 0 and not ruff_cache.exists()
+
+
 def test_cache_info_and_clear(tmp_path: Path) -> None:
     folder = tmp_path / "c"
     Cache(str(folder)).put("kind", "beef", list(range(100)))

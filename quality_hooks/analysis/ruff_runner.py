@@ -115,12 +115,13 @@ class RuffRun:
 
     @classmethod
     def start(
-        cls, paths: Sequence[str], config: Config, executable: str | None = None, *, cache: bool = False
+        cls, paths: Sequence[str], config: Config, executable: str | None = None, *, cache_dir: str | None = None
     ) -> RuffRun:
         """Launch ruff now (normally one process) and return without waiting.
 
-        With ``cache`` ruff keeps its own cache where ruff keeps it (``$RUFF_CACHE_DIR``, else
-        ``.ruff_cache`` in the folder it runs in); without it, ``--no-cache``.
+        With ``cache_dir`` ruff keeps its own cache, as ruff does, in ``$RUFF_CACHE_DIR`` when the user
+        set it, else in ``cache_dir`` (a folder of our cache: not a ``.ruff_cache`` left in the
+        repository or wherever the check ran); without it, ``--no-cache``.
         """
         run = cls(paths=list(paths))
         binary = executable or find_ruff()
@@ -131,8 +132,10 @@ class RuffRun:
             run.failed = True
             return run
         command = [binary, "check", "--output-format", "json", "--exit-zero", "--isolated"]
-        if not cache:
+        if cache_dir is None:
             command.append("--no-cache")
+        elif not os.environ.get("RUFF_CACHE_DIR"):
+            command += ["--cache-dir", cache_dir]
         if config.ruff_select:
             command += ["--select", ",".join(config.ruff_select)]
         if config.ruff_ignore:
