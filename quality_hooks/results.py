@@ -200,9 +200,12 @@ class Score:
     score: float
     factors: list[dict[str, Any]] = field(default_factory=list)
     model: ModelSource | None = field(default=None, compare=False)
+    #: The model's input values by feature name (None: unknown), what the store's drift monitoring compares.
+    features: dict[str, float | None] = field(default_factory=dict, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"risk": self.risk, "score": self.score, "factors": self.factors}
+        found = {"risk": self.risk, "score": self.score, "factors": self.factors}
+        return found | {"features": self.features} if self.features else found
 
 
 @dataclass

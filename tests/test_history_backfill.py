@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -12,7 +13,7 @@ from pathlib import Path
 
 import pytest
 import requests
-from store_support import StoreServer, git, running_store
+from store_support import ROOT, StoreServer, git, running_store
 
 from quality_hooks.progress import Progress
 from quality_hooks.store.backfill import RUN_ID, first_parent_commits
@@ -107,6 +108,12 @@ def test_backfill_pushes_each_commit_at_its_time_and_a_rerun_adds_none(
     ]
     last = runs[0]["totals"]
     assert isinstance(last, dict) and last["files"] == 6 and last["score"] is not None  # mod0..4 and side.py, scored
+    # The scored files' model inputs came along: every file of every run, counted against the training distribution.
+    drifted = requests.get(f"{store.url}/api/v1/projects/acme/backfilled/drift", params={"window": 30}, timeout=10)
+    files = sum(int(r["totals"]["files"]) for r in runs)
+    model_features = json.loads((ROOT / "models" / "file-features.json").read_text())["features"]
+    assert sorted(f["feature"] for f in drifted.json()["features"]) == sorted(model_features)
+    assert {f["values"] for f in drifted.json()["features"]} == {files}
     again = run_backfill(repo, backfill_command(store, "acme/backfilled", token, cache_dir), token)
     assert again.returncode == 0, again.stderr
     assert f"0 pushed, {COMMITS} already in the store" in again.stdout

@@ -222,6 +222,11 @@ def _factors(model: Model, base: np.ndarray, risks: np.ndarray) -> list[list[dic
     return out
 
 
+def named_values(names: Sequence[str], row: np.ndarray) -> dict[str, float | None]:
+    """A feature vector by name at float32's precision, NaN (unknown) as None so it stays JSON."""
+    return {name: None if math.isnan(v) else float(f"{v:.7g}") for name, v in zip(names, map(float, row), strict=True)}
+
+
 def score_files(
     results: Sequence[FileResult],
     root: str | None,
@@ -255,9 +260,10 @@ def score_files(
     references = {name: base[:, j][~np.isnan(base[:, j])].tolist() for j, name in enumerate(model.names)}
     quantiles = model.meta.get("quantiles", {})
     out = {}
-    for result, risk, found in zip(scorable, risks, _factors(model, base, risks), strict=True):
+    for result, risk, found, row in zip(scorable, risks, _factors(model, base, risks), base, strict=True):
         words = describe(found, references, quantiles)
         out[result.path] = Score(
-            risk=round(float(risk), 4), score=risk_to_score(float(risk)), factors=words, model=source
-        )
+            risk=round(float(risk), 4), score=risk_to_score(float(risk)), factors=words, model=source,
+            features=named_values(model.names, row),
+        )  # fmt: skip
     return out

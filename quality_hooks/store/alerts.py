@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from quality_hooks.store import forecast
+from quality_hooks.store import drift, forecast
 from quality_hooks.store import repository as repo
 from quality_hooks.store.db import Connection, Row
 from quality_hooks.store.schemas import HIGHER_IS_BETTER
@@ -119,6 +120,25 @@ def alert_view(alert: Row) -> dict[str, Any]:
     return {k: alert[k] for k in keys}
 
 
+def _drift_figure(conn: Connection, project: Row, rule: Row) -> tuple[float | None, Callable[[str], str]]:
+    """A ``drift`` rule's figure: the largest feature PSI over its window, and its words at a level."""
+    measured = drift.measure(conn, project, rule["window_runs"], drift.shipped_reference())
+
+    def words(level: str) -> str:
+        limit = rule[level] if level != "ok" else rule["warning"] if rule["warning"] is not None else rule["critical"]
+        return drift.describe(measured, level, float(limit))
+
+    return measured.value, words
+
+
+def _figure(conn: Connection, project: Row, rule: Row, history: list[Row]) -> tuple[float | None, Callable[[str], str]]:
+    """The rule's figure (None: not enough data) and how to say it at a level."""
+    if rule["kind"] == "drift":
+        return _drift_figure(conn, project, rule)
+    value = measure(rule, history)
+    return value, lambda level: describe(rule, value if value is not None else 0.0, level)
+
+
 def evaluate(conn: Connection, project: Row, run_pk: int) -> list[Event]:
     """Apply every rule of the project to its default-branch history ending at ``run_pk``."""
     rules = repo.list_rules(conn, project["id"])
@@ -128,7 +148,7 @@ def evaluate(conn: Connection, project: Row, run_pk: int) -> list[Event]:
     events: list[Event] = []
     now = time.time()
     for rule in rules:
-        value = measure(rule, history)
+        value, words = _figure(conn, project, rule, history)
         level = level_of(rule, value)
         active = repo.active_alert(conn, rule["id"])
         if level == "ok":
@@ -138,12 +158,12 @@ def evaluate(conn: Connection, project: Row, run_pk: int) -> list[Event]:
                     "status": "resolved",
                     "resolved_at": now,
                     "value": value,
-                    "message": describe(rule, value, "ok"),
+                    "message": words("ok"),
                 }
                 events.append(Event("resolved", active))
             continue
         assert value is not None
-        message = describe(rule, value, level)
+        message = words(level)
         if active is None:
             alert_id = repo.open_alert(
                 conn, project["id"], rule["id"], level=level, message=message, value=value, run_pk=run_pk, now=now

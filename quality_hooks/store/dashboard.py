@@ -206,6 +206,23 @@ def _pulls_table(project: Mapping[str, Any], pulls: Sequence[Mapping[str, Any]])
     )
 
 
+def drift_panel(drift: dict[str, Any] | None) -> str:
+    """The model's inputs against its training distribution: the most drifted features and their PSI."""
+    features = (drift or {}).get("features") or []
+    if not features:
+        return '<section id="drift"><h2>Model input drift</h2><p class="empty">No feature values yet.</p></section>'
+    rows = "".join(
+        f'<tr class="{f["status"]}"><td><code>{escape(f["feature"])}</code></td><td class="num">{f["psi"]:.2f}</td>'
+        f'<td>{escape(f["status"])}</td><td class="num">{f["values"]}</td></tr>'
+        for f in features
+    )
+    return (
+        f'<section id="drift"><h2>Model input drift (last {drift["window"] if drift else 0} runs)</h2>'
+        '<table><tr><th>Feature</th><th class="num">PSI</th><th>Reading</th><th class="num">Values</th></tr>'
+        f"{rows}</table></section>"
+    )
+
+
 def render(
     project: dict[str, Any],
     points: Sequence[ChartPoint],

@@ -116,6 +116,16 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
             "ALTER TABLE delivery_attempts ADD COLUMN instance TEXT",
         ],
     ),
+    (
+        9,
+        "drift: each run's feature values counted into the training distribution's bins",
+        [
+            """CREATE TABLE run_feature_bins (
+                id {pk}, run_pk BIGINT NOT NULL REFERENCES runs(id), model TEXT NOT NULL, feature TEXT NOT NULL,
+                reference TEXT NOT NULL, counts TEXT NOT NULL)""",
+            "CREATE INDEX run_feature_bins_run ON run_feature_bins (run_pk)",
+        ],
+    ),
 ]
 
 

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import HTMLResponse
 
-from quality_hooks.store import dashboard, pages
+from quality_hooks.store import dashboard, drift, pages
 from quality_hooks.store import repository as repo
 from quality_hooks.store.chart import METRICS, ChartPoint, MetricName
 from quality_hooks.store.db import Connection, Row
@@ -58,8 +58,9 @@ def dashboard_page(owner: Owner, name: Name, request: Request, metric: MetricQue
 
 
 def extra_panels(conn: Connection, project: Row) -> list[str]:
-    """Sections shown under the project page's chart, as HTML (the drift panel goes here)."""
-    return []
+    """Sections shown under the project page's chart, as HTML: the model input drift panel."""
+    measured = drift.measure(conn, project, drift.DEFAULT_WINDOW, drift.shipped_reference())
+    return [dashboard.drift_panel(drift.drift_view(measured, drift.SHOWN))]
 
 
 def _points(rows: list[Row], metric: str) -> list[ChartPoint]:

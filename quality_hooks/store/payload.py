@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 import os
 import re
 from collections.abc import Iterable, Mapping
@@ -19,6 +20,11 @@ from typing import Any
 from quality_hooks.git import GitError, git
 
 PAYLOAD_VERSION = 1
+#: Drift monitoring's share of a run: the model inputs of at most this many files (an even spread), so many features.
+MAX_FEATURE_FILES = 200
+MAX_FEATURES = 64
+#: Whose inputs they are: a whole-file score is the file model's (models/file-features.json's ``model``).
+FILE_SCORE_MODEL = "file-score"
 SEVERITIES = ("info", "warning", "error")
 _SHA = re.compile(r"^[0-9a-fA-F]{7,64}$")
 _PULL_REF = re.compile(r"^refs/pull/(\d+)/")
@@ -175,6 +181,27 @@ def _bounded(index: Any) -> float | None:
     return None if index is None else round(min(max(float(index), 0.0), 100.0), 2)
 
 
+def _number(value: Any) -> float | None:
+    return float(value) if isinstance(value, (int, float)) and math.isfinite(value) else None
+
+
+def feature_values(results: Iterable[Mapping[str, Any]]) -> dict[str, Any] | None:
+    """The whole-file scores' input values, bounded, for the store's drift monitoring (None: no file has them)."""
+    names: list[str] = []
+    rows: list[list[float | None]] = []
+    for result in results:
+        score = result.get("whole_file_score") or result.get("score") or {}
+        values = score.get("features")
+        if isinstance(values, Mapping) and values:
+            names = names or [str(name) for name in values][:MAX_FEATURES]
+            rows.append([_number(values.get(name)) for name in names])
+    if not rows:
+        return None
+    step = len(rows) / MAX_FEATURE_FILES
+    picked = rows if len(rows) <= MAX_FEATURE_FILES else [rows[int(i * step)] for i in range(MAX_FEATURE_FILES)]
+    return {"model": FILE_SCORE_MODEL, "names": names, "rows": picked}
+
+
 def _weighted_mean(files: list[dict[str, Any]], key: str) -> float | None:
     scored: list[tuple[float, int]] = [
         (f[key], max(int(f.get("sloc") or 0), 1)) for f in files if f.get(key) is not None and not f["error"]
@@ -219,6 +246,7 @@ def build_run_payload(results: Iterable[Any], context: RunContext, tool_version:
         "commit_time": iso_utc(context.commit_time),
         "totals": totals(files),
         "files": files,
+        "feature_values": feature_values(dicts),
     }
 
 

@@ -284,6 +284,23 @@ def revoke_tokens(conn: Connection, project_id: int) -> int:
     return conn.execute("UPDATE tokens SET revoked = 1 WHERE project_id = ?", project_id)
 
 
+def add_feature_bins(conn: Connection, rows: Sequence[tuple[int, str, str, str, str]]) -> None:
+    """A run's feature values counted into bins: ``(run_pk, model, feature, reference, counts JSON)`` rows."""
+    conn.many("INSERT INTO run_feature_bins (run_pk, model, feature, reference, counts) VALUES (?, ?, ?, ?, ?)", rows)
+
+
+def feature_bins(conn: Connection, run_pks: Sequence[int], reference: str) -> list[Row]:
+    """The bin counts of these runs made against ``reference`` (the training distributions' digest)."""
+    if not run_pks:
+        return []
+    marks = ", ".join("?" for _ in run_pks)
+    return conn.all(
+        f"SELECT model, feature, counts FROM run_feature_bins WHERE reference = ? AND run_pk IN ({marks})",
+        reference,
+        *run_pks,
+    )
+
+
 # ---- runs across projects, comparisons ---------------------------------------------------------------------
 def project_summaries(conn: Connection) -> list[Row]:
     """Every project with its latest default-branch score, run count and active alerts (for /metrics)."""

@@ -14,7 +14,7 @@ from fastapi.responses import PlainTextResponse
 
 from quality_hooks import __version__
 from quality_hooks.store import alerts as alerting
-from quality_hooks.store import badge, prometheus
+from quality_hooks.store import badge, drift, prometheus
 from quality_hooks.store import repository as repo
 from quality_hooks.store.comparison import comparison
 from quality_hooks.store.db import Connection, Database, Row
@@ -160,6 +160,8 @@ def push_run(owner: Owner, name: Name, run: RunIn, request: Request, response: R
     def store(conn: Connection) -> tuple[dict[str, Any], bool, list[alerting.Event], int]:
         project = repo.learn_default_branch(conn, _authorize(conn, request, owner, name, write=True), run)
         run_pk, created = repo.add_run(conn, project["id"], run)
+        if created and run.feature_values is not None:
+            drift.record_run(conn, run_pk, run.feature_values, drift.shipped_reference())
         row = repo.get_run(conn, project["id"], run_pk)
         assert row is not None
         view = run_out(request, project, row)
@@ -207,6 +209,16 @@ def list_runs(
         "runs": [run_out(request, project, r) for r in page],
         "next_cursor": page[-1]["id"] if len(rows) > limit else None,
     }
+
+
+@router.get(f"{PREFIX}/drift", tags=["runs"], summary="Feature drift (PSI) over the last default-branch runs")
+def get_drift(
+    owner: Owner, name: Name, request: Request, window: Annotated[int, Query(ge=1, le=500)] = drift.DEFAULT_WINDOW
+) -> dict[str, Any]:
+    with _db(request).transaction() as conn:
+        project = _authorize(conn, request, owner, name, write=False)
+        measured = drift.measure(conn, project, window, drift.shipped_reference())
+    return drift.drift_view(measured)
 
 
 @router.get(f"{PREFIX}/runs/{{run_pk}}", tags=["runs"], summary="One run with its per-file metrics")

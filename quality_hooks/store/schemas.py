@@ -13,6 +13,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, HttpUrl, model_validator
 
 from quality_hooks.store.email import check_recipients
+from quality_hooks.store.payload import MAX_FEATURE_FILES, MAX_FEATURES
 
 MAX_FILES = 20_000
 BIG = 10**12
@@ -50,9 +51,12 @@ Metric = Literal[
     "new_findings",
     "maintainability",
     "findings_info",
+    "psi",
 ]
 #: Metrics whose drop is bad (the others are bad when they rise).
 HIGHER_IS_BETTER = frozenset({"score", "maintainability"})
+#: A drift rule's level when it names none (store/drift.py's reading of a significant shift).
+DRIFT_LEVEL = 0.25
 
 
 class _Model(BaseModel):
@@ -93,6 +97,28 @@ class Totals(_Model):
     new_findings: Count = 0
 
 
+FeatureName = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,63}$")]
+FeatureValue = Annotated[float, Field(ge=-BIG, le=BIG)] | None
+
+
+class FeatureValuesIn(_Model):
+    """The scored files' model inputs (a bounded sample, one row per file): what drift monitoring counts."""
+
+    model: Annotated[str, Field(pattern=r"^[a-z][a-z0-9-]{0,63}$", examples=["file-score"])]
+    names: Annotated[list[FeatureName], Field(min_length=1, max_length=MAX_FEATURES)]
+    rows: Annotated[
+        list[Annotated[list[FeatureValue], Field(max_length=MAX_FEATURES)]], Field(max_length=MAX_FEATURE_FILES)
+    ]
+
+    @model_validator(mode="after")
+    def _rows_match_names(self) -> FeatureValuesIn:
+        if len(set(self.names)) != len(self.names):
+            raise ValueError("feature names must be unique")
+        if any(len(row) != len(self.names) for row in self.rows):
+            raise ValueError("every row needs one value (or null) per name")
+        return self
+
+
 class RunIn(_Model):
     """One CI run; ``(commit, run_id)`` identifies it, so retries are harmless."""
 
@@ -109,6 +135,8 @@ class RunIn(_Model):
     commit_time: dt.datetime | None = None
     totals: Totals
     files: Annotated[list[FileMetricsIn], Field(max_length=MAX_FILES)] = []
+    #: The model inputs of the scored files, for drift monitoring (older pushers send none).
+    feature_values: FeatureValuesIn | None = None
 
 
 class RuleIn(_Model):
@@ -121,13 +149,24 @@ class RuleIn(_Model):
     value over the next ``horizon`` runs with the levels, like a threshold.
     """
 
-    kind: Literal["threshold", "trend", "forecast"]
+    kind: Literal["threshold", "trend", "forecast", "drift"]
     metric: Metric = "score"
     warning: Annotated[float, Field(ge=-BIG, le=BIG)] | None = None
     critical: Annotated[float, Field(ge=-BIG, le=BIG)] | None = None
     window: Annotated[int, Field(ge=3, le=500)] = 10
     #: Forecast rules: how many runs ahead the expected value may cross a level.
     horizon: Annotated[int, Field(ge=1, le=100)] = 5
+
+    @model_validator(mode="after")
+    def _drift_measures_psi(self) -> RuleIn:
+        """A drift rule judges the largest feature PSI (default warning level 0.25); only it does."""
+        if (self.metric == "psi") != (self.kind == "drift") and "metric" in self.model_fields_set:
+            raise ValueError("metric 'psi' goes with kind 'drift', and a drift rule measures only 'psi'")
+        if self.kind == "drift":
+            self.metric = "psi"
+            if self.warning is None and self.critical is None:
+                self.warning = DRIFT_LEVEL
+        return self
 
     @model_validator(mode="after")
     def _levels_ordered(self) -> RuleIn:

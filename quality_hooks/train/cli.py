@@ -2,7 +2,8 @@
 
 Writes ``change-risk.onnx``, ``change-risk.json`` (the features it uses, in
 order, versions and training medians for the factor explanation) and
-``MODEL_CARD.md`` into ``--out`` (default ``models/``, which the wheel ships
+``MODEL_CARD.md`` (and the training distribution's section in
+``feature-quantiles.json``, for the store's drift monitoring) into ``--out`` (default ``models/``, which the wheel ships
 as package data). Deterministic: fixed seeds, single-threaded, rows in
 dataset order, so the same dataset gives the same bytes.
 """
@@ -20,6 +21,7 @@ from collections.abc import Sequence
 from quality_hooks.model.features import CHANGE_FEATURE_VERSION, MODEL_FEATURES
 from quality_hooks.model.scorer import CHANGE_META_FILE, CHANGE_MODEL_FILE
 from quality_hooks.train.dataset import DatasetError, load_dataset
+from quality_hooks.train.quantiles import record_feature_quantiles
 from quality_hooks.train.reference import medians, quantiles
 
 MODEL_VERSION = 3
@@ -84,6 +86,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         with open(args.evaluation) as handle:
             evaluation = json.load(handle)
     write_card(os.path.join(args.out, "MODEL_CARD.md"), ds, meta, evaluation, args.dataset)
+    record_feature_quantiles(args.out, "change-risk", ds.names, ds.X)
     print(f"trained on {len(ds.y)} rows ({int(ds.y.sum())} defect-inducing) in {time.monotonic() - began:.0f}s; "
           f"wrote {args.out}/{CHANGE_MODEL_FILE}, {CHANGE_META_FILE}, MODEL_CARD.md")  # fmt: skip
     return 0

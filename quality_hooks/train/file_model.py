@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 
 from quality_hooks.model.file_features import FILE_FEATURE_NAMES, FILE_FEATURE_VERSION, model_input
+from quality_hooks.train.quantiles import record_feature_quantiles
 from quality_hooks.train.reference import medians, quantiles
 
 SEED = 20240611
@@ -249,6 +250,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 handle.write("\n")
         model = fit_model(ds)
     export(model, ds, args.dataset, args.out)
+    record_feature_quantiles(args.out, "file-score", ds.names, ds.X)
     from quality_hooks.train.file_card import write_file_card
 
     write_file_card(args.out, ds, evaluation)
