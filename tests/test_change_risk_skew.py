@@ -151,3 +151,28 @@ def test_shallow_clone_has_no_history_features(history: dict[str, str], tmp_path
     assert all(math.isnan(named[n]) for n in (*HISTORY_FEATURES, *RANKS))
     assert named["file_la"] == 4 and 0.0 <= risk <= 1.0
     json.dumps(named, allow_nan=True)
+
+
+def test_shallow_clone_compares_factors_with_the_training_projects(history: dict[str, str], tmp_path) -> None:
+    """No history to compare with here: the change-risk sentences use the quantiles shipped with the model."""
+    from quality_hooks.config import load_config
+    from quality_hooks.model.scorer import load_change_model
+    from quality_hooks.pipeline import run_check
+
+    assert set(load_change_model().meta["quantiles"]) >= {"file_la", "la"}
+    shallow = str(tmp_path / "shallow")
+    subprocess.run(["git", "clone", "-q", "--depth", "1", f"file://{history['root']}", shallow], check=True)
+    with open(os.path.join(shallow, "pkg", "a.py"), "a") as handle:
+        handle.write("".join(f"\n\ndef extra_{n}(x):\n    return x + {n}\n" for n in range(40)))
+    git(shallow, "add", "-A")
+    cwd = os.getcwd()
+    os.chdir(shallow)
+    try:
+        run = run_check([], load_config(".", None), staged=True, use_baseline=False)
+    finally:
+        os.chdir(cwd)
+    (result,) = [r for r in run.results if r.path.endswith(os.path.join("pkg", "a.py"))]
+    assert result.score is not None and result.score.factors
+    texts = [str(f["text"]) for f in result.score.factors]
+    assert any("in the training projects" in t for t in texts), texts
+

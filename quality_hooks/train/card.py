@@ -89,6 +89,10 @@ def _mining_cost(mining: dict[str, Any] | None) -> str:
     wall = {stage: spent.get("wall", 0.0) / 60 for stage, spent in cost.items()}
     unrecorded = sum(int(spent.get("unrecorded", 0)) for spent in cost.values())
     files = sum(int(spent.get("files", 0)) for spent in cost.values())
+    if unrecorded == files:
+        return (f" The cache this dataset was built from was filled before mining recorded its costs, so a cold run's "
+                f"time is not known from it (target: {MINING_TARGET_MINUTES} minutes; see the notes below). The run "
+                f"that wrote this dataset took {seconds} s, reading that cache (`mining-summary.json`).")  # fmt: skip
     stages = ", ".join(f"{stage} {cpu[stage]:.1f}" for stage in ("replay", "szz", "static") if stage in cpu)
     text = (
         f" Mining's recorded work, summed over the runs that filled the cache: {sum(cpu.values()):.1f} CPU-minutes "
