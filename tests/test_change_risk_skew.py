@@ -175,4 +175,3 @@ def test_shallow_clone_compares_factors_with_the_training_projects(history: dict
     assert result.score is not None and result.score.factors
     texts = [str(f["text"]) for f in result.score.factors]
     assert any("in the training projects" in t for t in texts), texts
-
