@@ -19,6 +19,7 @@ next one gathers.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import queue
 import sqlite3
@@ -178,13 +179,22 @@ class Database:
         if self.dialect != "sqlite":
             with self.transaction(write=True) as conn:
                 return work(conn)
+        return self._submit(work).result()
+
+    async def write_async(self, work: Callable[[Connection], T]) -> T:
+        """:meth:`write` for a coroutine: SQLite awaits the group commit without holding a worker thread."""
+        if self.dialect != "sqlite":
+            return await asyncio.get_running_loop().run_in_executor(None, self.write, work)
+        return await asyncio.wrap_future(self._submit(work))
+
+    def _submit(self, work: Callable[[Connection], T]) -> Future[T]:
         done: Future[T] = Future()
         with self._committer_lock:
             if self._committer is None:
                 self._committer = threading.Thread(target=self._commit_groups, name="qh-store-committer", daemon=True)
                 self._committer.start()
         self._writes.put((work, done))
-        return done.result()
+        return done
 
     def _commit_groups(self) -> None:
         while (first := self._writes.get()) is not None:

@@ -156,7 +156,9 @@ def patch_project(owner: Owner, name: Name, body: ProjectSettingsIn, request: Re
         201: {"description": "Stored"},
     },
 )
-def push_run(owner: Owner, name: Name, run: RunIn, request: Request, response: Response) -> dict[str, Any]:
+async def push_run(owner: Owner, name: Name, run: RunIn, request: Request, response: Response) -> dict[str, Any]:
+    """Async so that the group commit is awaited on the event loop, not in a worker thread."""
+
     def store(conn: Connection) -> tuple[dict[str, Any], bool, list[alerting.Event], int]:
         project = repo.learn_default_branch(conn, _authorize(conn, request, owner, name, write=True), run)
         run_pk, created = repo.add_run(conn, project["id"], run)
@@ -172,7 +174,7 @@ def push_run(owner: Owner, name: Name, run: RunIn, request: Request, response: R
             queued = alerting.enqueue(conn, project, events, view)
         return view, created, events, queued
 
-    view, created, events, queued = _db(request).write(store)  # answered once durably committed
+    view, created, events, queued = await _db(request).write_async(store)  # answered once durably committed
     if queued:
         request.app.state.notifier.wake()
     response.status_code = 201 if created else 200

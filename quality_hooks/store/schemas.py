@@ -81,7 +81,7 @@ class FileMetricsIn(_Model):
     new_findings: Count = 0
     error: LongText | None = None
     #: The file score's top factors as sentences (what the dashboard's file table says why).
-    why: Annotated[list[WhyText], Field(max_length=3)] = []
+    why: Annotated[list[WhyText], Field(max_length=3, default_factory=list)]  # a factory: no deepcopy per file
 
 
 class Totals(_Model):
