@@ -2,12 +2,15 @@
 
 Usage::
 
-    python benchmarks/bench_fix_safety.py PROJECTS.txt [--unsafe-fixes] [--python PY] [--tests ARGS]
+    python benchmarks/bench_fix_safety.py PROJECTS.txt [--unsafe-fixes | --both] [--python PY] [--tests ARGS]
 
-``PROJECTS.txt`` lists one project directory per line (``#`` comments allowed); each is copied
-to a temporary directory first, so the originals are never changed. For each project it prints
-the tests passed/failed before and after ``quality-hooks fix``, the files changed, and the rules
-whose fixes fired (by count). A project whose suite cannot run (missing dependencies) says so.
+``PROJECTS.txt`` lists one project directory per line (``#`` comments allowed), optionally
+followed by that project's own pytest arguments (``urllib3 test -p no:asyncio``); each is
+copied to a temporary directory first, so the originals are never changed. For each project it
+prints the tests passed/failed before and after ``quality-hooks fix``, the files changed, and
+the rules whose fixes fired (by count). ``--both`` runs the suite once before, then fixes one
+copy with safe fixes and another with ``--unsafe-fixes`` and runs each. A project whose suite
+cannot run (missing dependencies) says so.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ import subprocess
 import sys
 import tempfile
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 
 from quality_hooks.analysis.engine import analyse_file
@@ -31,22 +35,37 @@ from quality_hooks.discover import expand_paths
 _COUNT = re.compile(r"(\d+) (passed|failed|error|errors)")
 
 
-def run_tests(project: Path, python: str, extra: list[str], timeout: float) -> tuple[int, int, str]:
-    """(passed, failed or errored, last line of pytest's output)."""
-    command = [python, "-m", "pytest", "-q", "-p", "no:cacheprovider", *extra]
+@dataclass
+class TestRun:
+    """One run of a project's suite: counts, pytest's last line, and which tests failed."""
+
+    passed: int
+    failed: int
+    summary: str
+    failures: set[str]
+
+
+def run_tests(project: Path, python: str, extra: list[str], timeout: float) -> TestRun:
+    """Run the suite on ``project`` (its ``src/`` first on the path, so the copy is what is imported)."""
+    command = [python, "-m", "pytest", "-q", "-rfE", "-p", "no:cacheprovider", *extra]
+    path = os.pathsep.join([str(project / "src"), str(project), os.environ.get("PYTHONPATH", "")])
     try:
-        # A src/ layout imports from the copy, not from an installed version.
-        path = os.pathsep.join([str(project / "src"), str(project), os.environ.get("PYTHONPATH", "")])
-        env = {**os.environ, "PYTHONPATH": path}
         done = subprocess.run(
-            command, cwd=project, capture_output=True, text=True, timeout=timeout, check=False, env=env
+            command,
+            cwd=project,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+            env={**os.environ, "PYTHONPATH": path},
         )
     except subprocess.TimeoutExpired:
-        return 0, 0, f"timed out after {timeout:g}s"
-    lines = [line for line in done.stdout.splitlines() if line.strip()]
-    summary = lines[-1] if lines else done.stderr.strip().splitlines()[-1:] and done.stderr.strip().splitlines()[-1]
-    counts = Counter({kind: int(n) for n, kind in _COUNT.findall(str(summary))})
-    return counts["passed"], counts["failed"] + counts["error"] + counts["errors"], str(summary)
+        return TestRun(0, 0, f"timed out after {timeout:g}s", set())
+    lines = [line for line in done.stdout.splitlines() if line.strip()] or done.stderr.strip().splitlines()[-1:]
+    summary = lines[-1] if lines else f"exit {done.returncode}, no output"
+    counts = Counter({kind: int(n) for n, kind in _COUNT.findall(summary)})
+    failures = {line.split(" - ")[0].split(" ", 1)[1] for line in lines if line.startswith(("FAILED ", "ERROR "))}
+    return TestRun(counts["passed"], counts["failed"] + counts["error"] + counts["errors"], summary, failures)
 
 
 def fixable_codes(paths: list[str], configs: ConfigFinder) -> Counter[str]:
@@ -59,41 +78,55 @@ def fixable_codes(paths: list[str], configs: ConfigFinder) -> Counter[str]:
     return found
 
 
-def bench(project: Path, args: argparse.Namespace) -> None:
+def fixed_run(project: Path, extra: list[str], unsafe: bool, before: TestRun, args: argparse.Namespace) -> str:
+    """Fix a fresh copy of ``project`` and run its tests: the report line's after-part."""
     with tempfile.TemporaryDirectory(prefix="bench-fix-") as tmp:
-        copy = Path(tmp) / project.name
-        shutil.copytree(project, copy, symlinks=True, ignore=shutil.ignore_patterns(".git", ".tox", ".venv"))
-        extra = shlex.split(args.tests)
-        before = run_tests(copy, args.python, extra, args.timeout)
+        copy = copy_project(project, Path(tmp))
         configs = ConfigFinder(start=str(copy))
         files = expand_paths([str(copy)], configs)
         codes_before = fixable_codes(files, configs)
         snapshot = {path: Path(path).read_bytes() for path in files}
-        fix_paths([str(copy)], None, diff=False, unsafe_fixes=args.unsafe_fixes)
+        fix_paths([str(copy)], None, diff=False, unsafe_fixes=unsafe)
         changed = sum(Path(path).read_bytes() != data for path, data in snapshot.items())
         fired = codes_before - fixable_codes(files, configs)
         after = run_tests(copy, args.python, extra, args.timeout)
     rules = ", ".join(f"{code} x{n}" for code, n in sorted(fired.items())) or "none"
-    print(
-        f"{project.name}: tests before {before[0]} passed / {before[1]} failed, after {after[0]} passed / "
-        f"{after[1]} failed; {changed} of {len(files)} files fixed; rules fired: {rules}"
-    )
-    if before[:2] != after[:2]:
-        print(f"  before: {before[2]}\n  after:  {after[2]}")
+    mode = "unsafe" if unsafe else "safe"
+    line = f"{mode}: after {after.passed} passed / {after.failed} failed; {changed} of {len(files)} files fixed"
+    newly = sorted(after.failures - before.failures)
+    broken = "".join(f"\n    newly failing: {name}" for name in newly)
+    return f"{line}; rules fired: {rules}\n    after:  {after.summary}{broken}"
+
+
+def copy_project(project: Path, into: Path) -> Path:
+    copy = into / project.name
+    shutil.copytree(project, copy, symlinks=True, ignore=shutil.ignore_patterns(".git", ".tox", ".venv"))
+    return copy
+
+
+def bench(project: Path, extra: list[str], args: argparse.Namespace) -> None:
+    with tempfile.TemporaryDirectory(prefix="bench-fix-") as tmp:
+        before = run_tests(copy_project(project, Path(tmp)), args.python, extra, args.timeout)
+    print(f"{project.name}: tests before {before.passed} passed / {before.failed} failed", flush=True)
+    print(f"    before: {before.summary}", flush=True)
+    modes = [False, True] if args.both else [args.unsafe_fixes]
+    for unsafe in modes:
+        print(f"  {fixed_run(project, extra, unsafe, before, args)}", flush=True)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("projects", type=Path, help="file listing one project directory per line")
     parser.add_argument("--unsafe-fixes", action="store_true", help="apply unsafe fixes too")
+    parser.add_argument("--both", action="store_true", help="one run before, then safe and unsafe fixes apart")
     parser.add_argument("--python", default=sys.executable, help="the interpreter that runs the projects' tests")
     parser.add_argument("--tests", default="", help="extra pytest arguments (e.g. a tests directory)")
     parser.add_argument("--timeout", type=float, default=900, help="seconds per test run")
     args = parser.parse_args(argv)
     for line in args.projects.read_text().splitlines():
-        entry = line.split("#", 1)[0].strip()
+        entry = shlex.split(line.split("#", 1)[0])
         if entry:
-            bench(Path(entry).expanduser().resolve(), args)
+            bench(Path(entry[0]).expanduser().resolve(), [*entry[1:], *shlex.split(args.tests)], args)
     return 0
 
 

@@ -153,25 +153,25 @@ def _table_file(directory: str) -> str | None:
     candidate = os.path.join(directory, "pyproject.toml")
     if not os.path.isfile(candidate):
         return None
-    try:
-        with open(candidate, "rb") as handle:
-            data = tomllib.load(handle)
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise ConfigError(f"{candidate}: cannot read TOML: {exc}") from None
-    return candidate if _quality_table(data, candidate) is not None else None
+    return candidate if _quality_table(_load_toml(candidate), candidate) is not None else None
 
 
-def read_config_file(path: str) -> Config:
-    """The configuration in ``path``: a pyproject.toml's table, or a TOML file holding its keys."""
+def _load_toml(path: str) -> dict[str, Any]:
+    """Parse a TOML file; unreadable or invalid is a one-line ConfigError naming the file."""
     try:
         with open(path, "rb") as handle:
-            data = tomllib.load(handle)
+            return tomllib.load(handle)
     except FileNotFoundError:
         raise ConfigError(f"{path}: config file not found") from None
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+
+
+def read_config_file(path: str) -> Config:
+    """The configuration in ``path``: a pyproject.toml's table, or a TOML file holding its keys."""
+    data = _load_toml(path)
     is_pyproject = os.path.basename(path) == "pyproject.toml"
     table = _quality_table(data, path) if is_pyproject else data
     config = parse_config(table or {}, path)

@@ -80,5 +80,5 @@ def test_bad_values_name_the_key(table: dict, needle: str) -> None:
 def test_invalid_toml_is_reported(tmp_path: Path) -> None:
     write(tmp_path, "[tool.quality-hooks\n")
     load_config.cache_clear()
-    with pytest.raises(ConfigError, match="cannot read TOML"):
+    with pytest.raises(ConfigError, match="invalid TOML"):
         load_config(str(tmp_path))

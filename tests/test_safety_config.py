@@ -33,7 +33,7 @@ MALFORMED = {
     "[tool.quality-hooks]\nmax-file-size = -1\n": "max-file-size: expected a positive integer",
     "[tool.quality-hooks]\nfile-timeout = 0\n": "file-timeout: expected a positive number of seconds",
     "[tool.quality-hooks]\nexclude = 'tests'\n": "exclude: expected a list of strings",
-    "[tool.quality-hooks\n": "cannot read TOML",
+    "[tool.quality-hooks\n": "invalid TOML",
 }
 
 
@@ -75,5 +75,5 @@ def test_broken_config_below_stops_fix_before_any_file_is_written(tmp_path: Path
     (tmp_path / "sub" / "b.py").write_text(FIXABLE)
     for command in (["fix", "."], ["check", "--no-model", "."]):
         done = run_cli(*command, cwd=tmp_path)
-        assert done.returncode == 2 and "sub/pyproject.toml: cannot read TOML" in done.stderr, command
+        assert done.returncode == 2 and "sub/pyproject.toml: invalid TOML" in done.stderr, command
     assert (tmp_path / "a.py").read_text() == FIXABLE

@@ -1,8 +1,9 @@
-"""Files are rewritten in place when that keeps them whole: owner, hard links, mode and xattrs stay."""
+"""Files are rewritten in place when that keeps them whole: owner, hard links, mode, ACLs and xattrs stay."""
 
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import stat
 import subprocess
@@ -61,6 +62,33 @@ def test_extended_attributes_are_kept(tmp_path: Path) -> None:
     assert os.getxattr(target, "user.origin") == b"vendored"
     assert target.read_text() == FIXED
     assert target.stat().st_ino != inode  # one link, our own file: replaced atomically by rename
+
+
+def _getfacl(path: Path) -> str:
+    return subprocess.run(["getfacl", "-c", str(path)], capture_output=True, text=True, check=True).stdout
+
+
+@pytest.mark.skipif(
+    not shutil.which("setfacl"), reason="needs setfacl/getfacl (Debian package acl, installed by .ci/run)"
+)
+@pytest.mark.parametrize("hard_linked", [False, True], ids=["replaced by rename", "rewritten in its inode"])
+def test_posix_acls_are_kept(tmp_path: Path, hard_linked: bool) -> None:
+    target = tmp_path / "shared.py"
+    target.write_text(BAD)
+    if hard_linked:
+        os.link(target, tmp_path / "other-name.py")
+    granted = subprocess.run(
+        ["setfacl", "-m", "u:12345:rw-,g:23456:r--", str(target)], capture_output=True, check=False
+    )
+    if granted.returncode != 0:
+        pytest.skip(f"this file system has no POSIX ACLs: {granted.stderr.decode().strip()}")
+    acl = _getfacl(target)
+    assert "user:12345:rw-" in acl and "group:23456:r--" in acl and "mask::rw-" in acl
+    inode = target.stat().st_ino
+    assert run_cli("fix", str(target)).returncode == 1
+    assert target.read_text() == FIXED
+    assert _getfacl(target) == acl
+    assert (target.stat().st_ino == inode) is hard_linked
 
 
 def test_killed_at_any_moment_leaves_old_or_new_code(tmp_path: Path) -> None:

@@ -10,6 +10,7 @@ visiting and decide at ``leave_Module``, when the whole module has been seen.
 
 from __future__ import annotations
 
+import ast
 from collections import Counter
 from collections.abc import Sequence
 from typing import Any, ClassVar
@@ -110,6 +111,14 @@ def ends_with_jump(suite: cst.BaseSuite) -> bool:
         assert isinstance(suite, cst.SimpleStatementSuite)  # the other kind of BaseSuite
         small = suite.body
     return bool(small) and isinstance(small[-1], JUMPS)
+
+
+def same_code(first: cst.BaseSuite, second: cst.BaseSuite) -> bool:
+    """Whether two blocks are the same statements, comments and layout aside (compared as ASTs)."""
+    def dump(suite: cst.BaseSuite) -> str:
+        return ast.dump(ast.parse(cst.Module(body=suite_statements(suite)).code))
+
+    return dump(first) == dump(second)
 
 
 def dedented_body(leading: Sequence[cst.EmptyLine], suite: cst.BaseSuite) -> list[cst.BaseStatement] | None:

@@ -7,7 +7,7 @@ from typing import Any
 import libcst as cst
 
 from quality_hooks.analysis.rules.base import Invalid, Rule, Valid
-from quality_hooks.analysis.rules.fix_helpers import dedented_body, ends_with_jump, is_bool_if_else
+from quality_hooks.analysis.rules.fix_helpers import dedented_body, ends_with_jump, is_bool_if_else, same_code
 
 
 class NeedlessElse(Rule):
@@ -17,7 +17,9 @@ class NeedlessElse(Rule):
     The fix moves the ``else`` body (or turns the ``elif`` into an ``if``) after
     the statement, keeping comments; it is skipped when a comment trails the
     ``else:`` line or the ``else`` block and would lose its line (a
-    ``# pragma: no cover`` there must stay on the ``else:``). ``if c: return True else:
+    ``# pragma: no cover`` there must stay on the ``else:``), and when the ``else`` body
+    is the same code as the branch above it: dedented, it would follow a branch that
+    repeats it (``if c: raise E`` then ``raise E``). ``if c: return True else:
     return False`` is left to QH310, which returns the condition.
     """
 
@@ -61,6 +63,13 @@ class NeedlessElse(Rule):
             "def f(x):\n    if x:\n        return 1\n    else:\n        y = 2\n        # trailing note\n    return y\n",
             expected_fix=None,
         ),
+        Invalid(  # urllib3 contrib/emscripten/fetch.py: the elif and the else raise the same error
+            "def f(e):\n    if e == 1:\n        raise A(e)\n    elif e == 2:\n        raise B(e)\n    else:\n"
+            "        # any other error\n        raise B(e)\n",
+            expected_fix="def f(e):\n    if e == 1:\n        raise A(e)\n    if e == 2:\n        raise B(e)\n    else:\n"
+            "        # any other error\n        raise B(e)\n",
+        ),
+        Invalid("def f(e):\n    if e:\n        return g(e)\n    else:\n        return g(e)  # same\n", expected_fix=None),
     ]
 
     def __init__(self, options: dict[str, Any] | None = None, path: str = "<string>") -> None:
@@ -75,6 +84,8 @@ class NeedlessElse(Rule):
             return
         if isinstance(orelse, cst.If):
             moved: list[cst.BaseStatement] | None = [orelse]
+        elif same_code(node.body, orelse.body):
+            moved = None
         else:
             moved = dedented_body(orelse.leading_lines, orelse.body)
         if moved is None:
