@@ -160,13 +160,14 @@ def _load_toml(path: str) -> dict[str, Any]:
     """Parse a TOML file; unreadable or invalid is a one-line ConfigError naming the file."""
     try:
         with open(path, "rb") as handle:
-            return tomllib.load(handle)
+            data: dict[str, Any] = tomllib.load(handle)
     except FileNotFoundError:
         raise ConfigError(f"{path}: config file not found") from None
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+    return data
 
 
 def read_config_file(path: str) -> Config:

@@ -24,10 +24,11 @@ from quality_hooks.analysis import positions
 from quality_hooks.analysis.limits import FileTimeout, time_budget, timeout_message, too_deep
 from quality_hooks.analysis.parse import parse_module
 from quality_hooks.analysis.rules.base import Report, Rule
-from quality_hooks.analysis.rules.fix_helpers import node_parts
+from quality_hooks.analysis.rules.fix_helpers import fix_safety
 from quality_hooks.analysis.rules.runner import apply_fixes, run_rules
 from quality_hooks.analysis.selection import enabled_rules
 from quality_hooks.config import Config
+from quality_hooks.results import Finding
 from quality_hooks.source import SourceError, SourceFile
 
 MAX_ROUNDS = 10
@@ -74,25 +75,24 @@ def fix_class(rule: type[Rule], config: Config) -> str:
     return config.fix_policy.get(rule.CODE, rule.FIX_SAFETY)
 
 
-def _newlines(node: object) -> int:
-    empty = cst.Module(body=[])
-    return sum(empty.code_for_node(part).count("\n") for part in node_parts(node))
-
-
-def keeps_lines(fix: Report) -> bool:
-    """Whether the fix leaves the number of lines alone, so every later line keeps its number."""
-    return _newlines(fix.node) == _newlines(fix.replacement)
-
-
 def applicable(fix: Report, config: Config) -> str:
     """``apply``, ``unsafe`` (left for ``--unsafe-fixes``) or ``never`` for one fix."""
-    rule = fix.rule
-    policy = fix_class(rule, config)
+    policy = config.fix_policy.get(fix.rule.CODE) or fix_safety(fix.rule, fix.node, fix.replacement)
     if policy == "off":
         return "never"
-    if policy == "safe" and (rule.CODE in config.fix_policy or keeps_lines(fix)):
+    if policy == "safe":
         return "apply"
     return "apply" if config.unsafe_fixes else "unsafe"
+
+
+def apply_fix_policy(findings: Sequence[Finding], config: Config) -> None:
+    """Each finding's fix class as ``fix`` treats it: ``fix-policy`` overrides the rule's; ``off`` leaves no fix."""
+    for finding in findings:
+        policy = config.fix_policy.get(finding.code)
+        if policy is None or finding.fix_safety is None:
+            continue
+        finding.fixable = policy != "off"
+        finding.fix_safety = None if policy == "off" else policy
 
 
 def _round_fixes(

@@ -58,6 +58,9 @@ class Finding:
     end_column: int
     severity: Severity
     fixable: bool = False
+    #: ``safe`` or ``unsafe`` (needs ``--unsafe-fixes``) for a fix ``quality-hooks fix`` applies, after
+    #: ``fix-policy``; None without one (ruff's fixes are never applied).
+    fix_safety: str | None = None
     source: str = "quality-hooks"  # or "ruff"
     #: Rule, file-independent hash of the code the finding sits on; used by baselines.
     fingerprint: str = ""
@@ -87,6 +90,7 @@ class Finding:
             "end_column": self.end_column,
             "severity": self.severity.value,
             "fixable": self.fixable,
+            "fix_safety": self.fix_safety,
             "source": self.source,
             "fingerprint": self.fingerprint,
             "status": self.status,

@@ -158,3 +158,25 @@ def test_pragmas_stay_on_their_line(case: tuple[type[Rule], int, Invalid]) -> No
                 # The line itself was rewritten in place (an operator, a prefix): same line, same statement.
                 assert fixed.splitlines().index(holders[0]) == number, f"{rule.CODE}: {pragma} moved:\n{fixed}"
     assert checked or rule.CODE == "QH314"
+
+
+#: QH304's fix is safe; QH308's is unsafe (``list()`` asks for ``__len__``); QH202 is safe but off by policy.
+CLASSED = 'x = f"plain"\ny = [v for v in range(3)]\ntry:\n    pass\nexcept:\n    pass\n'
+
+
+def test_each_finding_carries_its_fix_class_in_json_and_sarif(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text('[tool.quality-hooks]\nfix-policy = { QH202 = "off" }\n')
+    (tmp_path / "mod.py").write_text(CLASSED)
+    report = json.loads(run_cli("check", "--no-model", "--format", "json", "mod.py", cwd=tmp_path).stdout)
+    found = {f["code"]: f for r in report["files"] for f in r["findings"]}
+    assert (found["QH304"]["fixable"], found["QH304"]["fix_safety"]) == (True, "safe")
+    assert (found["QH308"]["fixable"], found["QH308"]["fix_safety"]) == (True, "unsafe")
+    assert (found["QH202"]["fixable"], found["QH202"]["fix_safety"]) == (False, None)
+    sarif = json.loads(run_cli("check", "--no-model", "--format", "sarif", "mod.py", cwd=tmp_path).stdout)
+    results = {r["ruleId"]: r for r in sarif["runs"][0]["results"]}
+    assert results["QH304"]["properties"]["fixSafety"] == "safe"
+    assert results["QH304"]["fixes"][0]["properties"] == {"fixSafety": "safe"}
+    assert results["QH304"]["fixes"][0]["description"]["text"] == "quality-hooks fix (safe fix)"
+    assert results["QH308"]["properties"]["fixSafety"] == "unsafe"
+    assert "fixes" not in results["QH308"]  # quality-hooks fix leaves it without --unsafe-fixes
+    assert results["QH202"]["properties"]["fixSafety"] is None and "fixes" not in results["QH202"]

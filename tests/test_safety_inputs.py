@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from conftest import BIN, GitRepo, run_cli
 
-from quality_hooks.analysis.limits import MAX_DEPTH
+from quality_hooks.analysis.limits import MAX_DEPTH, MAX_NODES
 
 UNUSED_IMPORT = '"""Doc."""\n\nimport os\n'
 DEEP = "x = " + " + ".join(["1"] * 600) + "\n"
@@ -81,6 +81,24 @@ def test_file_timeout_skips_one_file(tmp_path: Path) -> None:
     assert fixed.returncode == 1 and "took more than 0.05 s" in fixed.stderr
 
 
+def _gate_usage(repo: Path, *paths: str) -> tuple[list[str], int, float, float]:
+    """Run ``quality-gate`` on staged files in a probe process: (stdout lines, exit, peak RSS MB, CPU s)."""
+    probe = textwrap.dedent(
+        f"""
+        import resource, subprocess, sys
+        gate = [{str(BIN / "quality-gate")!r}, "--no-model", *sys.argv[1:]]
+        done = subprocess.run(gate, capture_output=True, text=True)
+        sys.stdout.write(done.stdout)
+        usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+        print("usage", done.returncode, usage.ru_maxrss, usage.ru_utime + usage.ru_stime)
+        """
+    )
+    done = subprocess.run([sys.executable, "-c", probe, *paths], cwd=repo, capture_output=True, text=True, timeout=600)
+    lines = done.stdout.splitlines()
+    _, code, peak_kb, cpu = lines[-1].split()
+    return lines[:-1], int(code), int(peak_kb) / 1024, float(cpu)
+
+
 def test_staged_content_over_the_size_cap_is_never_read(git_repo: GitRepo) -> None:
     """The 50 MB staged file: one line, the other file judged, peak RSS under 300 MB (measured with resource)."""
     git_repo.write("other.py", '"""Doc."""\n')
@@ -89,22 +107,10 @@ def test_staged_content_over_the_size_cap_is_never_read(git_repo: GitRepo) -> No
         handle.write("x = 1\n" * (50 * 1024 * 1024 // 6))
     git_repo.write("other.py", UNUSED_IMPORT)
     git_repo.git("add", "big.py", "other.py")
-    probe = textwrap.dedent(
-        f"""
-        import resource, subprocess, sys
-        done = subprocess.run([{str(BIN / "quality-gate")!r}, "--no-model", "big.py", "other.py"],
-                              capture_output=True, text=True)
-        sys.stdout.write(done.stdout)
-        print("exit", done.returncode)
-        print("peak_kb", resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
-        """
-    )
-    done = subprocess.run([sys.executable, "-c", probe], cwd=git_repo.path, capture_output=True, text=True, timeout=300)
-    lines = done.stdout.splitlines()
+    lines, code, peak_mb, _ = _gate_usage(git_repo.path, "big.py", "other.py")
     assert "big.py: 52428798 bytes is over the 2097152-byte limit (max-file-size)" in lines
     assert any(line.startswith("other.py:3:8: F401") for line in lines)
-    assert "exit 1" in lines
-    peak_mb = int(lines[-1].split()[1]) / 1024
+    assert code == 1
     assert peak_mb < 300, f"peak RSS {peak_mb:.0f} MB"
 
 
@@ -116,6 +122,23 @@ def test_staged_blob_is_capped_even_when_the_disk_copy_is_small(git_repo: GitRep
     done = hook("quality-gate", "--no-model", "mod.py", cwd=git_repo.path)
     assert done.returncode == 1
     assert "mod.py: 3000 bytes is over the 1000-byte limit (max-file-size)" in done.stdout
+
+
+def test_one_megabyte_line_in_the_gate_is_one_line_in_bounded_time_and_memory(git_repo: GitRepo) -> None:
+    """350,000 list items on one line: refused before LibCST (28 s and 1.4 GB to parse), the other file judged."""
+    git_repo.write("other.py", '"""Doc."""\n')
+    git_repo.commit("base")
+    git_repo.write("wide.py", "x = [" + ", ".join(["1"] * 350_000) + "]\n")
+    git_repo.write("text.py", '"""Doc."""\n\nx = "' + "a" * 1024 * 1024 + '"\n')  # a 1 MB line that is cheap
+    git_repo.write("other.py", UNUSED_IMPORT)
+    git_repo.git("add", "wide.py", "text.py", "other.py")
+    lines, code, peak_mb, cpu = _gate_usage(git_repo.path, "wide.py", "text.py", "other.py")
+    assert code == 1
+    assert f"wide.py: too big to analyse (350006 syntax nodes, over {MAX_NODES})" in lines
+    assert any(line.startswith("text.py: ok") for line in lines), lines
+    assert any(line.startswith("other.py:3:8: F401") for line in lines)
+    assert peak_mb < 500, f"peak RSS {peak_mb:.0f} MB"
+    assert cpu < 15, f"{cpu:.1f} s of CPU"
 
 
 def _logging_ruff(tmp_path: Path, fail_on: str | None = None) -> tuple[dict[str, str], Path]:

@@ -19,6 +19,7 @@ from quality_hooks.analysis.parse import parse_module
 from quality_hooks.analysis.rules.runner import RuleRun, run_rules
 from quality_hooks.analysis.selection import enabled_rules
 from quality_hooks.config import Config
+from quality_hooks.fix import apply_fix_policy
 from quality_hooks.results import FileResult
 from quality_hooks.source import SourceError, SourceFile, decode_source, read_source
 
@@ -58,6 +59,7 @@ def run_analysis(module: cst.Module, text: str, config: Config, path: str, resul
     metrics, cyclomatic = measure_text(text)
     collector = FunctionCollector(cyclomatic)
     run = run_rules(wrapper, rules, path, text, severities, collector, config.external_suppressions)
+    apply_fix_policy(run.findings, config)
     functions = [m.metrics for m in collector.measured]
     metrics.functions = len(functions)
     metrics.classes = collector.classes

@@ -2,8 +2,8 @@
 
 CPython decides what is Python: text that ``compile()`` refuses (500 nested
 parentheses, ``return`` outside a function) is a syntax error whatever LibCST
-thinks, and its tree's depth is checked before LibCST's recursive parser and
-our recursive visits see the text.
+thinks, and its tree's depth and size are checked before LibCST's recursive parser
+and our recursive visits see the text.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import warnings
 
 import libcst as cst
 
-from quality_hooks.analysis.limits import check_depth, too_deep
+from quality_hooks.analysis.limits import check_shape, too_deep
 from quality_hooks.analysis.trees import python_tree
 from quality_hooks.source import SourceError
 
@@ -23,10 +23,14 @@ def _python_message(path: str, exc: SyntaxError) -> str:
 
 
 def check_python(path: str, text: str) -> None:
-    """Raise SourceError unless CPython parses and compiles ``text`` and its tree is not too deep."""
+    """Raise SourceError unless CPython parses and compiles ``text`` and its tree is neither too deep nor too big."""
     try:
         tree = python_tree(text)  # shared with radon's metrics and the models' features
-        check_depth(path, tree)
+        try:
+            check_shape(path, tree)
+        except SourceError:
+            python_tree.cache_clear()  # a refused tree (hundreds of MB for a 1 MB line) is not kept
+            raise
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             compile(tree, path, "exec", dont_inherit=True)

@@ -5,7 +5,8 @@
 - ``partialFingerprints.primaryLocationLineHash`` is computed as the upload action computes it
   (:mod:`quality_hooks.report.line_hash`), next to our own code fingerprint.
 - Fixable findings carry ``fixes`` with ``artifactChanges``: the lines ``quality-hooks fix`` would
-  rewrite, cut into hunks as the PR suggestions are.
+  rewrite, cut into hunks as the PR suggestions are, with the fix's class (`properties.fixSafety`: safe, or
+  unsafe for one that needs `--unsafe-fixes`) on the fix and on the result.
 - Rules carry their docs (``help.markdown``, the same text as ``rules --explain`` and docs/rules.md),
   ``properties.tags``, ``precision`` and ``problem.severity``.
 - ``automationDetails.id`` tells the hook, CI and a plain check apart, plus an optional category.
@@ -170,7 +171,14 @@ def _fixes(
             inserted = "\n".join(new)
         replacements.append({"deletedRegion": deleted, "insertedContent": {"text": inserted}})
     change = {"artifactLocation": artifact, "replacements": replacements}
-    return [{"description": {"text": "quality-hooks fix"}, "artifactChanges": [change]}]
+    command = "quality-hooks fix" if finding.fix_safety == "safe" else "quality-hooks fix --unsafe-fixes"
+    return [
+        {
+            "description": {"text": f"{command} ({finding.fix_safety} fix)"},
+            "artifactChanges": [change],
+            "properties": {"fixSafety": finding.fix_safety},
+        }
+    ]
 
 
 def _file_results(result: FileResult, root: str, index: dict[str, int], config: Config | None) -> list[dict[str, Any]]:
@@ -204,7 +212,12 @@ def _file_results(result: FileResult, root: str, index: dict[str, int], config: 
             "message": {"text": f"{finding.label} {finding.message}" if finding.also else finding.message},
             "locations": [{"physicalLocation": {"artifactLocation": artifact, "region": _region(finding)}}],
             "partialFingerprints": fingerprints,
-            "properties": {"status": finding.status, "fixable": finding.fixable, "also": finding.also},
+            "properties": {
+                "status": finding.status,
+                "fixable": finding.fixable,
+                "fixSafety": finding.fix_safety,
+                "also": finding.also,
+            },
         }
         fixes = _fixes(finding, hunks, artifact, lines)
         if fixes:

@@ -85,15 +85,13 @@ def totals_line(results: Sequence[FileResult], show_existing: bool = False) -> s
     fixes by default, unsafe ones (H11's fix-safety classes) counted apart as needing ``--unsafe-fixes``.
     """
     from quality_hooks.analysis.equivalents import group_of
-    from quality_hooks.analysis.rules import all_rules
     from quality_hooks.analysis.rules.base import GROUPS
 
     listed = [f for r in results for f in r.findings if show_existing or f.status == "new"]
     groups = Counter(group_of(f.code) for f in listed)
     parts = [f"{groups[group]} {group}" for group in GROUPS if groups[group]]
-    rules = all_rules()
-    ours = [f for f in listed if f.fixable and f.source == "quality-hooks" and f.code in rules]
-    safe = sum(1 for f in ours if rules[f.code].FIX_SAFETY == "safe")
+    ours = [f for f in listed if f.fixable and f.fix_safety is not None]
+    safe = sum(1 for f in ours if f.fix_safety == "safe")
     noun = "finding" if len(listed) == 1 else "findings"
     text = f"{len(listed)} {noun}" + (f" ({', '.join(parts)})" if parts else "")
     if safe:
@@ -112,5 +110,7 @@ def verdict_line(results: Sequence[FileResult], verdict: GateVerdict) -> str:
         if result.gate is None or result.gate.passed:
             continue
         first = next(r for r in result.gate.reasons if r.level is result.gate.level)
-        return f"quality gate failed ({files}, level {verdict.level.value}): {result.path}: {first.message}"
+        # An analysis error already starts with the file's name (``x.py: cannot read: ...``).
+        where = "" if first.message.startswith(f"{result.path}:") else f"{result.path}: "
+        return f"quality gate failed ({files}, level {verdict.level.value}): {where}{first.message}"
     return f"quality gate failed ({files}, level {verdict.level.value})"

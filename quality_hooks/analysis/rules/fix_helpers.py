@@ -11,6 +11,7 @@ visiting and decide at ``leave_Module``, when the whole module has been seen.
 from __future__ import annotations
 
 import ast
+import dataclasses
 from collections import Counter
 from collections.abc import Sequence
 from typing import Any, ClassVar
@@ -115,8 +116,10 @@ def ends_with_jump(suite: cst.BaseSuite) -> bool:
 
 def same_code(first: cst.BaseSuite, second: cst.BaseSuite) -> bool:
     """Whether two blocks are the same statements, comments and layout aside (compared as ASTs)."""
+
     def dump(suite: cst.BaseSuite) -> str:
-        return ast.dump(ast.parse(cst.Module(body=suite_statements(suite)).code))
+        module = cst.Module(body=[])
+        return ast.dump(ast.parse("".join(module.code_for_node(line) for line in suite_statements(suite))))
 
     return dump(first) == dump(second)
 
@@ -221,6 +224,74 @@ def node_parts(node: object) -> list[cst.CSTNode]:
     if isinstance(node, cst.FlattenSentinel):
         return list(node.nodes)
     return [node] if isinstance(node, cst.CSTNode) else []
+
+
+def _newlines(node: object) -> int:
+    empty = cst.Module(body=[])
+    return sum(empty.code_for_node(part).count("\n") for part in node_parts(node))
+
+
+def _renders_from_children(old: cst.CSTNode, new: cst.CSTNode) -> bool:
+    """Whether both nodes' text is their own tokens (the same in both, and without line breaks) plus their children's.
+
+    True for two nodes of one type with equal non-node fields (a ``MaybeSentinel`` or ``None``
+    stands for default punctuation or nothing), except the two whose code adds a line of its
+    own: an empty block (``pass``) and a module without a trailing newline.
+    """
+    if type(old) is not type(new):
+        return False
+    if isinstance(old, cst.IndentedBlock) and isinstance(new, cst.IndentedBlock) and not (old.body and new.body):
+        return False
+    trailing = (getattr(node, "has_trailing_newline", True) for node in (old, new))
+    if isinstance(old, cst.Module) and not all(trailing):
+        return False
+    for item in dataclasses.fields(old):
+        before, after = getattr(old, item.name), getattr(new, item.name)
+        if _is_nodes(before) and _is_nodes(after):
+            continue
+        if before != after:
+            return False
+    return True
+
+
+def _is_nodes(value: object) -> bool:
+    """A field rendered by child nodes, or by a sentinel's default tokens (never a line break)."""
+    if value is None or isinstance(value, (cst.CSTNode, cst.MaybeSentinel)):
+        return True
+    return isinstance(value, (list, tuple)) and all(isinstance(part, cst.CSTNode) for part in value)
+
+
+def _newline_delta(old: cst.CSTNode, new: cst.CSTNode) -> int:
+    """Line breaks ``new`` has over ``old``, rendering only what differs.
+
+    A fix builds its replacement with ``with_changes``, which shares every untouched
+    child with the original, so a one-token change in a 3,000-line class costs a few
+    small renders rather than two of the whole class.
+    """
+    if old is new:
+        return 0
+    if not _renders_from_children(old, new):
+        return _newlines(new) - _newlines(old)
+    shared = {id(child) for child in old.children} & {id(child) for child in new.children}
+    old_rest = [child for child in old.children if id(child) not in shared]
+    new_rest = [child for child in new.children if id(child) not in shared]
+    if len(old_rest) == len(new_rest):
+        return sum(_newline_delta(before, after) for before, after in zip(old_rest, new_rest, strict=True))
+    return sum(map(_newlines, new_rest)) - sum(map(_newlines, old_rest))
+
+
+def keeps_lines(node: cst.CSTNode, replacement: object) -> bool:
+    """Whether a fix leaves the number of lines alone, so every later line keeps its number."""
+    if isinstance(replacement, cst.CSTNode):
+        return _newline_delta(node, replacement) == 0
+    return _newlines(node) == _newlines(replacement)
+
+
+def fix_safety(rule: type[Rule], node: cst.CSTNode, replacement: object) -> str:
+    """One fix's class: its rule's, except that a safe rule's fix adding or removing lines here is unsafe."""
+    if rule.FIX_SAFETY == "safe" and not keeps_lines(node, replacement):
+        return "unsafe"
+    return rule.FIX_SAFETY
 
 
 def _comments(node: object) -> _Comments:

@@ -66,10 +66,10 @@ class NeedlessElse(Rule):
         Invalid(  # urllib3 contrib/emscripten/fetch.py: the elif and the else raise the same error
             "def f(e):\n    if e == 1:\n        raise A(e)\n    elif e == 2:\n        raise B(e)\n    else:\n"
             "        # any other error\n        raise B(e)\n",
-            expected_fix="def f(e):\n    if e == 1:\n        raise A(e)\n    if e == 2:\n        raise B(e)\n    else:\n"
-            "        # any other error\n        raise B(e)\n",
+            expected_fix="def f(e):\n    if e == 1:\n        raise A(e)\n    if e == 2:\n        raise B(e)\n"
+            "    else:\n        # any other error\n        raise B(e)\n",
         ),
-        Invalid("def f(e):\n    if e:\n        return g(e)\n    else:\n        return g(e)  # same\n", expected_fix=None),
+        Invalid("def f(e):\n    if e:\n        return g(e)\n    else:\n        return g(e)  # same\n"),
     ]
 
     def __init__(self, options: dict[str, Any] | None = None, path: str = "<string>") -> None:

@@ -18,7 +18,7 @@ from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 from quality_hooks.analysis import traverse
 from quality_hooks.analysis.metrics.functions import FunctionCollector
 from quality_hooks.analysis.rules.base import MetricRule, Report, Rule
-from quality_hooks.analysis.rules.fix_helpers import keeps_comments
+from quality_hooks.analysis.rules.fix_helpers import fix_safety, keeps_comments
 from quality_hooks.results import Finding, Severity
 
 _SUPPRESS = re.compile(r"#\s*quality:\s*ignore(?:\[([A-Za-z0-9_,\s]*)\])?")
@@ -143,6 +143,7 @@ def collect(
             and not keeps_comments(report.node, report.replacement)
         ):
             report.replacement = None  # it would move or drop a comment: reported, never fixed
+        fixed = report.replacement
         findings.append(
             Finding(
                 code=code,
@@ -152,11 +153,12 @@ def collect(
                 end_line=end_line,
                 end_column=where.end.column + 1,
                 severity=severity,
-                fixable=report.replacement is not None,
+                fixable=fixed is not None,
+                fix_safety=None if fixed is None else fix_safety(report.rule, report.node, fixed),
                 fingerprint=fingerprint(code, lines, line, end_line),
             )
         )
-        if report.replacement is not None:
+        if fixed is not None:
             fixes.append(report)
     findings.sort(key=lambda f: (f.line, f.column, f.code))
     return RuleRun(findings, fixes)
