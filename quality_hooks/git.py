@@ -111,6 +111,8 @@ class ChangedFile:
     added: int = 0
     deleted: int = 0
     hunks: int = 0
+    #: Diffed as binary (a side over ``max-file-size``): which lines changed is unknown, so all of them count.
+    binary: bool = False
 
 
 _STATUS = {"A": "added", "M": "modified", "R": "renamed", "D": "deleted", "C": "copied", "T": "modified"}
@@ -203,7 +205,12 @@ def _parse_name_status(raw: bytes) -> list[ChangedFile]:
 def _parse_hunks(raw: bytes, files: dict[str, ChangedFile]) -> None:
     current: ChangedFile | None = None
     for line in raw.decode("utf-8", errors="surrogateescape").splitlines():
-        if line.startswith("+++ "):
+        if line.startswith("Binary files ") and line.endswith(" differ") and " and b/" in line:
+            binary = files.get(line[: -len(" differ")].rsplit(" and b/", 1)[1])
+            if binary is not None:
+                binary.binary = True
+            current = None
+        elif line.startswith("+++ "):
             name = line[4:]
             current = files.get(name[2:]) if name.startswith("b/") else None
         elif line.startswith("@@") and current is not None:

@@ -46,7 +46,7 @@ class CheckRun:
 def _file_change(changed: git.ChangedFile | None) -> FileChange:
     if changed is None:
         return FileChange(status="unchanged", changed_lines=set())
-    lines = None if changed.status == "added" else set(changed.lines)
+    lines = None if changed.status == "added" or changed.binary else set(changed.lines)
     return FileChange(
         status=changed.status, old_path=changed.old_path, changed_lines=lines, deleted_after=set(changed.deleted_after)
     )

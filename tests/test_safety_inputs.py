@@ -114,6 +114,20 @@ def test_staged_content_over_the_size_cap_is_never_read(git_repo: GitRepo) -> No
     assert peak_mb < 300, f"peak RSS {peak_mb:.0f} MB"
 
 
+def test_base_version_over_the_cap_is_never_read_and_every_line_counts_as_changed(git_repo: GitRepo) -> None:
+    """A 50 MB base (git diffs it as binary): not read, and the staged code is judged as new."""
+    with open(git_repo.path / "big.py", "w") as handle:
+        handle.write("x = 1\n" * (50 * 1024 * 1024 // 6))
+    git_repo.commit("base")
+    git_repo.write("big.py", UNUSED_IMPORT)
+    git_repo.git("add", "big.py")
+    lines, code, peak_mb, _ = _gate_usage(git_repo.path, "big.py")
+    assert code == 1
+    assert any(line.startswith("big.py:3:8: F401") for line in lines), lines
+    assert any(line.startswith("big.py: FAILED: 1 new") for line in lines), lines
+    assert peak_mb < 300, f"peak RSS {peak_mb:.0f} MB"
+
+
 def test_staged_blob_is_capped_even_when_the_disk_copy_is_small(git_repo: GitRepo) -> None:
     git_repo.write("pyproject.toml", "[tool.quality-hooks]\nmax-file-size = 1000\n")
     git_repo.write("mod.py", "x = 1\n" * 500)
