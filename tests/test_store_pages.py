@@ -1,6 +1,6 @@
 """The store's HTML pages against a real server (SQLite file and PostgreSQL): the metric selector, the forecast
-band, a file's history and a pull request against its base; in headless Chromium, screenshots kept in
-test-artifacts/ and their DOM checked."""
+band, the drift panel, a file's history and a pull request against its base; in headless Chromium,
+screenshots kept in test-artifacts/ and their DOM checked."""
 
 from __future__ import annotations
 
@@ -16,6 +16,8 @@ import pytest
 import requests
 from store_support import StoreServer, sha, store_database
 from test_store_dashboard import ARTIFACTS, browse, png_pixels
+from test_store_drift import FILE_FEATURES
+from test_store_drift import sample as drift_sample
 
 RUNS = 24
 START = dt.datetime(2026, 3, 1, 9, 30, tzinfo=dt.timezone.utc)
@@ -87,6 +89,9 @@ def site(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
     api = f"{server.url}/api/v1/projects/acme/widgets/runs"
     for i in range(RUNS):
         body = payload(sha(i + 1), main_files(i), when=START + dt.timedelta(days=i))
+        # The model's inputs of training rows, their size features shifted in the last runs: the drift panel.
+        rows = drift_sample(i, shifted=i >= RUNS - 10)[:20]
+        body["feature_values"] = {"model": "file-score", "names": FILE_FEATURES, "rows": rows}
         assert requests.post(api, json=body, headers=headers, timeout=30).status_code == 201
     pr_files = [
         file_row("pkg/core.py", score_of(RUNS - 1) - 12.5, RUNS + 3, maintainability=60.0),
@@ -230,11 +235,11 @@ def _dom(url: str, tmp_path: Path) -> str:
     return done.stdout
 
 
-def _shoot(url: str, tmp_path: Path, name: str) -> tuple[int, int, list[tuple[int, int, int]]]:
+def _shoot(url: str, tmp_path: Path, name: str, height: int = 1500) -> tuple[int, int, list[tuple[int, int, int]]]:
     ARTIFACTS.mkdir(exist_ok=True)
     shot = ARTIFACTS / name
     shot.unlink(missing_ok=True)
-    done = browse(url, tmp_path, f"--screenshot={shot}", "--window-size=1280,1500")
+    done = browse(url, tmp_path, f"--screenshot={shot}", f"--window-size=1280,{height}")
     assert done.returncode == 0 and shot.exists(), done.stderr[-2000:]
     return png_pixels(shot)
 
@@ -251,7 +256,12 @@ def test_chromium_project_page_with_selector_and_forecast(site: tuple[str, str],
     assert 'id="metric-selector"' in dom and 'aria-current="page"' in dom
     assert '<polygon class="forecast-band"' in dom and '<polyline class="forecast-line"' in dom
     assert dom.count('<polyline class="score"') == 1 and 'id="pulls"' in dom
-    width, _, pixels = _shoot(url + "?metric=score", tmp_path, "store-project-page.png")
+    drift = dom.split('<section id="drift">')[1].split("</section>")[0]  # S3's panel, under the chart
+    assert (
+        '<tr class="significant"><td><code>loc</code>' in drift
+        or '<tr class="significant"><td><code>sloc</code>' in drift
+    )
+    width, _, pixels = _shoot(url + "?metric=score", tmp_path, "store-project-page.png", 2000)
     band_rows = {i // width for i, rgb in enumerate(pixels) if _near(rgb, BAND_RGB, 30)}
     assert len(band_rows) > 20, "the dashed forecast band is not drawn"
     accent = {i // width for i, rgb in enumerate(pixels) if _near(rgb, (0x25, 0x63, 0xEB), 30)}
