@@ -28,7 +28,6 @@ from quality_hooks.analysis.rules.fix_helpers import fix_safety
 from quality_hooks.analysis.rules.runner import apply_fixes, run_rules
 from quality_hooks.analysis.selection import enabled_rules
 from quality_hooks.config import Config
-from quality_hooks.results import Finding
 from quality_hooks.source import SourceError, SourceFile
 
 MAX_ROUNDS = 10
@@ -83,16 +82,6 @@ def applicable(fix: Report, config: Config) -> str:
     if policy == "safe":
         return "apply"
     return "apply" if config.unsafe_fixes else "unsafe"
-
-
-def apply_fix_policy(findings: Sequence[Finding], config: Config) -> None:
-    """Each finding's fix class as ``fix`` treats it: ``fix-policy`` overrides the rule's; ``off`` leaves no fix."""
-    for finding in findings:
-        policy = config.fix_policy.get(finding.code)
-        if policy is None or finding.fix_safety is None:
-            continue
-        finding.fixable = policy != "off"
-        finding.fix_safety = None if policy == "off" else policy
 
 
 def _round_fixes(

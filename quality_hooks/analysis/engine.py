@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 import libcst as cst
 from libcst.metadata import MetadataWrapper
 
+from quality_hooks.analysis.fix_policy import apply_fix_policy
 from quality_hooks.analysis.limits import FileTimeout, time_budget, timeout_message, too_deep
 from quality_hooks.analysis.metrics.functions import FunctionCollector
 from quality_hooks.analysis.metrics.radon_metrics import measure_text
@@ -19,7 +20,6 @@ from quality_hooks.analysis.parse import parse_module
 from quality_hooks.analysis.rules.runner import RuleRun, run_rules
 from quality_hooks.analysis.selection import enabled_rules
 from quality_hooks.config import Config
-from quality_hooks.fix import apply_fix_policy
 from quality_hooks.results import FileResult
 from quality_hooks.source import SourceError, SourceFile, decode_source, read_source
 
