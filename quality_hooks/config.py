@@ -381,20 +381,21 @@ def _known_ruff_selector(selector: str) -> bool:
     return codes is None or any(code.startswith(selector) for code in codes)
 
 
-def _ruff_codes(value: Any, key: str, where: str) -> list[str]:
+def _checked_codes(value: Any, key: str, where: str, known: Callable[[str], bool], what: str) -> list[str]:
+    """A list of strings each of which ``known`` accepts; the first that it does not is named as an ``what``."""
     codes = _strings(value, key, where)
     for code in codes:
-        if not _known_ruff_selector(code):
-            raise _fail(where, key, f"unknown ruff rule code or prefix {code!r}")
+        if not known(code):
+            raise _fail(where, key, f"unknown {what} {code!r}")
     return codes
+
+
+def _ruff_codes(value: Any, key: str, where: str) -> list[str]:
+    return _checked_codes(value, key, where, _known_ruff_selector, "ruff rule code or prefix")
 
 
 def _codes(value: Any, key: str, where: str) -> list[str]:
-    codes = _strings(value, key, where)
-    for code in codes:
-        if not _known_selector(code):
-            raise _fail(where, key, f"unknown rule code or group {code!r}")
-    return codes
+    return _checked_codes(value, key, where, _known_selector, "rule code or group")
 
 
 def _rules(value: Any, key: str, where: str) -> dict[str, dict[str, Any]]:

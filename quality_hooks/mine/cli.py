@@ -90,21 +90,23 @@ Cost = dict[str, Any]
 def _szz_task(repo: str, chunk: list[dict[str, Any]], reformats: list[str], out: str) -> Cost:
     from quality_hooks.mine.szz import blame_chunk
 
-    wall, cpu = time.monotonic(), cpu_seconds()
+    started = time.monotonic(), cpu_seconds()
     pairs = blame_chunk(repo, chunk, reformats)
     _write_json(out, pairs)
-    return _cost(out, "szz", wall, cpu)
+    return _cost(out, "szz", started)
 
 
 def _static_task(repo: str, chunk: list[dict[str, Any]], out: str) -> Cost:
     from quality_hooks.mine.static_pass import static_chunk
 
-    wall, cpu = time.monotonic(), cpu_seconds()
+    started = time.monotonic(), cpu_seconds()
     _write_json(out, static_chunk(repo, chunk))
-    return _cost(out, "static", wall, cpu)
+    return _cost(out, "static", started)
 
 
-def _cost(path: str, stage: str, wall: float, cpu: float) -> Cost:
+def _cost(path: str, stage: str, started: tuple[float, float]) -> Cost:
+    """The cost of producing ``path`` since ``started`` (monotonic clock, :func:`cpu_seconds`)."""
+    wall, cpu = started
     return {"file": os.path.basename(path), "stage": stage, "wall": round(time.monotonic() - wall, 3),
             "cpu": round(cpu_seconds() - cpu, 3)}  # fmt: skip
 
@@ -335,10 +337,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _replayed(repo: str, name: str, cache: str, settings: Settings, log: Callable[[str], None]) -> Job:
     """The repository's replay (from the cache when done), its cost recorded when computed now."""
     fresh = not os.path.exists(os.path.join(cache, "replay.json.gz"))
-    wall, cpu = time.monotonic(), cpu_seconds()
+    started = time.monotonic(), cpu_seconds()
     job = Job(repo, cache, cached_replay(repo, name, cache, settings, log))
     if fresh:
-        record_cost(cache, _cost("replay.json.gz", "replay", wall, cpu))
+        record_cost(cache, _cost("replay.json.gz", "replay", started))
     return job
 
 
