@@ -88,3 +88,20 @@ def test_unparsable_text_is_reported_not_raised() -> None:
     assert not facts.parsed and facts.functions == []
     assert changed_functions(None, "def broken(:\n") == ([], None)
     assert ruff_counts({1: b"def broken(:\n"}) == {1: {}}
+
+
+def test_python_warnings_stay_off_stderr_in_scoring_and_mining() -> None:
+    """``1if x else 2`` makes CPython warn (SyntaxWarning: invalid decimal literal); the hook's static
+    features and mining's SZZ parse it silently, with warnings turned into errors to prove it."""
+    import warnings
+
+    from quality_hooks.mine.szz import code_lines
+    from quality_hooks.model.static import function_outline
+
+    text = 'def f(x):\n    """Doc."""\n    return 1if x else 2\n'
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        outline = function_outline(text)
+        lines = code_lines(text)
+    assert outline is not None and [f.qualname for f in outline.functions] == ["f"]
+    assert lines == {1, 3}, "the docstring line is still recognised"

@@ -15,6 +15,7 @@ import tempfile
 from collections.abc import Iterable
 from typing import Any, cast
 
+from quality_hooks.analysis.trees import python_tree
 from quality_hooks.git import GitError, git, read_blobs
 from quality_hooks.model.history import is_scored_path
 
@@ -29,8 +30,8 @@ def code_lines(text: str) -> set[int] | None:
     lines = text.splitlines()
     keep = {n for n, line in enumerate(lines, 1) if line.strip() and not line.strip().startswith("#")}
     try:
-        tree = ast.parse(text)
-    except (SyntaxError, ValueError):
+        tree = python_tree(text)  # the shared parse: CPython's SyntaxWarnings stay off mining's stderr
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
         return keep
     for node in ast.walk(tree):
         if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str):

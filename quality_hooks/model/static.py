@@ -148,9 +148,12 @@ class Outline:
 
 
 def function_outline(text: str) -> Outline | None:
-    """Every ``def`` with its digest, without complexity: one parse, no radon; ``None`` if it does not parse."""
+    """Every ``def`` with its digest, without complexity: one parse, no radon; ``None`` if it does not parse.
+
+    The shared parse (:func:`python_tree`) keeps CPython's SyntaxWarnings (``1if x else y``) off the hook's stderr.
+    """
     try:
-        tree = ast.parse(text)
+        tree = python_tree(text)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
     lines = text.encode("utf-8", errors="surrogateescape").splitlines()

@@ -60,7 +60,15 @@ def _verdict(evaluation: dict[str, Any]) -> str:
     head = "**All change-risk targets met.**" if met else "**Change-risk targets NOT all met.**"
     mean = (f"Mean over projects: model {s['cross_project_mean_auc']:.3f}, LApredict "
             f"{s['cross_project_mean_auc_la']:.3f}.")  # fmt: skip
-    return "\n".join([head, "", *lines, "", mean])
+    text = [head, "", *lines, "", mean]
+    if "cross_project_time_ordered_pooled_auc" in s:
+        auc_t, la_t = s["cross_project_time_ordered_pooled_auc"], s["cross_project_time_ordered_pooled_auc_la"]
+        text += ["", f"Time-ordered leave-one-project-out (each held-out project's newest {TEST_SHARE:.0%}, predicted "
+                 f"from the other projects' rows older than them): pooled ROC-AUC {auc_t:.3f} against LApredict "
+                 f"{la_t:.3f} ({auc_t - la_t:+.3f}); above LApredict in "
+                 f"{int(s['cross_project_time_ordered_wins_over_la'])} of "
+                 f"{int(s['cross_project_time_ordered_projects'])} projects."]  # fmt: skip
+    return "\n".join(text)
 
 
 def _pooled_line(evaluation: dict[str, Any]) -> str:
@@ -160,14 +168,29 @@ def write_card(
               "only at hook time. `score = round(100 * (1 - risk), 1)`; the factors shown are the features whose "
               "replacement by the training median lowers the risk most.", ""]  # fmt: skip
     if evaluation:
-        parts += ["### Evaluation", "", _verdict(evaluation), "", _pooled_line(evaluation), "",
-                  "Every learner is refitted in every fold on the same rows. Leave-one-project-out: trained on the "
-                  "other 18 repositories (each calibrated on its own newest rows), tested on every row of the held-out "
-                  "one; every feature of a row is measured from history before it, ranks included. `la` = LApredict "
-                  "(logistic regression on log lines added to the file). Effort-aware metrics rank by risk per "
-                  "changed line. The reliability diagram of the pooled leave-one-project-out predictions is "
-                  "`calibration.png`.", "",
-                  format_table(evaluation["cross_project"], "Leave-one-project-out (cross-project)"), "",
+        parts += [
+            "### Evaluation",
+            "",
+            _verdict(evaluation),
+            "",
+            _pooled_line(evaluation),
+            "",
+            "Every learner is refitted in every fold on the same rows. Leave-one-project-out: trained on the "
+            "other 18 repositories (each calibrated on its own newest rows), tested on every row of the held-out "
+            "one; every feature of a row is measured from history before it, ranks included. `la` = LApredict "
+            "(logistic regression on log lines added to the file). Effort-aware metrics rank by risk per "
+            "changed line. The reliability diagram of the pooled leave-one-project-out predictions is "
+            "`calibration.png`.",
+            "",
+            format_table(evaluation["cross_project"], "Leave-one-project-out (cross-project)"),
+            "",
+        ]
+        if "cross_project_time_ordered" in evaluation:
+            parts += [format_table(evaluation["cross_project_time_ordered"],
+                                   f"Time-ordered leave-one-project-out (each held-out project's newest "
+                                   f"{TEST_SHARE:.0%} of rows tested, trained on the other projects' rows older than "
+                                   f"its split minus {GAP_DAYS} days)"), ""]  # fmt: skip
+        parts += [
                   format_table(evaluation["within_project"],
                                f"Time-ordered within-project (newest {TEST_SHARE:.0%} of each project's rows tested, "
                                f"trained on rows older than the split minus {GAP_DAYS} days)"), ""]  # fmt: skip

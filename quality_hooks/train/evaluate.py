@@ -1,11 +1,13 @@
 """``quality-hooks evaluate DATASET``: the change-risk model against LApredict, honestly.
 
-Two protocols, per project and pooled, every learner refitted per fold on the
+Three protocols, per project and pooled, every learner refitted per fold on the
 same rows: leave-one-project-out (train on the other 18 projects, each
 calibrated on its own newest rows, and test on every row of the held-out
 project; every feature of a row is measured from history before it, ranks
-included) and time-ordered within-project (train on the project's rows
-older than the split minus a gap, test on the newer ones). Random splits are
+included); the same, time-ordered (test on the held-out project's newest rows,
+train only on the other projects' rows from before them, minus a gap); and
+time-ordered within-project (train on the project's rows older than the split
+minus a gap, test on the newer ones). Random splits are
 not reported. ``--plot DIR`` adds the change-risk panel of the reliability diagram
 (pooled leave-one-project-out predictions) to ``DIR/calibration.png``.
 """
@@ -126,17 +128,23 @@ def leave_one_project_out(ds: Dataset, log: Callable[[str], None], jobs: int = 1
     return {"per_project": per_project, "pooled": _pooled(folds), "predictions": {"y": pooled_y, "model": pooled_risk}}
 
 
-def within_project(ds: Dataset, log: Callable[[str], None], jobs: int = 1) -> dict[str, Any]:
+def _newest_split(ds: Dataset, repo: str, cross: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Test on ``repo``'s newest ``TEST_SHARE`` of rows; train on rows older than that split minus the gap:
+    the project's own (within-project) or the other projects' (time-ordered leave-one-project-out)."""
+    index = np.flatnonzero(ds.repo == repo)
+    split = np.quantile(ds.time[index], 1 - TEST_SHARE)
+    pool = np.flatnonzero(ds.repo != repo) if cross else index
+    return pool[ds.time[pool] < split - GAP_DAYS * 86400], index[ds.time[index] >= split]
+
+
+def _time_ordered(ds: Dataset, log: Callable[[str], None], jobs: int, cross: bool) -> dict[str, Any]:
+    label = "time-ordered cross-project" if cross else "within-project"
     repos, splits = [], []
     for repo in ds.repos:
-        index = np.flatnonzero(ds.repo == repo)
-        times = ds.time[index]
-        split = np.quantile(times, 1 - TEST_SHARE)
-        train_idx = index[times < split - GAP_DAYS * 86400]
-        test_idx = index[times >= split]
+        train_idx, test_idx = _newest_split(ds, repo, cross)
         train_y = ds.y[train_idx]
         if train_y.sum() < 3 or train_y.min() == train_y.max() or len(test_idx) < 5:
-            log(f"within-project {repo}: skipped (too few rows or positives before the split)")
+            log(f"{label} {repo}: skipped (too few rows or positives before the split)")
             continue
         repos.append(repo)
         splits.append((train_idx, test_idx))
@@ -145,8 +153,19 @@ def within_project(ds: Dataset, log: Callable[[str], None], jobs: int = 1) -> di
         test = ds.take(test_idx)
         folds.append((test, predictions))
         per_project[repo] = _score(test, predictions)
-        log(f"within-project {repo}: " + _brief(per_project[repo]))
+        log(f"{label} {repo}: " + _brief(per_project[repo]))
     return {"per_project": per_project, "pooled": _pooled(folds), "gap_days": GAP_DAYS, "test_share": TEST_SHARE}
+
+
+def within_project(ds: Dataset, log: Callable[[str], None], jobs: int = 1) -> dict[str, Any]:
+    """Time-ordered within each project: its own older rows predict its newest ones."""
+    return _time_ordered(ds, log, jobs, cross=False)
+
+
+def time_ordered_cross_project(ds: Dataset, log: Callable[[str], None], jobs: int = 1) -> dict[str, Any]:
+    """Leave-one-project-out, time-ordered: a held-out project's newest rows, predicted by a model that only
+    saw the other projects' rows from before them (no knowledge of the future, from any project)."""
+    return _time_ordered(ds, log, jobs, cross=True)
 
 
 def _brief(metrics: dict[str, dict[str, float]]) -> str:
@@ -173,18 +192,18 @@ def _fmt(value: float) -> str:
     return "n/a" if value is None or math.isnan(value) else f"{value:.3f}"
 
 
-def summary(cross: dict[str, Any]) -> dict[str, float]:
+def summary(cross: dict[str, Any], prefix: str = "cross_project") -> dict[str, float]:
     pooled = cross["pooled"]
     per = cross["per_project"]
     mean = {m: float(np.nanmean([per[p][m]["roc_auc"] for p in per])) for m in MODELS}
     wins = sum(1 for p in per if per[p]["model"]["roc_auc"] > per[p]["la"]["roc_auc"])
     return {
-        "cross_project_pooled_auc": pooled["model"]["roc_auc"],
-        "cross_project_pooled_auc_la": pooled["la"]["roc_auc"],
-        "cross_project_mean_auc": mean["model"],
-        "cross_project_mean_auc_la": mean["la"],
-        "cross_project_wins_over_la": float(wins),
-        "cross_project_projects": float(sum(1 for p in per if not math.isnan(per[p]["model"]["roc_auc"]))),
+        f"{prefix}_pooled_auc": pooled["model"]["roc_auc"],
+        f"{prefix}_pooled_auc_la": pooled["la"]["roc_auc"],
+        f"{prefix}_mean_auc": mean["model"],
+        f"{prefix}_mean_auc_la": mean["la"],
+        f"{prefix}_wins_over_la": float(wins),
+        f"{prefix}_projects": float(sum(1 for p in per if not math.isnan(per[p]["model"]["roc_auc"]))),
     }
 
 
@@ -225,8 +244,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     with threadpool_limits(1):
         cross = leave_one_project_out(ds, log, args.jobs)
         within = within_project(ds, log, args.jobs)
+        cross_time = time_ordered_cross_project(ds, log, args.jobs)
     predictions = cross.pop("predictions")
-    out = {"cross_project": cross, "within_project": within, "summary": summary(cross)}
+    out = {"cross_project": cross, "cross_project_time_ordered": cross_time, "within_project": within,
+           "summary": summary(cross) | summary(cross_time, "cross_project_time_ordered")}  # fmt: skip
     if args.plot:
         from quality_hooks.train.calibration import draw, write_bins
 
@@ -236,6 +257,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(format_table(cross, "Leave-one-project-out (cross-project)"))
     print()
     print(format_table(within, f"Time-ordered within-project (newest {TEST_SHARE:.0%}, {GAP_DAYS}-day gap)"))
+    print()
+    print(format_table(cross_time, f"Time-ordered leave-one-project-out (newest {TEST_SHARE:.0%}, {GAP_DAYS}-day gap)"))
     print()
     print(json.dumps(out["summary"], indent=2))
     if args.json_out:
