@@ -3,6 +3,8 @@ the ``forecast`` alert rule on a real store (SQLite file and PostgreSQL)."""
 
 from __future__ import annotations
 
+import html
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -124,3 +126,46 @@ def test_forecast_rule_is_validated(store: StoreServer) -> None:
     assert add({"kind": "forecast", "metric": "score", "warning": 60, "critical": 70}) == 422  # critical is lower
     assert add({"kind": "forecast", "metric": "complexity", "warning": 500, "critical": 800}) == 201
     assert add({"kind": "forecast", "metric": "maintainability", "warning": 40, "horizon": 10}) == 201
+
+
+def test_forecast_rule_sets_the_band_n_and_k(store: StoreServer) -> None:
+    """A forecast rule's window (N) and horizon (K) are the chart's band on that metric, on the project page and
+    the file page; a metric without such a rule keeps the default 20 runs and 5 ahead, and N and K are checked."""
+    token = store.add_project("acme/band")
+    headers = {"Authorization": f"Bearer {token}"}
+    base = f"{store.url}/api/v1/projects/acme/band"
+    for i, score in enumerate(SCORES[:16]):
+        assert requests.post(f"{base}/runs", json=run_payload(sha(i + 1), score=score), headers=headers).ok
+    rules = f"{base}/rules"
+    for bad in ({"window": 2}, {"window": 501}, {"horizon": 0}, {"horizon": 101}, {"window": 8.5}):
+        body = {"kind": "forecast", "metric": "score", "warning": 70} | bad
+        assert requests.post(rules, json=body, headers=headers, timeout=30).status_code == 422, bad
+    unset = requests.post(rules, json={"kind": "forecast", "metric": "risk", "warning": 0.9}, headers=headers)
+    assert unset.status_code == 201 and (unset.json()["window"], unset.json()["horizon"]) == (20, 5)
+    trend = requests.post(rules, json={"kind": "trend", "metric": "risk", "warning": 1}, headers=headers)
+    assert trend.status_code == 201 and trend.json()["window"] == 10  # other kinds keep 10
+    rule = requests.post(
+        rules, json={"kind": "forecast", "metric": "score", "warning": 50, "window": 8, "horizon": 3}, headers=headers
+    )
+    assert rule.status_code == 201, rule.text
+
+    def band(url: str, **params: str) -> tuple[int, str]:
+        text = requests.get(url, params=params, timeout=30).text
+        found = re.search(r'<polygon class="forecast-band" points="([^"]+)"', text)
+        assert found, text[:2000]
+        caption = html.unescape(text.split('id="forecast-caption">')[1].split("</p>")[0])
+        return len(found.group(1).split()), caption
+
+    page = f"{store.url}/p/acme/band"
+    for url, params in ((page, {}), (f"{page}/file", {"path": "pkg/a.py"})):
+        corners, caption = band(url, **params)
+        assert corners == 2 * (8 + 3), caption  # upper and lower edge over the 8 fitted runs and 3 ahead
+        assert "over the last 8 runs" in caption and "3 runs ahead" in caption, caption
+        assert f"N = 8, K = 3: the window and horizon of forecast rule {rule.json()['id']}" in caption
+        corners, caption = band(url, metric="complexity", **params)  # no forecast rule on complexity
+        assert corners == 2 * (16 + 5), caption  # 16 runs (fewer than the default 20) and 5 ahead
+        assert "N = 20, K = 5: the default window and horizon" in caption
+    expected = np.polyfit(np.arange(8), SCORES[8:16], 1)
+    caption = band(page)[1]
+    found = re.search(r"3 runs ahead: (-?[\d.]+) ", caption)
+    assert found and float(found.group(1)) == pytest.approx(expected[1] + expected[0] * (7 + 3), abs=0.051)

@@ -8,6 +8,7 @@ the store did not write itself (paths, branch names, messages) is escaped here.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from html import escape
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -16,9 +17,23 @@ from quality_hooks.store import forecast
 from quality_hooks.store.alerts import slope
 from quality_hooks.store.badge import colour
 from quality_hooks.store.chart import METRICS, Band, ChartPoint, MetricSpec, line_chart, when
+from quality_hooks.store.schemas import DEFAULT_FORECAST_WINDOW
 
-#: The forecast band: a line fitted to this many runs, projected this many runs ahead.
-FORECAST_RUNS, FORECAST_HORIZON = 20, 5
+#: The forecast band without a forecast rule on the metric: a line fitted to this many runs, this many ahead.
+FORECAST_RUNS, FORECAST_HORIZON = DEFAULT_FORECAST_WINDOW, 5
+
+
+@dataclass(frozen=True)
+class ForecastWindow:
+    """The band's N (runs fitted) and K (runs ahead): a ``forecast`` rule's on the charted metric, so the chart
+    draws the trend that rule alerts on, else the defaults (``rule_id`` None)."""
+
+    runs: int = FORECAST_RUNS
+    horizon: int = FORECAST_HORIZON
+    rule_id: int | None = None
+
+
+DEFAULT_FORECAST = ForecastWindow()
 
 STYLE = """
 :root{--bg:#f5f7fb;--card:#fff;--ink:#1f2937;--muted:#6b7280;--line:#e5e7eb;--accent:#2563eb}
@@ -89,33 +104,44 @@ def metric_selector(active: str, query: Mapping[str, str] | None = None) -> str:
     return f'<nav class="metrics" id="metric-selector" aria-label="Metric">{"".join(links)}</nav>'
 
 
-def forecast_band(points: Sequence[ChartPoint]) -> Band | None:
-    """The forecast over the last FORECAST_RUNS points, or None when there are too few."""
-    fitted = forecast.fit([p.value for p in points[-FORECAST_RUNS:]])
-    return Band(fitted, FORECAST_HORIZON) if fitted else None
+def forecast_band(points: Sequence[ChartPoint], window: ForecastWindow = DEFAULT_FORECAST) -> Band | None:
+    """The forecast over the last ``window.runs`` points, ``window.horizon`` ahead; None when there are too few."""
+    fitted = forecast.fit([p.value for p in points[-window.runs :]])
+    return Band(fitted, window.horizon) if fitted else None
 
 
-def forecast_caption(spec: MetricSpec, band: Band | None) -> str:
+def forecast_caption(spec: MetricSpec, band: Band | None, window: ForecastWindow = DEFAULT_FORECAST) -> str:
     if band is None:
         return f'<p class="caption">No forecast: it needs at least {forecast.MIN_RUNS} runs.</p>'
     fitted, ahead = band.forecast, band.forecast.ahead(band.horizon)
     lower, upper = fitted.interval(ahead)
+    source = (
+        f"the window and horizon of forecast rule {window.rule_id}"
+        if window.rule_id is not None
+        else "the default window and horizon; a forecast rule on this metric sets its own"
+    )
     return (
         f'<p class="caption" id="forecast-caption">Dashed: the least-squares trend over the last {fitted.n} runs '
         f"({fitted.slope:+.{spec.digits + 1}f} per run) and its {fitted.level:.0%} prediction interval; "
         f"expected {escape(spec.label.lower())} {band.horizon} runs ahead: "
-        f"{fitted.expected(ahead):.{spec.digits}f} ({lower:.{spec.digits}f} to {upper:.{spec.digits}f}).</p>"
+        f"{fitted.expected(ahead):.{spec.digits}f} ({lower:.{spec.digits}f} to {upper:.{spec.digits}f}). "
+        f'<span id="forecast-source">N = {window.runs}, K = {window.horizon}: {source}.</span></p>'
     )
 
 
-def chart_section(points: Sequence[ChartPoint], spec: MetricSpec, query: Mapping[str, str] | None = None) -> str:
+def chart_section(
+    points: Sequence[ChartPoint],
+    spec: MetricSpec,
+    query: Mapping[str, str] | None = None,
+    window: ForecastWindow = DEFAULT_FORECAST,
+) -> str:
     """The metric selector, the chart with its forecast band, and the forecast in words."""
-    band = forecast_band(points)
+    band = forecast_band(points, window)
     return (
         f'<section id="history"><h2>{escape(spec.label)} over time</h2>'
         + metric_selector(spec.key, query)
         + line_chart(points, spec, band)
-        + (forecast_caption(spec, band) if points else "")
+        + (forecast_caption(spec, band, window) if points else "")
         + "</section>"
     )
 
@@ -235,10 +261,11 @@ def render(
     pulls: Sequence[Mapping[str, Any]] = (),
     panels: Sequence[str] = (),
     elsewhere: list[str] | None = None,
+    window: ForecastWindow = DEFAULT_FORECAST,
 ) -> str:
     """The project page: ``points`` are the selected ``metric`` over the runs; ``scores`` the runs' scores (the
     trend card); ``panels`` are extra sections (HTML) shown under the chart; ``elsewhere`` names the branches
-    shown when the default branch has no runs."""
+    shown when the default branch has no runs; ``window`` is the forecast band's N and K."""
     note = ""
     if elsewhere is not None:
         names = ", ".join(escape(b) for b in elsewhere[:10]) or "no branch"
@@ -250,7 +277,7 @@ def render(
     body = (
         note
         + _cards(latest, list(scores), len(alerts))
-        + chart_section(points, METRICS[metric])
+        + chart_section(points, METRICS[metric], window=window)
         + "".join(panels)
         + f"<section><h2>Open alerts</h2>{_alerts_table(alerts)}</section>"
         + f"<section><h2>Riskiest files in the latest run</h2>{_files_table(project, riskiest)}</section>"

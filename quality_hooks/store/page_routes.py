@@ -41,6 +41,7 @@ def dashboard_page(owner: Owner, name: Name, request: Request, metric: MetricQue
         open_alerts = repo.list_alerts(conn, project["id"], repo.ACTIVE_ALERT_STATES)
         pulls = repo.latest_pull_request_runs(conn, project["id"], 10)
         panels = extra_panels(conn, project)
+        window = forecast_window(conn, project, metric)
     ordered = sorted(history, key=lambda r: (repo.chart_time(r), r["id"]))
     html = dashboard.render(
         project,
@@ -53,8 +54,18 @@ def dashboard_page(owner: Owner, name: Name, request: Request, metric: MetricQue
         pulls=pulls,
         panels=panels,
         elsewhere=elsewhere,
+        window=window,
     )
     return HTMLResponse(html)
+
+
+def forecast_window(conn: Connection, project: Row, metric: str) -> dashboard.ForecastWindow:
+    """The band's N and K: those of the project's (first) ``forecast`` rule on ``metric``, so the chart shows the
+    trend that alerts; without one, the defaults."""
+    for rule in repo.list_rules(conn, project["id"]):
+        if rule["kind"] == "forecast" and rule["metric"] == metric:
+            return dashboard.ForecastWindow(rule["window_runs"], rule["horizon_runs"] or 1, rule["id"])
+    return dashboard.DEFAULT_FORECAST
 
 
 def extra_panels(conn: Connection, project: Row) -> list[str]:
@@ -74,13 +85,14 @@ def file_page(
     with _db(request).transaction() as conn:
         project = _authorize(conn, request, owner, name, write=False, browser=True)
         rows = repo.file_history(conn, project, path, CHART_RUNS)
+        window = forecast_window(conn, project, metric)
     if not rows:
         return HTMLResponse(pages.no_file_page(project, path), status_code=404)
     timed: list[dict[str, Any]] = [r | {"chart_time": repo.chart_time(r)} for r in rows]
     timed.sort(key=lambda r: (r["chart_time"], r["run_pk"]))
     for row in timed:
         row["why"] = repo.file_view(row)["why"]
-    return HTMLResponse(pages.file_page(project, path, timed, METRICS[metric]))
+    return HTMLResponse(pages.file_page(project, path, timed, METRICS[metric], window))
 
 
 @router.get(

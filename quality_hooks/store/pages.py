@@ -8,7 +8,15 @@ from html import escape
 from typing import Any
 
 from quality_hooks.store.chart import METRICS, ChartPoint, MetricSpec, when
-from quality_hooks.store.dashboard import chart_section, file_href, fmt, page, project_href
+from quality_hooks.store.dashboard import (
+    DEFAULT_FORECAST,
+    ForecastWindow,
+    chart_section,
+    file_href,
+    fmt,
+    page,
+    project_href,
+)
 
 #: The rows of the pull-request page's totals table: (label, key in totals, digits, higher is better).
 _TOTALS: tuple[tuple[str, str, int, bool], ...] = (
@@ -41,9 +49,15 @@ def _delta(value: float | None, digits: int, higher_is_better: bool) -> str:
 
 
 # ---- one file ----------------------------------------------------------------------------------------------
-def file_page(project: Mapping[str, Any], path: str, rows: Sequence[Mapping[str, Any]], spec: MetricSpec) -> str:
+def file_page(
+    project: Mapping[str, Any],
+    path: str,
+    rows: Sequence[Mapping[str, Any]],
+    spec: MetricSpec,
+    window: ForecastWindow = DEFAULT_FORECAST,
+) -> str:
     """``rows`` are the file's rows in the default branch's runs, in chart order (oldest first), each with the
-    run's ``commit_sha`` and ``chart_time``."""
+    run's ``commit_sha`` and ``chart_time``; ``window`` is the forecast band's N and K."""
     points = [
         ChartPoint(float(r["chart_time"]), float(r[spec.key]), r["commit_sha"]) for r in rows if r[spec.key] is not None
     ]
@@ -55,7 +69,7 @@ def file_page(project: Mapping[str, Any], path: str, rows: Sequence[Mapping[str,
         + f"<p>{len(rows)} run(s) of the default branch <code>{escape(project['default_branch'])}</code> carry it."
         + (f" Why it scores as it does now:</p><ul id='why'>{why}</ul>" if why else "</p>")
         + "</section>"
-        + chart_section(points, spec, {"path": path})
+        + chart_section(points, spec, {"path": path}, window)
         + f"<section><h2>Runs</h2>{_file_runs_table(rows)}</section>"
     )
     return page(f"{_title(project)} · {path}", f"file history · branch {project['default_branch']}", body)

@@ -57,6 +57,8 @@ Metric = Literal[
 HIGHER_IS_BETTER = frozenset({"score", "maintainability"})
 #: A drift rule's level when it names none (store/drift.py's reading of a significant shift).
 DRIFT_LEVEL = 0.25
+#: A rule's window when it names none: 10 runs; a forecast's 20, the dashboard's band without a rule.
+DEFAULT_WINDOW, DEFAULT_FORECAST_WINDOW = 10, 20
 
 
 class _Model(BaseModel):
@@ -145,17 +147,25 @@ class RuleIn(_Model):
     Thresholds compare the value itself (score and maintainability: alert when
     below; others: when above).  Trends compare the least-squares slope per run
     in the worsening direction (score falling, others rising) with the levels.
-    Forecasts fit that line to the last ``window`` runs and compare its expected
-    value over the next ``horizon`` runs with the levels, like a threshold.
+    Forecasts fit that line to the last ``window`` runs (N, default 20) and compare its
+    worst expected value over the next ``horizon`` runs (K, default 5) with the levels,
+    like a threshold; the dashboard's forecast band on that metric uses the same N and K.
     """
 
     kind: Literal["threshold", "trend", "forecast", "drift"]
     metric: Metric = "score"
     warning: Annotated[float, Field(ge=-BIG, le=BIG)] | None = None
     critical: Annotated[float, Field(ge=-BIG, le=BIG)] | None = None
-    window: Annotated[int, Field(ge=3, le=500)] = 10
-    #: Forecast rules: how many runs ahead the expected value may cross a level.
+    #: Runs the rule looks back over (N); unset: 10, or 20 for a forecast.
+    window: Annotated[int, Field(ge=3, le=500)] | None = None
+    #: Forecast rules: how many runs ahead the expected value may cross a level (K).
     horizon: Annotated[int, Field(ge=1, le=100)] = 5
+
+    @model_validator(mode="after")
+    def _default_window(self) -> RuleIn:
+        if self.window is None:
+            self.window = DEFAULT_FORECAST_WINDOW if self.kind == "forecast" else DEFAULT_WINDOW
+        return self
 
     @model_validator(mode="after")
     def _drift_measures_psi(self) -> RuleIn:
