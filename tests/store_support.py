@@ -31,6 +31,13 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of a live process so far (Linux ``/proc``): benchmarks report it next to wall
+    time, since on a shared machine wall time says as much about the other jobs as about the server."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def git(cwd: Path, *args: str, when: int | None = None) -> str:
     """git in a test repository, as a fixed author; ``when`` (Unix seconds) dates the commit."""
     env = {**os.environ, "GIT_AUTHOR_NAME": "Dev", "GIT_AUTHOR_EMAIL": "dev@example.com",
@@ -246,6 +253,8 @@ class WebhookReceiver:
 
     def __init__(self, fail_first: int = 1, delay: float = 0.0) -> None:
         self.received: list[tuple[str, dict[str, Any], int]] = []
+        #: Each request's ``X-Quality-Hooks-Delivery`` header, in the order of ``received``.
+        self.delivery_ids: list[str | None] = []
         self.fail_first = fail_first
         self.lock = threading.Lock()
         receiver = self
@@ -257,6 +266,7 @@ class WebhookReceiver:
                 with receiver.lock:
                     status = 500 if len(receiver.received) < receiver.fail_first else 200
                     receiver.received.append((self.path, body, status))
+                    receiver.delivery_ids.append(self.headers.get("X-Quality-Hooks-Delivery"))
                 self.send_response(status)
                 self.send_header("Content-Length", "0")
                 self.end_headers()

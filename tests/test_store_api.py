@@ -239,6 +239,8 @@ def test_alert_raised_once_escalated_resolved_and_webhooks_retried(project: Clie
         slack = [body for path, body in delivered if path == "/slack"]
         assert all("text" in b and b["blocks"][0]["type"] == "section" for b in slack)
         assert received[0][2] == 500
+        ids = receiver.delivery_ids[: len(received)]
+        assert None not in ids and len(set(ids)) == 6 and ids.count(ids[0]) == 2  # a retry keeps its delivery id
         # The notifier records a delivery just after the receiver answered: wait for the log to settle.
         deadline = time.monotonic() + 30
         while True:

@@ -11,6 +11,7 @@ import email
 import email.policy
 import ipaddress
 import os
+import re
 import ssl
 import threading
 import time
@@ -208,6 +209,8 @@ def test_alert_mailed_over_starttls_with_text_and_escaped_html_parts_and_retried
     assert text is not None and html_part is not None
     assert "score 55 is below the warning level 70" in text.get_content()
     assert "<strong>acme.x/mail-1</strong>" in html_part.get_content()
+    # The same on every attempt at this notification, so a copy sent again is recognisable.
+    assert re.fullmatch(r"<qh-delivery-\d+-\d+@qh\.example>", message["Message-ID"]), message["Message-ID"]
 
     log = _deliveries(store, project, token, 1)
     assert [d["status"] for d in log] == ["delivered"]

@@ -16,7 +16,7 @@ from quality_hooks.store.email import SmtpSettings
 from quality_hooks.store.errors import install_handlers
 from quality_hooks.store.guard import Guard
 from quality_hooks.store.migrations import migrate
-from quality_hooks.store.notify import Notifier
+from quality_hooks.store.notify import DEFAULT_LEASE, Notifier
 from quality_hooks.store.page_routes import router as pages_router
 from quality_hooks.store.ratelimit import Limiter, RateLimiter, SharedRateLimiter
 from quality_hooks.store.routes import router
@@ -37,6 +37,8 @@ class Settings:
     #: Let webhooks reach loopback, private and link-local addresses (see store/egress.py).
     allow_private_webhooks: bool = False
     pool_size: int = 8
+    #: Seconds a delivery's claim lasts between renewals (renewed every third of it while sending).
+    delivery_lease: float = DEFAULT_LEASE
 
 
 @contextlib.asynccontextmanager
@@ -72,6 +74,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         poll=settings.webhook_poll,
         allow_private=settings.allow_private_webhooks,
         smtp=SmtpSettings.from_env(),
+        lease=settings.delivery_lease,
     )
     app.state.request_metrics = prometheus.RequestMetrics()
     limiter: Limiter | None = None

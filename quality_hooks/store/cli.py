@@ -33,6 +33,12 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--webhook-backoff", type=float, default=5.0, help="first webhook retry delay in seconds")
     serve.add_argument("--webhook-attempts", type=int, default=6, help="webhook tries before giving up")
     serve.add_argument(
+        "--delivery-lease",
+        type=_lease_seconds,
+        default=90.0,
+        help="seconds an instance's claim on a delivery lasts, renewed every third of it while sending (default: 90)",
+    )
+    serve.add_argument(
         "--allow-private-webhooks",
         action="store_true",
         help="let webhooks reach loopback, private and link-local addresses (refused by default)",
@@ -131,6 +137,17 @@ def _admin(args: argparse.Namespace) -> int:
     return 0
 
 
+def _lease_seconds(text: str) -> float:
+    """A delivery lease: at least a second (it is renewed every third of it), at most a day."""
+    try:
+        seconds = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not 1 <= seconds <= 86400:
+        raise argparse.ArgumentTypeError("the lease must be between 1 and 86400 seconds")
+    return seconds
+
+
 def serve(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -145,6 +162,7 @@ def serve(args: argparse.Namespace) -> int:
         webhook_backoff=args.webhook_backoff,
         webhook_attempts=args.webhook_attempts,
         allow_private_webhooks=args.allow_private_webhooks,
+        delivery_lease=args.delivery_lease,
     )
     if args.workers > 1 and not args.database.startswith(("postgresql://", "postgres://")):
         print("quality-hooks store: --workers > 1 needs PostgreSQL; SQLite serves one process", file=sys.stderr)

@@ -106,8 +106,11 @@ def _one_line(text: str, limit: int = 200) -> str:
     return flat if len(flat) <= limit else flat[: limit - 3] + "..."
 
 
-def compose(body: dict[str, Any], to: list[str], sender: str, dashboard_url: str | None) -> EmailMessage:
-    """The alert as a multipart/alternative message (plain text first, then HTML)."""
+def compose(
+    body: dict[str, Any], to: list[str], sender: str, dashboard_url: str | None, delivery: str | None = None
+) -> EmailMessage:
+    """The alert as a multipart/alternative message (plain text first, then HTML); ``delivery`` (the
+    notification's id) makes the Message-ID the same on every attempt, so a resent copy is recognisable."""
     alert = body["alert"]
     verb = body["event"].removeprefix("alert.")
     level = "resolved" if alert["status"] == "resolved" else alert["level"]
@@ -117,7 +120,10 @@ def compose(body: dict[str, Any], to: list[str], sender: str, dashboard_url: str
     message["From"] = sender
     message["To"] = ", ".join(to)
     message["Date"] = format_datetime(dt.datetime.now(dt.timezone.utc))
-    message["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or None)
+    domain = sender.rpartition("@")[2] or None
+    message["Message-ID"] = (
+        f"<qh-delivery-{delivery}@{domain or 'quality-hooks.invalid'}>" if delivery else make_msgid(domain=domain)
+    )
     lines = [
         f"Alert {verb} on {project} ({level}).",
         "",

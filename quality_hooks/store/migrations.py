@@ -126,6 +126,11 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
             "CREATE INDEX run_feature_bins_run ON run_feature_bins (run_pk)",
         ],
     ),
+    (
+        10,
+        "deliveries: a random token per claim, so a sender whose lease ran out cannot move the row on",
+        ["ALTER TABLE notifications ADD COLUMN claim_token TEXT"],
+    ),
 ]
 
 

@@ -4,6 +4,17 @@ A background thread claims due notifications with a lease (so several store
 instances on one PostgreSQL never send the same one twice at once), posts
 them (or mails them, see :mod:`.email`), records every attempt, and reschedules failures with exponential
 backoff (honouring ``Retry-After``) until ``max_attempts``.
+
+A send may take longer than any fixed lease (a receiver that answers slowly, an SMTP relay that
+takes its time at each step), so while it runs the lease is renewed on the database every third
+of its length, and only the claim's random token can renew it or record a failure. Leases are
+timed on the database's clock, so instances whose clocks differ agree on when one runs out. A
+second instance can therefore take a notification over only when its sender is dead, or cut off
+from the database for longer than a lease; that sender's late failure cannot move the row on.
+What remains is the at-least-once case of any outbox (a sender that dies after sending but
+before recording): each webhook carries ``X-Quality-Hooks-Delivery`` and each e-mail a
+``Message-ID`` that stay the same on every attempt of one notification, so a receiver can drop
+the duplicate.
 """
 
 from __future__ import annotations
@@ -27,6 +38,9 @@ from quality_hooks.store.db import Database, Row
 from quality_hooks.store.egress import EgressRefused, check_url
 
 log = logging.getLogger("quality_hooks.store")
+#: Seconds a claim holds a notification between renewals: an SMTP exchange is several steps of up to the
+#: send timeout (10 s) each, and a renewal may fail now and then; renewed every third of it while sending.
+DEFAULT_LEASE = 90.0
 LEVEL_EMOJI = {"critical": ":red_circle:", "warning": ":large_yellow_circle:", "ok": ":white_check_mark:"}
 
 
@@ -55,6 +69,7 @@ class Notifier:
         timeout: float = 10.0,
         allow_private: bool = False,
         smtp: email.SmtpSettings | None = None,
+        lease: float = DEFAULT_LEASE,
     ) -> None:
         self.db = db
         self.smtp = smtp
@@ -64,6 +79,7 @@ class Notifier:
         self.max_attempts = max_attempts
         self.poll = min(poll, backoff)  # a retry is never left waiting for a long poll
         self.timeout = timeout
+        self.lease = lease
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -96,10 +112,8 @@ class Notifier:
                 self._wake.clear()
 
     def _claim(self) -> tuple[Row, Row] | None:
-        now = time.time()
-        # An SMTP exchange is several steps of up to ``timeout`` each; a lease outlives any of them.
         with self.db.transaction(write=True) as conn:
-            claim = repo.claim_notification(conn, now, now + 6 * self.timeout + 30, self.instance)
+            claim = repo.claim_notification(conn, self.lease, self.instance)
             if claim is None:
                 return None
             channel = repo.channel_by_id(conn, claim["channel_id"])
@@ -128,7 +142,13 @@ class Notifier:
             body = slack_body(body, self._dashboard(notification))
         try:
             check_url(channel["url"], allow_private=self.allow_private)  # again now: names can move (rebinding)
-            response = self.session.post(channel["url"], json=body, timeout=self.timeout, allow_redirects=False)
+            response = self.session.post(
+                channel["url"],
+                json=body,
+                headers={"X-Quality-Hooks-Delivery": delivery_id(notification)},
+                timeout=self.timeout,
+                allow_redirects=False,
+            )
         except EgressRefused as exc:
             return None, f"not sent: {exc}", None
         except requests.RequestException as exc:
@@ -143,7 +163,7 @@ class Notifier:
         if self.smtp is None:
             return None, "not sent: the store has no SMTP relay (set QUALITY_HOOKS_SMTP_HOST)", None
         to = json.loads(channel["recipients"] or "[]")
-        message = email.compose(body, to, self.smtp.sender, self._dashboard(notification))
+        message = email.compose(body, to, self.smtp.sender, self._dashboard(notification), delivery_id(notification))
         try:
             email.send(self.smtp, message, self.timeout)
         except (smtplib.SMTPException, OSError) as exc:
@@ -155,7 +175,8 @@ class Notifier:
         body = json.loads(notification["body"])
         started = time.monotonic()
         deliver = self._mail if channel["kind"] == "email" else self._post
-        status_code, error, wait = deliver(body, notification, channel)
+        with LeaseKeeper(self.db, notification, self.lease):  # however long the send takes, the claim holds
+            status_code, error, wait = deliver(body, notification, channel)
         duration = (time.monotonic() - started) * 1000
         attempt = notification["attempts"] + 1
         if error is None:
@@ -170,7 +191,7 @@ class Notifier:
                 attempt_status=status_code,
                 error=error,
                 duration=duration,
-                next_attempt=time.time() + delay,
+                retry_in=delay,
             )
 
     def _finish(
@@ -181,12 +202,11 @@ class Notifier:
         attempt_status: int | None,
         error: str | None,
         duration: float,
-        next_attempt: float | None = None,
+        retry_in: float = 0.0,
     ) -> None:
-        now = time.time()
         attempt = notification["attempts"] + 1
         with self.db.transaction(write=True) as conn:
-            repo.record_delivery(
+            moved = repo.record_delivery(
                 conn,
                 notification,
                 attempt,
@@ -194,9 +214,52 @@ class Notifier:
                 attempt_status=attempt_status,
                 error=error,
                 duration=duration,
-                next_attempt_at=next_attempt or now,
-                now=now,
+                retry_in=retry_in,
             )
+        if not moved:
+            log.warning("notification %s: the claim was lost; attempt %s logged, the row left as it is",
+                        notification["id"], attempt)  # fmt: skip
+
+
+def delivery_id(notification: Row) -> str:
+    """The same on every attempt at one notification (and unique in the store): a receiver's duplicate check."""
+    return f"{notification['id']}-{int(notification['created_at'] * 1000)}"
+
+
+class LeaseKeeper:
+    """Renews a claim's lease every third of its length while a send runs (``with`` around the send).
+
+    When a renewal finds the claim gone (it ran out, and another instance took the row), it stops
+    and says so; the send in flight cannot be recalled, but its outcome will not move the row on.
+    A renewal that fails (the database is unreachable) is retried at the next beat.
+    """
+
+    def __init__(self, db: Database, claim: Row, lease: float) -> None:
+        self.db = db
+        self.claim = claim
+        self.lease = lease
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._beat, name="qh-store-lease", daemon=True)
+
+    def __enter__(self) -> LeaseKeeper:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._done.set()
+        self._thread.join()
+
+    def _beat(self) -> None:
+        while not self._done.wait(self.lease / 3):
+            try:
+                with self.db.transaction(write=True) as conn:
+                    held = repo.renew_lease(conn, self.claim, self.lease)
+            except Exception:  # the database is away: try again at the next beat, the lease may still hold
+                log.warning("notification %s: lease renewal failed", self.claim["id"], exc_info=True)
+                continue
+            if not held:
+                log.warning("notification %s: lease lost while sending", self.claim["id"])
+                return
 
 
 def delivery_view(row: Row, attempts: list[Row]) -> dict[str, Any]:

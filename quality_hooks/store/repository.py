@@ -8,6 +8,7 @@ webhook worker call these functions.
 from __future__ import annotations
 
 import json
+import secrets
 import time
 from collections.abc import Sequence
 from typing import Any, Literal
@@ -530,14 +531,24 @@ def enqueue_notification(
 
 
 # ---- webhook delivery (store/notify.py's worker) -----------------------------------------------------------
-def claim_notification(conn: Connection, now: float, until: float, instance: str) -> Row | None:
-    """Lease the pending notification due first to ``instance`` until ``until``; None when nothing is due.
+def database_now(conn: Connection) -> float:
+    """Unix seconds on the database's clock (PostgreSQL), so instances whose clocks differ agree on when a
+    lease runs out; SQLite is served by one process, whose clock is the only one."""
+    if conn.dialect == "postgresql":
+        return float(conn.value("SELECT EXTRACT(EPOCH FROM clock_timestamp()) AS now"))
+    return time.time()
+
+
+def claim_notification(conn: Connection, lease: float, instance: str) -> Row | None:
+    """Lease the pending notification due first to ``instance`` for ``lease`` seconds; None when nothing is due.
 
     On PostgreSQL ``FOR UPDATE SKIP LOCKED`` lets each instance pass over the rows another is
     claiming at that moment instead of waiting for them; a lease that ran out (its instance
     crashed mid-send) makes the row due again.  SQLite has one writer, so its write transaction
-    is the lock.
+    is the lock.  Each claim gets a random ``claim_token``: renewing the lease and recording a
+    failure need it (see :func:`renew_lease`, :func:`record_delivery`).
     """
+    now = database_now(conn)
     lock = " FOR UPDATE SKIP LOCKED" if conn.dialect == "postgresql" else ""
     due = conn.one(
         "SELECT * FROM notifications WHERE status = 'pending' AND next_attempt_at <= ? "
@@ -547,14 +558,32 @@ def claim_notification(conn: Connection, now: float, until: float, instance: str
     )
     if due is None:
         return None
+    claim = {
+        "lease_until": now + lease,
+        "claimed_by": instance,
+        "claimed_at": now,
+        "claim_token": secrets.token_hex(16),
+    }
     conn.execute(
-        "UPDATE notifications SET lease_until = ?, claimed_by = ?, claimed_at = ? WHERE id = ?",
-        until,
-        instance,
-        now,
+        "UPDATE notifications SET lease_until = ?, claimed_by = ?, claimed_at = ?, claim_token = ? WHERE id = ?",
+        *claim.values(),
         due["id"],
     )
-    return due | {"lease_until": until, "claimed_by": instance, "claimed_at": now}
+    return due | claim
+
+
+def renew_lease(conn: Connection, claim: Row, lease: float) -> bool:
+    """Extend a claim's lease to ``lease`` seconds from now; False when the claim is no longer the row's (its
+    lease ran out and another instance took the row, or it was delivered)."""
+    return (
+        conn.execute(
+            "UPDATE notifications SET lease_until = ? WHERE id = ? AND claim_token = ? AND status = 'pending'",
+            database_now(conn) + lease,
+            claim["id"],
+            claim["claim_token"],
+        )
+        == 1
+    )
 
 
 def channel_by_id(conn: Connection, channel_id: int) -> Row | None:
@@ -574,26 +603,28 @@ def record_delivery(
     attempt_status: int | None,
     error: str | None,
     duration: float,
-    next_attempt_at: float,
-    now: float,
-) -> None:
-    """Log one delivery attempt and move its notification on (delivered, failed or retried later).
+    retry_in: float = 0.0,
+) -> bool:
+    """Log one delivery attempt and move its notification on (delivered, failed, or retried ``retry_in``
+    seconds from now); returns whether the row moved.
 
     A delivery is recorded whoever holds the claim now, so nothing sends it again; a failure only
-    while ``claim`` is still the row's (once its lease ran out, the instance that took it over decides).
+    while ``claim`` is still the row's (its ``claim_token``): a sender whose lease ran out cannot
+    reschedule or fail a row another instance has taken over.
     """
-    mine = "" if status == "delivered" else " AND claimed_by = ? AND claimed_at = ?"
-    conn.execute(
+    now = database_now(conn)
+    mine = "" if status == "delivered" else " AND claim_token = ?"
+    moved = conn.execute(
         "UPDATE notifications SET status = ?, attempts = ?, last_status = ?, last_error = ?, "
         f"lease_until = NULL, next_attempt_at = ?, delivered_at = ? WHERE id = ? AND status = 'pending'{mine}",
         status,
         attempt,
         attempt_status,
         error,
-        next_attempt_at,
+        now + retry_in,
         now if status == "delivered" else None,
         claim["id"],
-        *(() if status == "delivered" else (claim["claimed_by"], claim["claimed_at"])),
+        *(() if status == "delivered" else (claim["claim_token"],)),
     )
     conn.execute(
         "INSERT INTO delivery_attempts (notification_id, attempt, status_code, error, duration_ms, created_at, "
@@ -606,3 +637,4 @@ def record_delivery(
         now,
         claim["claimed_by"],
     )
+    return moved == 1
