@@ -19,6 +19,7 @@ the duplicate.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -27,6 +28,7 @@ import smtplib
 import socket
 import threading
 import time
+from collections.abc import Iterator
 from typing import Any
 
 import requests
@@ -175,7 +177,7 @@ class Notifier:
         body = json.loads(notification["body"])
         started = time.monotonic()
         deliver = self._mail if channel["kind"] == "email" else self._post
-        with LeaseKeeper(self.db, notification, self.lease):  # however long the send takes, the claim holds
+        with kept_lease(self.db, notification, self.lease):  # however long the send takes, the claim holds
             status_code, error, wait = deliver(body, notification, channel)
         duration = (time.monotonic() - started) * 1000
         attempt = notification["attempts"] + 1
@@ -226,40 +228,35 @@ def delivery_id(notification: Row) -> str:
     return f"{notification['id']}-{int(notification['created_at'] * 1000)}"
 
 
-class LeaseKeeper:
-    """Renews a claim's lease every third of its length while a send runs (``with`` around the send).
+@contextlib.contextmanager
+def kept_lease(db: Database, claim: Row, lease: float) -> Iterator[None]:
+    """Renew a claim's lease every third of its length while the ``with`` body (a send) runs.
 
     When a renewal finds the claim gone (it ran out, and another instance took the row), it stops
     and says so; the send in flight cannot be recalled, but its outcome will not move the row on.
     A renewal that fails (the database is unreachable) is retried at the next beat.
     """
+    done = threading.Event()
 
-    def __init__(self, db: Database, claim: Row, lease: float) -> None:
-        self.db = db
-        self.claim = claim
-        self.lease = lease
-        self._done = threading.Event()
-        self._thread = threading.Thread(target=self._beat, name="qh-store-lease", daemon=True)
-
-    def __enter__(self) -> LeaseKeeper:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._done.set()
-        self._thread.join()
-
-    def _beat(self) -> None:
-        while not self._done.wait(self.lease / 3):
+    def beat() -> None:
+        while not done.wait(lease / 3):
             try:
-                with self.db.transaction(write=True) as conn:
-                    held = repo.renew_lease(conn, self.claim, self.lease)
+                with db.transaction(write=True) as conn:
+                    held = repo.renew_lease(conn, claim, lease)
             except Exception:  # the database is away: try again at the next beat, the lease may still hold
-                log.warning("notification %s: lease renewal failed", self.claim["id"], exc_info=True)
+                log.warning("notification %s: lease renewal failed", claim["id"], exc_info=True)
                 continue
             if not held:
-                log.warning("notification %s: lease lost while sending", self.claim["id"])
+                log.warning("notification %s: lease lost while sending", claim["id"])
                 return
+
+    thread = threading.Thread(target=beat, name="qh-store-lease", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        done.set()
+        thread.join()
 
 
 def delivery_view(row: Row, attempts: list[Row]) -> dict[str, Any]:
