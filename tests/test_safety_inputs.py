@@ -53,21 +53,38 @@ def test_deep_expressions_in_check_and_the_gate(git_repo: GitRepo) -> None:
 
 
 @pytest.mark.parametrize(
-    ("text", "message"),
+    ("text", "line"),
     [
-        ("x = " + "(" * 500 + "1" + ")" * 500 + "\n", "syntax error: too many nested parentheses"),
-        ("return 1\n", "syntax error: 'return' outside function"),
-        ("def f():\n    nonlocal x\n", "syntax error: no binding for nonlocal 'x' found"),
+        ("x = " + "(" * 500 + "1" + ")" * 500 + "\n", "bad.py:1:205: syntax error: too many nested parentheses"),
+        ("return 1\n", "bad.py:1:1: syntax error: 'return' outside function"),
+        ("def f():\n    nonlocal x\n", "bad.py:2:5: syntax error: no binding for nonlocal 'x' found"),
     ],
     ids=["parentheses", "return", "nonlocal"],
 )
-def test_what_compile_refuses_is_a_syntax_error(tmp_path: Path, text: str, message: str) -> None:
-    target = tmp_path / "bad.py"
-    target.write_text(text)
-    check = run_cli("check", "--no-model", str(target))
-    assert check.returncode == 1 and message in check.stdout, check.stdout
-    fix = run_cli("fix", str(target))
-    assert fix.returncode == 1 and message in fix.stderr
+def test_what_compile_refuses_is_a_syntax_error(git_repo: GitRepo, text: str, line: str) -> None:
+    """LibCST parses all three (it has no parenthesis limit and no scope check); CPython decides.
+
+    ``check`` and ``fix`` read the file on disk; then the same text is staged and the disk copy
+    made valid, so the ``quality-gate`` hook can only fail on the staged blob it judges.
+    """
+    import libcst
+
+    libcst.parse_module(text)  # the case is one LibCST alone would let through
+    bad = git_repo.write("bad.py", text)
+    git_repo.write("other.py", UNUSED_IMPORT)
+    check = run_cli("check", "--no-model", "bad.py", "other.py", cwd=git_repo.path)
+    assert check.returncode == 1 and line in check.stdout.splitlines(), check.stdout
+    assert "other.py:3:8: F401" in check.stdout
+    fix = run_cli("fix", "bad.py", cwd=git_repo.path)
+    assert (fix.returncode, fix.stderr.splitlines()) == (1, [line])
+    assert bad.read_text() == text
+    git_repo.git("add", "bad.py", "other.py")
+    git_repo.write("bad.py", "x = 1\n")  # the work tree is valid; only the staged blob is refused
+    gate = hook("quality-gate", "--no-model", "bad.py", "other.py", cwd=git_repo.path)
+    assert gate.returncode == 1, gate.stdout + gate.stderr
+    assert line in gate.stdout.splitlines() and "bad.py: not analysed (error above)" in gate.stdout
+    assert any(row.startswith("other.py:3:8: F401") for row in gate.stdout.splitlines())
+    assert "internal error" not in gate.stdout + gate.stderr
 
 
 def test_file_timeout_skips_one_file(tmp_path: Path) -> None:
@@ -221,3 +238,33 @@ def test_utf16_is_named(tmp_path: Path) -> None:
     done = run_cli("check", "--no-model", str(target))
     assert done.returncode == 1
     assert "looks like UTF-16" in done.stdout
+
+
+def test_kept_trees_are_bounded_by_the_texts_size_too() -> None:
+    """32 distinct 100 KB texts through the shared caches: at most 1 MiB of texts kept, RSS bounded.
+
+    Each tree is about 12 MB (120 bytes per source byte); the entry-count bound alone kept all 32
+    (646 MB peak, against 243 MB now). Run in a fresh process so the peak RSS (from ``resource``)
+    is this case's alone.
+    """
+    probe = textwrap.dedent(
+        """
+        import resource
+        from quality_hooks.analysis.metrics.radon_metrics import raw_counts
+        from quality_hooks.analysis.trees import KEPT_CHARS, complexity_visit, python_tree
+        texts = [f"# {i}\\n" + "x = y + 1\\n" * 10_000 for i in range(32)]
+        for text in texts:
+            python_tree(text), complexity_visit(text), raw_counts(text)
+        for cache in (python_tree, complexity_visit, raw_counts):
+            entries, chars = cache.kept()
+            assert chars <= KEPT_CHARS and entries == KEPT_CHARS // len(texts[0]), (entries, chars)
+        assert python_tree(texts[-1]) is python_tree(texts[-1])  # the newest is still shared
+        big = 'x = "' + "a" * KEPT_CHARS + '"\\n'  # over the budget alone: kept as the only entry
+        assert python_tree(big) is python_tree(big) and python_tree.kept() == (1, len(big))
+        print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)
+        """
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=300, check=False)
+    assert done.returncode == 0, done.stderr
+    peak_mb = int(done.stdout.split()[-1])
+    assert peak_mb < 350, f"peak RSS {peak_mb} MB"

@@ -19,7 +19,6 @@ import re
 import sys
 import tokenize
 from collections.abc import Iterable, Iterator
-from functools import lru_cache
 from typing import NamedTuple
 
 from radon.metrics import h_visit_ast, mi_compute
@@ -27,7 +26,7 @@ from radon.raw import Module as RawCounts
 from radon.raw import _logical, is_single_token
 from radon.visitors import Class, ComplexityVisitor, Function
 
-from quality_hooks.analysis.trees import KEPT, complexity_visit, python_tree
+from quality_hooks.analysis.trees import complexity_visit, kept_per_text, python_tree
 from quality_hooks.results import FileMetrics
 
 _BRACKET_DEPTH = {"(": 1, "[": 1, "{": 1, ")": -1, "]": -1, "}": -1}
@@ -135,7 +134,7 @@ def function_complexities(visitor: ComplexityVisitor) -> dict[int, int]:
     return result
 
 
-@lru_cache(maxsize=KEPT)  # the file metrics and the models' static features count the same text
+@kept_per_text  # the file metrics and the models' static features count the same text
 def raw_counts(text: str) -> RawCounts | None:
     """``radon.raw.analyze(text)`` in linear time; None where radon would raise."""
     lines = [line.strip() for line in text.splitlines()]
