@@ -25,8 +25,10 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import importlib.util
 import json
 import os
+import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -44,6 +46,8 @@ ENTRIES = f"v{FORMAT}"
 #: After writing, the size is checked at most this often (a scan of the folder costs milliseconds).
 PRUNE_INTERVAL_SECONDS = 60.0
 _PRUNE_MARK = "last-prune"
+#: Third-party code whose version changes what an analysis finds.
+ANALYSERS = ("libcst", "radon")
 
 
 def default_directory() -> str:
@@ -93,6 +97,7 @@ def code_version() -> str:
     from quality_hooks import __version__
 
     package = os.path.dirname(os.path.abspath(__file__))
+    start = len(package) + 1  # a path below the package, relative to it (``relpath`` cost a third of a rerun's key)
     stamps: list[tuple[str, int, int]] = []
     pending = [package]
     while pending:
@@ -103,8 +108,25 @@ def code_version() -> str:
                     pending.append(entry.path)
                 elif entry.name.endswith((".py", ".json", ".onnx")):
                     info = entry.stat()
-                    stamps.append((os.path.relpath(entry.path, package), info.st_size, info.st_mtime_ns))
+                    stamps.append((entry.path[start:], info.st_size, info.st_mtime_ns))
     return f"{__version__}-{digest(sorted(stamps))[:16]}"
+
+
+@lru_cache(maxsize=1)
+def analysers_version() -> list[object]:
+    """Python's version and where/when the parser and radon were installed (no import, a few stat calls).
+
+    Here rather than with the analyses: the unchanged rerun's key needs it without importing them.
+    """
+    stamps: list[object] = [list(sys.version_info[:3])]
+    for name in ANALYSERS:
+        spec = importlib.util.find_spec(name)
+        origin = spec.origin if spec is not None else None
+        try:
+            stamps.append([name, origin, os.stat(origin).st_mtime_ns if origin else 0])
+        except OSError:
+            stamps.append([name, origin])
+    return stamps
 
 
 @dataclass

@@ -209,3 +209,24 @@ def test_the_rerun_key_reads_the_models_where_the_scorer_does() -> None:
     from quality_hooks.model.scorer import model_dirs
 
     assert rerun.model_dirs() == [str(p) for p in model_dirs()]
+
+
+def test_a_rerun_sees_a_nested_configuration_and_the_baseline_it_names(staged_repo: Path, tmp_path: Path) -> None:
+    """The rerun's key reads configurations as bytes and keeps the baselines' digests: any change is a miss."""
+    root = tmp_path / "repo"
+    shutil.copytree(staged_repo, root)
+    folder = tmp_path / "cache"
+    first = gate(root, "--cache-dir", str(folder))
+    # A configuration next to the files (not at the root), naming its own baseline file.
+    (root / "pkg" / "pyproject.toml").write_text('[tool.quality-hooks]\nbaseline = "accepted.json"\n')
+    configured = gate(root, "--cache-dir", str(folder))
+    assert configured == gate(root, "--no-cache") and report_entries(folder) == 2
+    assert gate(root, "--cache-dir", str(folder)) == configured and report_entries(folder) == 2  # answered
+    subprocess.run([os.path.join(BIN, "quality-hooks"), "baseline", "pkg/a.py", "pkg/b.py"], cwd=root,
+                   capture_output=True, text=True, check=True)  # fmt: skip
+    assert (root / "pkg" / "accepted.json").is_file()
+    accepted = gate(root, "--cache-dir", str(folder))
+    assert accepted == gate(root, "--no-cache")
+    assert json.loads(accepted[1]) != json.loads(first[1])  # the baseline is read: not the stored report
+    (root / "pkg" / "accepted.json").unlink()
+    assert gate(root, "--cache-dir", str(folder)) == gate(root, "--no-cache") == configured

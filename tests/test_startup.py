@@ -69,3 +69,5 @@ def test_the_gate_on_a_file_without_fixable_findings_imports_no_fix_machinery(tm
     assert "concurrent.futures.process" not in cold  # two small versions of one file: no process pool
     warm = imported(["-m", "quality_hooks.hooks.gate", "mod.py"], tmp_path, env)
     assert heavy_in(warm, ("libcst",)) == []  # every analysis came from the cache
+    # The unchanged rerun's report came from the cache, without reading a configuration or any analysis code.
+    assert heavy_in(warm, ("tomllib", "quality_hooks.config", "quality_hooks.analysis", "quality_hooks.pipeline")) == []

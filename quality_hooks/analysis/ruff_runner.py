@@ -17,46 +17,25 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from quality_hooks.config import Config
 from quality_hooks.results import FileResult, Finding, Severity
+from quality_hooks.ruff_binary import RUFF_ENV as RUFF_ENV
+from quality_hooks.ruff_binary import find_ruff as find_ruff
 from quality_hooks.source import SourceError, read_source
 
-#: Set to a ruff executable to use instead of the one installed with ours.
-RUFF_ENV = "QUALITY_HOOKS_RUFF"
+if TYPE_CHECKING:  # the unchanged rerun looks ruff up without reading any configuration
+    from quality_hooks.config import Config
+
 #: Codes that mean the code cannot run or is certainly broken.
 ERROR_PREFIXES = ("E9", "F63", "F7", "F82")
 #: Diagnostics we leave to our own reader and parser (which name the problem once).
 SKIPPED_CODES = frozenset({"invalid-syntax", "E902"})
 TIMEOUT_SECONDS = 600
-
-
-def find_ruff() -> str | None:
-    """The ruff binary: $QUALITY_HOOKS_RUFF, the ``ruff`` package's, or next to Python."""
-    override = os.environ.get(RUFF_ENV)
-    if override:
-        return override
-    return _installed_ruff()
-
-
-@lru_cache(maxsize=1)
-def _installed_ruff() -> str | None:
-    """The installed binary, looked up once per process (the ``ruff`` package asks sysconfig, which is slow)."""
-    try:
-        from ruff import find_ruff_bin
-
-        return os.fsdecode(find_ruff_bin())
-    except (ImportError, FileNotFoundError):
-        pass
-    beside = os.path.join(os.path.dirname(sys.executable), "ruff" + (".exe" if os.name == "nt" else ""))
-    return beside if os.path.isfile(beside) else shutil.which("ruff")
 
 
 def command_budget() -> int:

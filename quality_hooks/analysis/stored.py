@@ -15,15 +15,12 @@ The engine (and LibCST with it) is imported only when something misses.
 from __future__ import annotations
 
 import dataclasses
-import importlib.util
 import os
-import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from quality_hooks.cache import Cache, blob_id, code_version, digest
+from quality_hooks.cache import Cache, analysers_version, blob_id, code_version, digest
 from quality_hooks.config import Config
 from quality_hooks.results import FileMetrics, FileResult, Finding, FunctionMetrics, Severity
 from quality_hooks.source import SourceError, SourceFile, decode_source, read_source
@@ -32,22 +29,6 @@ if TYPE_CHECKING:
     from quality_hooks.analysis.engine import Job
 
 KIND = "analysis"
-#: Third-party code whose version changes what an analysis finds.
-ANALYSERS = ("libcst", "radon")
-
-
-@lru_cache(maxsize=1)
-def analysers_version() -> list[object]:
-    """Python's version and where/when the parser and radon were installed (no import, a few stat calls)."""
-    stamps: list[object] = [list(sys.version_info[:3])]
-    for name in ANALYSERS:
-        spec = importlib.util.find_spec(name)
-        origin = spec.origin if spec is not None else None
-        try:
-            stamps.append([name, origin, os.stat(origin).st_mtime_ns if origin else 0])
-        except OSError:
-            stamps.append([name, origin])
-    return stamps
 
 
 def config_digest(config: Config) -> str:

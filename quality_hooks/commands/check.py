@@ -49,7 +49,6 @@ def check_and_report(args: argparse.Namespace, paths: Sequence[str], base: str |
     from quality_hooks import rerun  # here, not at the top: ``--help`` stays instant
 
     cache = open_cache(args)
-    configs = config_finder(paths, args.config)
     options = [
         args.format,
         args.sarif_category,
@@ -60,13 +59,16 @@ def check_and_report(args: argparse.Namespace, paths: Sequence[str], base: str |
         args.config,
         list(paths),
     ]
-    # The hook's staged change can be answered from an earlier identical run (see quality_hooks.rerun).
-    key = rerun.report_key(options, paths, configs) if staged and base is None and cache.enabled else None
+    # The hook's staged change can be answered from an earlier identical run (see quality_hooks.rerun),
+    # without reading a configuration: it is read (and the baselines' digests taken) only on a miss.
+    key = rerun.report_key(options, paths, args.config) if staged and base is None and cache.enabled else None
     found = rerun.lookup(cache, key)
     if found is None:
         from quality_hooks.pipeline import run_check
         from quality_hooks.report import ReportOptions, render
 
+        configs = config_finder(paths, args.config)
+        baselines = rerun.baseline_stamps(paths, configs) if key is not None else []
         run = run_check(
             paths,
             configs,
@@ -81,8 +83,8 @@ def check_and_report(args: argparse.Namespace, paths: Sequence[str], base: str |
             render(run, args.format, ReportOptions(show_existing=args.show_existing, category=args.sarif_category)),
             run.verdict.passed,
         )
-        if run.complete and key is not None and rerun.report_key(options, paths, configs) == key:
-            rerun.store(cache, key, output, passed)  # unless something changed while we ran
+        if run.complete and key is not None and rerun.report_key(options, paths, args.config) == key:
+            rerun.store(cache, key, output, passed, baselines)  # unless something changed while we ran
         cache.prune_if_due()
     else:
         output, passed = found

@@ -51,17 +51,21 @@ def config_finder(paths: Sequence[str], explicit: str | None) -> ConfigFinder:
 
 
 def run_guarded(prog: str, body: Callable[[], int]) -> int:
-    """Turn user errors into one line on stderr and exit code 2, never a traceback."""
-    errors = user_errors()
+    """Turn user errors into one line on stderr and exit code 2, never a traceback.
+
+    The error classes are looked up only when something was raised, so a run that needs no configuration
+    (an unchanged rerun) never imports the configuration's code for them.
+    """
     try:
         return body()
-    except errors as exc:
-        print(f"{prog}: {exc}", file=sys.stderr)
-        return 2
     except KeyboardInterrupt:
         print(f"{prog}: interrupted", file=sys.stderr)
         return 130
-    except Exception as exc:  # a bug of ours: say so in one line, exit 2
+    except Exception as exc:
+        if isinstance(exc, user_errors()):
+            print(f"{prog}: {exc}", file=sys.stderr)
+            return 2
+        # A bug of ours: say so in one line, exit 2.
         if os.environ.get("QUALITY_HOOKS_DEBUG"):
             raise
         print(
