@@ -198,6 +198,19 @@ def test_ruff_never_gets_a_file_over_the_cap(tmp_path: Path) -> None:
 
 
 def test_ruff_failing_on_one_file_keeps_the_others_findings(tmp_path: Path) -> None:
+    """ruff crashing on a file that *our* analysis accepts: that file's one warning, the others' F401 kept.
+
+    A wrapper stands in for the crash because no such input was found for the pinned ruff
+    (0.17.6): every input that overflows its stack is one our analysis refuses first (a
+    ``1 + 1 + ...`` of 8,000+ terms, tested with the real ruff below), and these all ran clean
+    within our limits (depth 300, 200,000 nodes, ``compile()``): 60-99-deep ``if``/``def``/
+    ``class``/``async def`` nests (CPython refuses 20 nested ``for``/``while``/``with``/``try``),
+    the same with a 190-deep expression inside, 140- and 280-deep ``+``/``**``/``%`` chains,
+    calls, attributes, subscripts, lambdas, ``not``, unary minus, conditional expressions and
+    walrus nests, and 5,000/50,000-long flat ``or``/comparison/implicit-string/f-string/dict/
+    tuple-unpacking/``match``-case/``except`` chains. The issue's 90-deep ``if`` nest overflowed an
+    older ruff. What does make this ruff fail on a valid file is time: see the next tests.
+    """
     env, _ = _logging_ruff(tmp_path, fail_on="crash.py")
     for name in ("a.py", "b.py", "crash.py", "d.py"):
         (tmp_path / name).write_text(UNUSED_IMPORT)
@@ -210,6 +223,89 @@ def test_ruff_failing_on_one_file_keeps_the_others_findings(tmp_path: Path) -> N
         "quality-hooks: warning: crash.py: ruff exited with status 134: thread main has overflowed its stack; "
         "ruff findings for this file skipped"
     ]
+
+
+def _ruff_alone(path: Path) -> tuple[subprocess.CompletedProcess[str], float]:
+    """The pinned ruff on one file as our runner calls it: (its result, its CPU seconds)."""
+    from quality_hooks.analysis.ruff_runner import find_ruff
+
+    probe = textwrap.dedent(
+        """
+        import resource, subprocess, sys
+        done = subprocess.run(sys.argv[1:], capture_output=True, text=True)
+        sys.stderr.write(done.stderr)
+        usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+        print(done.returncode, usage.ru_utime + usage.ru_stime)
+        """
+    )
+    ruff = [str(find_ruff()), "check", "--isolated", "--no-cache", "--exit-zero", "--select", "E9,F,B,PLE,UP,SIM"]
+    done = subprocess.run([sys.executable, "-c", probe, *ruff, str(path)], capture_output=True, text=True, timeout=300)
+    code, cpu = done.stdout.split()
+    return subprocess.CompletedProcess(ruff, int(code), "", done.stderr), float(cpu)
+
+
+def _check_and_gate_keep_the_others(repo: GitRepo, names: tuple[str, ...]) -> list[subprocess.CompletedProcess[str]]:
+    """``check`` and the gate on staged ``names``: both exit 1 and a, b and d keep their F401."""
+    repo.git("add", "-A")
+    check = run_cli("check", "--no-model", "--no-cache", *names, cwd=repo.path)
+    gate = hook("quality-gate", "--no-model", "--no-cache", *names, cwd=repo.path)
+    for done in (check, gate):
+        assert done.returncode == 1, done.stdout + done.stderr
+        for name in ("a.py", "b.py", "d.py"):
+            assert any(line.startswith(f"{name}:3:8: F401") for line in done.stdout.splitlines()), done.stdout
+    return [check, gate]
+
+
+def test_real_ruff_stack_overflow_on_one_file_keeps_the_others_findings(git_repo: GitRepo) -> None:
+    """The pinned ruff really overflows its stack on ``1 + 1 + ...`` of 8,000 terms (4,000 pass).
+
+    That file gets one line (ours: too deep for LibCST as well), no second one from ruff, and the
+    three other files in the same ruff batch keep their F401, in ``check`` and the gate.
+    """
+    crash = git_repo.write("crash.py", "x = " + " + ".join(["1"] * 8000) + "\n")
+    alone, _ = _ruff_alone(crash)
+    assert alone.returncode != 0 and "overflowed its stack" in alone.stderr, alone.stderr
+    for name in ("a.py", "b.py", "d.py"):
+        git_repo.write(name, UNUSED_IMPORT)
+    for done in _check_and_gate_keep_the_others(git_repo, ("a.py", "b.py", "crash.py", "d.py")):
+        lines = done.stdout.splitlines()
+        assert [line for line in lines if line.startswith("crash.py:")] == [
+            f"crash.py: {TOO_DEEP}",
+            "crash.py: not analysed (error above)",
+        ]
+        assert "ruff" not in done.stderr and "internal error" not in done.stdout + done.stderr
+
+
+def _slow_for_ruff() -> str:
+    """Valid, 16 KB, and fine for our analysis: a 99-deep ``if`` nest around one line of 2,000 statements.
+
+    ruff's collapsible-if check (SIM102) re-renders the nest's body at every level: about 3 s of
+    its CPU here (20,000 statements: 58 s and 785 MB), against a fraction of a second for ours.
+    """
+    lines = ['"""Doc."""', "", "x = 1"] + ["    " * depth + "if x:" for depth in range(99)]
+    return "\n".join([*lines, "    " * 99 + "; ".join(["y = x"] * 2000)]) + "\n"
+
+
+def test_ruff_over_its_cpu_budget_on_one_file_keeps_the_others_findings(git_repo: GitRepo) -> None:
+    """A real input the pinned ruff fails on: over ``file-timeout`` (+0.1 s a file) of CPU, ruff is killed.
+
+    The batch is rerun in halves: the slow file gets one warning line and keeps our own findings,
+    the other three keep their F401, in ``check`` and the ``quality-gate`` hook on staged content.
+    """
+    git_repo.write("pyproject.toml", "[tool.quality-hooks]\nfile-timeout = 1\n")
+    slow = git_repo.write("slow.py", _slow_for_ruff())
+    _, cpu = _ruff_alone(slow)
+    assert cpu > 1.1, f"ruff took only {cpu:.2f} s of CPU on slow.py: the case no longer tests the budget"
+    for name in ("a.py", "b.py", "d.py"):
+        git_repo.write(name, UNUSED_IMPORT)
+    for done in _check_and_gate_keep_the_others(git_repo, ("a.py", "b.py", "slow.py", "d.py")):
+        lines = done.stdout.splitlines()
+        assert any(line.startswith("slow.py: ok") for line in lines), lines  # our analysis ran
+        warnings = [line for line in done.stderr.splitlines() if "ruff" in line]
+        assert warnings == [
+            "quality-hooks: warning: slow.py: ruff took more than 1.1 s of CPU (file-timeout); "
+            "ruff findings for this file skipped"
+        ], done.stderr
 
 
 def test_symlink_unreadable_and_missing_files(tmp_path: Path) -> None:
