@@ -29,14 +29,16 @@ def hook(name: str, *args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run([str(BIN / name), *args], cwd=cwd, capture_output=True, text=True, check=False, timeout=300)
 
 
-def test_deep_expression_is_one_line_and_the_others_are_fixed(tmp_path: Path) -> None:
-    (tmp_path / "deep.py").write_text(DEEP)
+@pytest.mark.parametrize("text", [DEEP, DEEPER], ids=["600-terms", "30000-terms"])
+def test_deep_expression_is_one_line_and_the_others_are_fixed(tmp_path: Path, text: str) -> None:
+    """``fix`` stopped with ``internal error: RecursionError`` at 600 terms; 30,000 ran for over 300 s."""
+    (tmp_path / "deep.py").write_text(text)
     (tmp_path / "other.py").write_text('x = f"plain"\n')
     done = run_cli("fix", str(tmp_path / "deep.py"), str(tmp_path / "other.py"))
     assert done.returncode == 1
     assert done.stderr.splitlines() == [f"{tmp_path / 'deep.py'}: {TOO_DEEP}"]
     assert (tmp_path / "other.py").read_text() == 'x = "plain"\n'
-    assert (tmp_path / "deep.py").read_text() == DEEP
+    assert (tmp_path / "deep.py").read_text() == text
 
 
 def test_deep_expressions_in_check_and_the_gate(git_repo: GitRepo) -> None:
@@ -316,6 +318,10 @@ def test_symlink_unreadable_and_missing_files(tmp_path: Path) -> None:
     assert "missing.py: no such file" in check.stdout
     fix = run_cli("fix", "missing.py", cwd=tmp_path)
     assert fix.returncode == 1 and "missing.py: no such file" in fix.stderr
+    (tmp_path / "real.py").write_text('x = f"plain"\n')  # fixable, but not through the link
+    for done in (run_cli("fix", "link.py", cwd=tmp_path), hook("quality-fix", "link.py", cwd=tmp_path)):
+        assert done.returncode == 1 and "link.py: is a symbolic link, skipped" in done.stdout + done.stderr
+    assert (tmp_path / "real.py").read_text() == 'x = f"plain"\n'
 
 
 def test_staged_symlink_is_skipped_like_check_does(git_repo: GitRepo) -> None:
