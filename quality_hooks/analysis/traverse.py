@@ -26,6 +26,22 @@ from quality_hooks.analysis import positions
 Callback = Callable[[Any], None]
 
 _VISITOR_NAMES: dict[type, tuple[str, ...]] = {}
+_OWN_NAMES: dict[type, tuple[str, ...]] = {}
+
+
+def _own_names(klass: type) -> tuple[str, ...]:
+    """The ``visit_*``/``leave_*`` names ``klass`` itself defines as other than a no-op, once per class.
+
+    LibCST's base classes define a no-op for every node type (about 1,700 names), shared by every rule.
+    """
+    names = _OWN_NAMES.get(klass)
+    if names is None:
+        names = _OWN_NAMES[klass] = tuple(
+            name
+            for name, value in vars(klass).items()
+            if name.startswith(("visit_", "leave_")) and not getattr(value, "_is_no_op", False)
+        )
+    return names
 
 
 class CachedBatchableVisitor(cst.BatchableCSTVisitor):
@@ -33,18 +49,20 @@ class CachedBatchableVisitor(cst.BatchableCSTVisitor):
 
     LibCST's default ``get_visitors`` runs ``inspect.getmembers`` on every
     instance; with a visitor per rule per file that cost more than the rules.
+    The names are those of ``dir(cls)`` in its order, but found from each class's own
+    definitions (:func:`_own_names`): ``dir`` and two ``getattr`` per name of LibCST's
+    no-ops cost 30 ms of CPU per process for the 45 rules, in every pool worker.
     """
 
     def get_visitors(self) -> dict[str, Any]:
         cls = type(self)
         names = _VISITOR_NAMES.get(cls)
         if names is None:
+            candidates = sorted({name for klass in cls.__mro__ for name in _own_names(klass)})
             names = tuple(
                 name
-                for name in dir(cls)
-                if name.startswith(("visit_", "leave_"))
-                and callable(getattr(cls, name, None))
-                and not getattr(getattr(cls, name), "_is_no_op", False)
+                for name in candidates
+                if callable(getattr(cls, name, None)) and not getattr(getattr(cls, name), "_is_no_op", False)
             )
             _VISITOR_NAMES[cls] = names
         return {name: getattr(self, name) for name in names}
