@@ -118,3 +118,66 @@ def test_check_shows_the_file_score_and_a_change_shows_both_numbers(repo: str, t
     assert changed.base is not None and changed.base.score is not None
     assert changed.base.score.score == expected.score  # the base version is the file checked above
     assert all(f.get("text") for f in changed.score.factors)  # the change risk's factors, in words
+
+
+NESTED_IMPORTS = """
+import os, sys as system
+from . import sibling
+from ..pkg.mod import a, b
+try:
+    import json
+except* ImportError:
+    from x import y
+else:
+    import csv
+finally:
+    import re
+class C:
+    import abc
+    async def f(self):
+        async with ctx():
+            from .deep import z
+        while True:
+            import glob
+        else:
+            import fnmatch
+match value:
+    case 1:
+        import heapq
+    case _:
+        for i in []:
+            pass
+        else:
+            import bisect
+if x:
+    import shutil
+elif y:
+    from shutil import copy
+def g():
+    lambda: __import__("not_a_statement")
+"""
+
+
+def test_imports_are_counted_like_a_full_walk_of_the_tree() -> None:
+    """The statement-only walk (what the hook runs on every new version) counts what ``ast.walk`` counts,
+    in every place an import can hide, and on this package's own files."""
+    import ast
+
+    from quality_hooks.model.file_features import _imports
+
+    def full_walk(text: str) -> tuple[int, int]:
+        names, modules = 0, set()
+        for node in ast.walk(ast.parse(text)):
+            if isinstance(node, ast.Import):
+                names += len(node.names)
+                modules.update(a.name.split(".")[0] for a in node.names)
+            elif isinstance(node, ast.ImportFrom):
+                names += len(node.names)
+                modules.add("." * node.level + (node.module or "").split(".")[0])
+        return names, len(modules)
+
+    assert _imports(NESTED_IMPORTS) == full_walk(NESTED_IMPORTS) == (17, 15)
+    package = Path(__file__).resolve().parent.parent / "quality_hooks"
+    for path in sorted(package.rglob("*.py")):
+        text = path.read_text(encoding="utf-8")
+        assert _imports(text) == full_walk(text), path

@@ -16,7 +16,7 @@ from __future__ import annotations
 import ast
 import math
 import posixpath
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -120,6 +120,22 @@ def path_features(path: str) -> list[float]:
     return [float(path.count("/")), float(base == "__init__.py"), float(base.startswith("_") and base != "__init__.py")]
 
 
+def _statements(tree: ast.Module) -> Iterator[ast.stmt]:
+    """Every statement of ``tree``, nested ones included, without visiting expressions.
+
+    An import is always a statement, so this finds the same imports as ``ast.walk`` while
+    visiting a tenth of the nodes: the hook measures every new version's imports.
+    """
+    stack: list[ast.AST] = list(reversed(tree.body))
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.stmt):
+            yield node
+        for _, value in ast.iter_fields(node):
+            if isinstance(value, list):
+                stack.extend(v for v in value if isinstance(v, (ast.stmt, ast.excepthandler, ast.match_case)))
+
+
 def _imports(text: str) -> tuple[int, int]:
     """Import statements' names and distinct top-level modules imported (0, 0 when the text does not parse)."""
     try:
@@ -128,7 +144,7 @@ def _imports(text: str) -> tuple[int, int]:
         return 0, 0
     names = 0
     modules: set[str] = set()
-    for node in ast.walk(tree):
+    for node in _statements(tree):
         if isinstance(node, ast.Import):
             names += len(node.names)
             modules.update(a.name.split(".")[0] for a in node.names)
