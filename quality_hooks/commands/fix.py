@@ -8,11 +8,12 @@ import os
 import sys
 from collections import Counter
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from quality_hooks.commands.common import add_config_argument, config_finder, run_guarded
-from quality_hooks.config import Config
-from quality_hooks.discover import expand_paths
-from quality_hooks.source import SourceError, read_source, write_atomic
+
+if TYPE_CHECKING:  # imported where used: ``--help`` loads none of them
+    from quality_hooks.config import Config
 
 
 def build_parser(prog: str = "quality-hooks fix") -> argparse.ArgumentParser:
@@ -35,6 +36,8 @@ def fix_paths(paths: Sequence[str], explicit_config: str | None, diff: bool, uns
     pyproject.toml stops the run (exit 2) before it has touched anything. Exit 1
     when a file was changed, or could not be read, parsed or written.
     """
+    from quality_hooks.discover import expand_paths
+
     configs = config_finder(paths, explicit_config)
     jobs = [(path, configs.for_path(path)) for path in expand_paths(paths, configs)]
     skipped: Counter[str] = Counter()
@@ -61,6 +64,7 @@ def fix_paths(paths: Sequence[str], explicit_config: str | None, diff: bool, uns
 def _fix_one(path: str, config: Config, diff: bool, skipped: Counter[str]) -> str:
     """Fix one file: ``changed``, ``unchanged`` or ``failed`` (the reason is printed)."""
     from quality_hooks.fix import fix_source  # LibCST: not for ``--help``
+    from quality_hooks.source import SourceError, read_source, write_atomic
 
     try:
         source = read_source(path, config.max_file_size)
