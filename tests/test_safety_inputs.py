@@ -288,6 +288,7 @@ def _slow_for_ruff() -> str:
     return "\n".join([*lines, "    " * 99 + "; ".join(["y = x"] * 2000)]) + "\n"
 
 
+@pytest.mark.skipif(not os.path.exists("/proc/self/stat"), reason="ruff's CPU time is read from /proc")
 def test_ruff_over_its_cpu_budget_on_one_file_keeps_the_others_findings(git_repo: GitRepo) -> None:
     """A real input the pinned ruff fails on: over ``file-timeout`` (+0.1 s a file) of CPU, ruff is killed.
 
