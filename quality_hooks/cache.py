@@ -19,6 +19,16 @@ run rewrites it). Size is bounded: when the entries exceed the limit
 (default 256 MiB, ``QUALITY_HOOKS_CACHE_LIMIT`` bytes), the least recently
 used are removed; a hit refreshes an entry's modification time, which is
 what "recently used" means here.
+
+Knowing the size without a scan: a scan of tens of thousands of entries costs
+about a tenth of a second of CPU, as much as an unchanged rerun. So a run
+adds what it wrote to an estimate of the total (``size-estimate``) and scans
+only when the estimate goes over the limit, then prunes to
+:data:`LOW_WATER` of it (so that the next scans are many runs away) and
+writes the true total back. Parallel writers may lose an addition, and other
+tools' files (ruff's own cache) are not counted, so the folder is also
+scanned once a :data:`FULL_SCAN_SECONDS`, and whenever the estimate is
+missing or unreadable (at most once a :data:`PRUNE_INTERVAL_SECONDS` then).
 """
 
 from __future__ import annotations
@@ -43,9 +53,14 @@ ENV_DIR = "QUALITY_HOOKS_CACHE_DIR"
 ENV_LIMIT = "QUALITY_HOOKS_CACHE_LIMIT"
 #: Entries live under this folder of the cache directory (other tools' files are never touched).
 ENTRIES = f"v{FORMAT}"
-#: After writing, the size is checked at most this often (a scan of the folder costs milliseconds).
+#: Without a size estimate, the folder is scanned at most this often.
 PRUNE_INTERVAL_SECONDS = 60.0
+#: With one, it is scanned at least this often anyway (what the estimate cannot see).
+FULL_SCAN_SECONDS = 24 * 3600.0
+#: A scan over the limit prunes down to this share of it.
+LOW_WATER = 0.9
 _PRUNE_MARK = "last-prune"
+_ESTIMATE = "size-estimate"
 #: Third-party code whose version changes what an analysis finds.
 ANALYSERS = ("libcst", "radon")
 
@@ -225,8 +240,11 @@ class Cache:
 
     def prune(self, limit: int | None = None) -> int:
         """Remove the least recently used entries until the total is at most ``limit``; how many were removed."""
-        limit = self.limit if limit is None else limit
-        files = sorted(self._files(), key=lambda item: item[2])
+        return self._prune(self.limit if limit is None else limit)[0]
+
+    def _prune(self, limit: int, found: list[tuple[str, int, float]] | None = None) -> tuple[int, int]:
+        """:meth:`prune` (of ``found``, the files a scan listed): how many were removed, and the total left."""
+        files = sorted(self._files() if found is None else found, key=lambda item: item[2])
         total = sum(size for _, size, _ in files)
         removed = 0
         for path, size, _ in files:
@@ -236,22 +254,57 @@ class Cache:
                 os.remove(path)
                 removed += 1
             total -= size
-        return removed
+        return removed, total
+
+    def estimated_size(self) -> int | None:
+        """The running estimate of the entries' total size (None: missing or unreadable)."""
+        if self.directory is None:
+            return None
+        try:
+            with open(os.path.join(self.directory, _ESTIMATE), "rb") as handle:
+                text = handle.read(32).strip()
+        except OSError:
+            return None
+        return int(text) if text.isdigit() else None
+
+    def _write_estimate(self, size: int) -> None:
+        assert self.directory is not None
+        target = os.path.join(self.directory, _ESTIMATE)
+        with contextlib.suppress(OSError):
+            handle, temporary = tempfile.mkstemp(prefix=".tmp-", dir=self.directory)
+            with os.fdopen(handle, "w") as out:
+                out.write(str(size))
+            os.replace(temporary, target)
 
     def prune_if_due(self) -> None:
-        """After a run that wrote entries: prune, but scan the folder at most once a :data:`PRUNE_INTERVAL_SECONDS`."""
+        """After a run that wrote entries: add them to the size estimate; scan and prune only when it is due.
+
+        Due: the estimate is over the limit, or it is missing (then at most once a
+        :data:`PRUNE_INTERVAL_SECONDS`), or the last scan is a :data:`FULL_SCAN_SECONDS` old.
+        """
         if self.directory is None or not self.written:
             return
         mark = os.path.join(self.directory, _PRUNE_MARK)
         try:
-            if time.time() - os.path.getmtime(mark) < PRUNE_INTERVAL_SECONDS:
-                return
+            since = time.time() - os.path.getmtime(mark)
         except OSError:
+            since = float("inf")
+        estimate = self.estimated_size()
+        if estimate is None:
+            due = since >= PRUNE_INTERVAL_SECONDS
+        else:
+            due = estimate + self.written > self.limit or since >= FULL_SCAN_SECONDS
+        if not due:
+            if estimate is not None:
+                self._write_estimate(estimate + self.written)
+            return
+        with contextlib.suppress(OSError), open(mark, "w"):
             pass
-        with contextlib.suppress(OSError):
-            with open(mark, "w"):
-                pass
-            self.prune()
+        files = list(self._files())
+        total = sum(size for _, size, _ in files)
+        if total > self.limit:
+            total = self._prune(int(self.limit * LOW_WATER), files)[1]
+        self._write_estimate(total)
 
     def clear(self) -> int:
         """Remove every entry (and only the entries); how many files were removed."""
@@ -261,6 +314,8 @@ class Cache:
                 os.remove(path)
                 removed += 1
         if self.directory is not None:
+            with contextlib.suppress(OSError):
+                os.remove(os.path.join(self.directory, _ESTIMATE))
             for folder, _, _ in sorted(os.walk(os.path.join(self.directory, ENTRIES)), reverse=True):
                 with contextlib.suppress(OSError):
                     os.rmdir(folder)

@@ -8,6 +8,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -230,3 +231,41 @@ def test_a_rerun_sees_a_nested_configuration_and_the_baseline_it_names(staged_re
     assert json.loads(accepted[1]) != json.loads(first[1])  # the baseline is read: not the stored report
     (root / "pkg" / "accepted.json").unlink()
     assert gate(root, "--cache-dir", str(folder)) == gate(root, "--no-cache") == configured
+
+
+def test_a_run_adds_to_the_size_estimate_and_scans_only_when_it_is_over_the_limit(tmp_path: Path) -> None:
+    """A scan of a big cache costs as much as a rerun: the total is estimated, and checked by a scan when due."""
+    from quality_hooks import cache as module
+
+    def run(*keys: str) -> Cache:
+        cache = Cache(str(tmp_path), limit=10_000)
+        for key in keys:
+            cache.put("kind", key, "x" * 1500)
+        cache.prune_if_due()
+        return cache
+
+    run("00aa", "01aa")  # no estimate yet: a scan writes the true total
+    assert Cache(str(tmp_path)).estimated_size() == Cache(str(tmp_path)).info().size
+    # What the estimate cannot see (another tool's files among the entries): found by a scan only.
+    (tmp_path / f"v{FORMAT}" / "ruff-cache").mkdir(parents=True)
+    (tmp_path / f"v{FORMAT}" / "ruff-cache" / "blob").write_bytes(b"r" * 6000)
+    os.utime(tmp_path / f"v{FORMAT}" / "ruff-cache" / "blob", (1000, 1000))  # the least recently used
+    cache = run("02aa")
+    assert (tmp_path / f"v{FORMAT}" / "ruff-cache" / "blob").exists()  # under the estimate: no scan
+    entries = sum(p.stat().st_size for p in (tmp_path / f"v{FORMAT}" / "kind").rglob("*.json"))
+    assert cache.estimated_size() == entries  # the scanned total plus what this run wrote
+    over = run("03aa", "04aa", "05aa", "06aa")  # the estimate goes over 10,000: a scan prunes to 90%
+    assert not (tmp_path / f"v{FORMAT}" / "ruff-cache" / "blob").exists()
+    assert over.info().size <= 9_000 and over.estimated_size() == over.info().size
+    # A scan is due once a day whatever the estimate says, and when the estimate is unreadable.
+    (tmp_path / f"v{FORMAT}" / "ruff-cache" / "blob").write_bytes(b"r" * 6000)
+    os.utime(tmp_path / f"v{FORMAT}" / "ruff-cache" / "blob", (1000, 1000))
+    old = time.time() - module.FULL_SCAN_SECONDS - 1
+    os.utime(tmp_path / "last-prune", (old, old))
+    Cache(str(tmp_path))._write_estimate(0)
+    assert run("07aa").info().size <= 9_000
+    assert not (tmp_path / f"v{FORMAT}" / "ruff-cache" / "blob").exists()
+    (tmp_path / "size-estimate").write_text("garbage")
+    os.utime(tmp_path / "last-prune", (old, old))
+    assert run("08aa").estimated_size() == Cache(str(tmp_path)).info().size
+    assert Cache(str(tmp_path)).clear() > 0 and Cache(str(tmp_path)).estimated_size() is None
