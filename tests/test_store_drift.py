@@ -149,6 +149,11 @@ def test_shifted_features_raise_a_drift_alert_and_in_distribution_ones_resolve_i
     assert [a["event"] for a in resolved] == ["resolved"]
     active = requests.get(f"{api}/alerts", timeout=30).json()["alerts"]
     assert active == []
+    # The panel measures the drift rule's window too: the shifted run is out of the last 3, so nothing stands out
+    # (over the default 10 runs it would still show as significant).
+    panel = requests.get(f"{store.url}/p/acme/drift", timeout=30).text.split('<section id="drift">')[1]
+    panel = panel.split("</section>")[0]
+    assert "(last 3 runs)" in panel and "significant" not in panel, panel
 
 
 def test_a_drift_rule_checks_its_metric(store: StoreServer) -> None:

@@ -69,8 +69,11 @@ def forecast_window(conn: Connection, project: Row, metric: str) -> dashboard.Fo
 
 
 def extra_panels(conn: Connection, project: Row) -> list[str]:
-    """Sections shown under the project page's chart, as HTML: the model input drift panel."""
-    measured = drift.measure(conn, project, drift.DEFAULT_WINDOW, drift.shipped_reference())
+    """Sections shown under the project page's chart, as HTML: the model input drift panel, over the window (N)
+    of the project's first ``drift`` rule, so the panel shows what that rule judges (no rule: 10 runs)."""
+    windows = [r["window_runs"] for r in repo.list_rules(conn, project["id"]) if r["kind"] == "drift"]
+    window = windows[0] if windows else drift.DEFAULT_WINDOW
+    measured = drift.measure(conn, project, window, drift.shipped_reference())
     return [dashboard.drift_panel(drift.drift_view(measured, drift.SHOWN))]
 
 
