@@ -2,8 +2,8 @@
 
 FastAPI + uvicorn like ``store serve``, the store's own database layer (WAL, ``synchronous=FULL``,
 one writer under a lock, the same pool) and schema (its migrations), and the same ``INSERT``s
-of ``runs`` and ``run_files`` in one transaction; no token, no validation beyond JSON, no
-read-back, no alerts. ``benchmarks/bench_store.py`` serves it with
+of ``runs`` and ``run_files`` (the latter through the store's own ``insert_run_files``) in one
+transaction; no token, no validation beyond JSON, no read-back, no alerts. ``benchmarks/bench_store.py`` serves it with
 ``uvicorn --app-dir benchmarks store_baseline:app`` and ``QH_BASELINE_DATABASE=FILE``.
 """
 
@@ -17,6 +17,7 @@ from fastapi import Body, FastAPI
 
 from quality_hooks.store.db import Database
 from quality_hooks.store.migrations import migrate
+from quality_hooks.store.repository import insert_run_files
 
 db = Database(os.environ.get("QH_BASELINE_DATABASE", "baseline.sqlite3"))
 migrate(db)
@@ -31,10 +32,6 @@ RUN = (
     "created_at, files, errors, score, risk, complexity, sloc, findings_info, findings_warning, findings_error, "
     "new_findings, commit_time, maintainability) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
     "ON CONFLICT (project_id, commit_sha, run_id) DO NOTHING RETURNING id"
-)
-FILES = (
-    "INSERT INTO run_files (run_pk, path, score, risk, complexity, sloc, findings_info, findings_warning, "
-    "findings_error, new_findings, error, why, maintainability) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 
 
@@ -66,8 +63,8 @@ def push(run: dict[str, Any] = Body(...)) -> dict[str, Any]:  # noqa: B008 (Fast
             None,
             totals.get("maintainability"),
         )
-        conn.many(
-            FILES,
+        insert_run_files(
+            conn,
             [
                 (
                     run_pk,

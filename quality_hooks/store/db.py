@@ -107,6 +107,8 @@ class Database:
         self._writes: queue.SimpleQueue[tuple[Callable[[Connection], Any], Future[Any]] | None] = queue.SimpleQueue()
         self._committer: threading.Thread | None = None
         self._committer_lock = threading.Lock()
+        self._local = threading.local()
+        self._own_connections: list[Any] = []
         if self.dialect == "sqlite":
             path = url.removeprefix("sqlite:///").removeprefix("sqlite://")
             self.path = Path(path)
@@ -232,6 +234,22 @@ class Database:
             else:
                 done.set_exception(error)
 
+    def read_here(self, work: Callable[[Connection], T]) -> T:
+        """Run the reads of ``work`` on this thread's own SQLite connection, in autocommit (no BEGIN/COMMIT).
+
+        For a few indexed reads on the event loop (the push's token check), where a hop to a worker
+        thread and back costs more than the reads: the connection is outside the pool, so the loop
+        never waits for a slot a worker holds, and WAL readers never wait for the writer.
+        """
+        if self.dialect != "sqlite":
+            raise RuntimeError("read_here is for SQLite; PostgreSQL reads go through a worker thread")
+        raw = getattr(self._local, "raw", None)
+        if raw is None:
+            raw = self._local.raw = self._connect()
+            with self._committer_lock:
+                self._own_connections.append(raw)
+        return work(Connection(raw, self.dialect))
+
     def statement(self, sql: str, *params: Any) -> list[Row]:
         """One statement on its own (autocommit: no BEGIN/COMMIT round trips); its rows, if any."""
         with self._borrow() as raw:
@@ -243,6 +261,11 @@ class Database:
                 self._writes.put(None)
                 self._committer.join(timeout=30)
                 self._committer = None
+            for raw in self._own_connections:
+                with contextlib.suppress(Exception):
+                    raw.close()
+            self._own_connections.clear()
+            self._local = threading.local()
         while True:
             try:
                 raw = self._pool.get_nowait()
