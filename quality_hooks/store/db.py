@@ -10,11 +10,14 @@ SIGKILL or a power cut.  Writers are serialised in-process (one SQLite writer
 at a time anyway) and ``busy_timeout`` covers other processes.
 
 Group commit (SQLite): a commit costs an fsync (milliseconds), and one writer at a time would
-pay it once per push. :meth:`Database.write` queues the write to a committer thread that runs
-every write waiting at that moment in one transaction, each inside its own savepoint (one that
-fails is rolled back alone), commits once, and only then answers each caller: every
-acknowledged write is still fsynced before its answer, and while one batch is being fsynced the
-next one gathers.
+pay it once per push. :meth:`Database.write_async` queues the write; on the event loop, the
+writes waiting at that moment run in one transaction, each inside its own savepoint (one that
+fails is rolled back alone), and only the ``COMMIT`` (the fsync) goes to a thread of its own.
+Each caller is answered after that commit: every acknowledged write is still fsynced before its
+answer, and while one batch is being fsynced the next one gathers. The statements run on the
+loop's thread rather than in a committer thread: a committer thread had to win the GIL back from
+the loop after every statement, and under load each of those waits, and each wake-up of the
+thread, held up every push of its group.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ import queue
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Future
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -104,9 +107,12 @@ class Database:
         self._pool: queue.LifoQueue[Any] = queue.LifoQueue()
         self._slots = threading.BoundedSemaphore(pool_size)
         self._write_lock = threading.Lock()
-        self._writes: queue.SimpleQueue[tuple[Callable[[Connection], Any], Future[Any]] | None] = queue.SimpleQueue()
-        self._committer: threading.Thread | None = None
-        self._committer_lock = threading.Lock()
+        #: Writes waiting for the next group commit (touched on the event loop's thread only).
+        self._waiting: list[tuple[Callable[[Connection], Any], asyncio.Future[Any]]] = []
+        self._committing: asyncio.Task[None] | None = None
+        self._writer: Any = None  # the group commit's own connection, outside the pool
+        self._fsync: ThreadPoolExecutor | None = None
+        self._own_lock = threading.Lock()
         self._local = threading.local()
         self._own_connections: list[Any] = []
         if self.dialect == "sqlite":
@@ -172,63 +178,72 @@ class Database:
                 raise
             raw.execute("COMMIT")
 
-    def write(self, work: Callable[[Connection], T]) -> T:
-        """Run ``work`` in a write transaction and return its result once that is durably committed.
-
-        SQLite: grouped with the writes waiting at the same time (see the module docstring);
-        ``work`` sees the writes grouped before it. PostgreSQL: a transaction of its own.
-        """
-        if self.dialect != "sqlite":
-            with self.transaction(write=True) as conn:
-                return work(conn)
-        return self._submit(work).result()
-
     async def write_async(self, work: Callable[[Connection], T]) -> T:
-        """:meth:`write` for a coroutine: SQLite awaits the group commit without holding a worker thread."""
+        """Run ``work`` in a write transaction; its result once that is durably committed.
+
+        SQLite: grouped with the writes waiting at the same time (see the module docstring); ``work``
+        runs on the event loop and sees the writes grouped before it. PostgreSQL: a transaction of
+        its own, in a worker thread.
+        """
+        loop = asyncio.get_running_loop()
         if self.dialect != "sqlite":
-            return await asyncio.get_running_loop().run_in_executor(None, self.write, work)
-        return await asyncio.wrap_future(self._submit(work))
+            return await loop.run_in_executor(None, self._write_alone, work)
+        done: asyncio.Future[T] = loop.create_future()
+        self._waiting.append((work, done))
+        if self._committing is None:
+            self._committing = loop.create_task(self._commit_waiting())
+        return await done
 
-    def _submit(self, work: Callable[[Connection], T]) -> Future[T]:
-        done: Future[T] = Future()
-        with self._committer_lock:
-            if self._committer is None:
-                self._committer = threading.Thread(target=self._commit_groups, name="qh-store-committer", daemon=True)
-                self._committer.start()
-        self._writes.put((work, done))
-        return done
+    def _write_alone(self, work: Callable[[Connection], T]) -> T:
+        with self.transaction(write=True) as conn:
+            return work(conn)
 
-    def _commit_groups(self) -> None:
-        while (first := self._writes.get()) is not None:
-            group = [first]
-            while len(group) < GROUP_LIMIT:
-                try:
-                    item = self._writes.get_nowait()
-                except queue.Empty:
-                    break
-                if item is None:
-                    self._writes.put(None)  # stop after this group
-                    break
-                group.append(item)
-            self._commit_group(group)
-
-    def _commit_group(self, group: list[tuple[Callable[[Connection], Any], Future[Any]]]) -> None:
-        outcomes: list[tuple[Future[Any], Any, BaseException | None]] = []
+    async def _commit_waiting(self) -> None:
         try:
-            with self.transaction(write=True) as conn:
+            while self._waiting:
+                group = self._waiting[:GROUP_LIMIT]
+                del self._waiting[:GROUP_LIMIT]
+                await self._commit_group(group)
+        finally:
+            self._committing = None
+
+    async def _commit_group(self, group: list[tuple[Callable[[Connection], Any], asyncio.Future[Any]]]) -> None:
+        loop = asyncio.get_running_loop()
+        if self._fsync is None:
+            self._fsync = ThreadPoolExecutor(1, thread_name_prefix="qh-store-fsync")
+        if not self._write_lock.acquire(blocking=False):  # another writer (a worker thread) is in: wait off the loop
+            await loop.run_in_executor(self._fsync, self._write_lock.acquire)
+        outcomes: list[tuple[asyncio.Future[Any], Any, BaseException | None]] = []
+        try:
+            if self._writer is None:
+                self._writer = self._connect()
+            raw = self._writer
+            raw.execute("BEGIN IMMEDIATE")  # in-process writers hold the lock; WAL: another process's, briefly
+            conn = Connection(raw, self.dialect)
+            try:
                 for work, done in group:
-                    conn.execute("SAVEPOINT one_write")
+                    raw.execute("SAVEPOINT one_write")
                     try:
                         outcomes.append((done, work(conn), None))
                     except Exception as exc:  # this write only: the others in the group go on
-                        conn.execute("ROLLBACK TO one_write")
+                        raw.execute("ROLLBACK TO one_write")
                         outcomes.append((done, None, exc))
-                    conn.execute("RELEASE one_write")
-        except Exception as exc:  # BEGIN or COMMIT failed: nothing of the group is stored
+                    raw.execute("RELEASE one_write")
+                await loop.run_in_executor(self._fsync, raw.execute, "COMMIT")  # the fsync, off the loop
+            except Exception:  # (not on cancellation at shutdown: the COMMIT may still be running in its thread)
+                with contextlib.suppress(Exception):
+                    raw.execute("ROLLBACK")
+                raise
+        except Exception as exc:  # BEGIN, a savepoint or COMMIT failed: nothing of the group is stored
             for _, done in group:
-                done.set_exception(exc)
+                if not done.done():
+                    done.set_exception(exc)
             return
+        finally:
+            self._write_lock.release()
         for done, result, error in outcomes:  # only now, after the commit's fsync
+            if done.done():  # the caller went away (its request was cancelled); its write is stored all the same
+                continue
             if error is None:
                 done.set_result(result)
             else:
@@ -246,7 +261,7 @@ class Database:
         raw = getattr(self._local, "raw", None)
         if raw is None:
             raw = self._local.raw = self._connect()
-            with self._committer_lock:
+            with self._own_lock:
                 self._own_connections.append(raw)
         return work(Connection(raw, self.dialect))
 
@@ -256,15 +271,15 @@ class Database:
             return Connection(raw, self.dialect).all(sql, *params)
 
     def close(self) -> None:
-        with self._committer_lock:
-            if self._committer is not None:
-                self._writes.put(None)
-                self._committer.join(timeout=30)
-                self._committer = None
-            for raw in self._own_connections:
+        with self._own_lock:
+            if self._fsync is not None:
+                self._fsync.shutdown(wait=True)
+                self._fsync = None
+            for raw in [*self._own_connections, *([self._writer] if self._writer is not None else [])]:
                 with contextlib.suppress(Exception):
                     raw.close()
             self._own_connections.clear()
+            self._writer = None
             self._local = threading.local()
         while True:
             try:
