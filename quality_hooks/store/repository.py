@@ -173,23 +173,10 @@ def add_run(conn: Connection, project_id: int, run: RunIn) -> tuple[Row, bool]:
     return new, True
 
 
-#: Rows per ``INSERT`` of :func:`insert_run_files`: 13 parameters each stays under SQLite's 32,766.
-FILE_ROWS_PER_INSERT = 1000
-
-
 def insert_run_files(conn: Connection, rows: Sequence[Sequence[Any]]) -> None:
-    """Insert ``(run_pk, *FILE_COLUMNS)`` rows with one multi-row ``INSERT`` per 1,000 rows.
-
-    Not ``executemany``: that steps the statement once per row, and each step lets go of the GIL and
-    takes it back, which under load means waiting for the event loop's thread at every file of every
-    push; one statement does it once.  The benchmark's baseline inserts through this too.
-    """
-    for start in range(0, len(rows), FILE_ROWS_PER_INSERT):
-        chunk = rows[start : start + FILE_ROWS_PER_INSERT]
-        marks = ", ".join(["(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"] * len(chunk))
-        conn.execute(
-            f"INSERT INTO run_files (run_pk, {FILE_COLUMNS}) VALUES {marks}", *(v for row in chunk for v in row)
-        )
+    """Insert ``(run_pk, *FILE_COLUMNS)`` rows (``executemany``); the benchmark's baseline inserts through it too,
+    so both insert their files the same way."""
+    conn.many(f"INSERT INTO run_files (run_pk, {FILE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
 
 
 def run_view(row: Row) -> dict[str, Any]:
