@@ -2,7 +2,9 @@
 
 Starts ``quality-hooks store serve`` on 127.0.0.1 with a fresh SQLite file, pushes ``--runs`` default-branch
 runs of ``--files`` files each and one pull-request run against the last of them, then fetches each page
-``--repeat`` times from one client and prints the median and 95th percentile in milliseconds.
+``--repeat`` times from one client and prints the median and 95th percentile in milliseconds, and the
+server's CPU time per request (its process's user + system time over the requests: on a shared machine,
+wall time also measures the other jobs).
 
     python benchmarks/bench_store_pages.py [--runs 200] [--files 200] [--repeat 30] [--json out.json]
 """
@@ -22,7 +24,7 @@ from typing import Any
 import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-from store_support import StoreServer, run_payload, sha
+from store_support import StoreServer, cpu_seconds, run_payload, sha
 
 
 def files_of(run: int, count: int) -> list[dict[str, Any]]:
@@ -41,15 +43,21 @@ def files_of(run: int, count: int) -> list[dict[str, Any]]:
     ]
 
 
-def timed(url: str, repeat: int) -> dict[str, float]:
+def timed(url: str, repeat: int, server_pid: int) -> dict[str, float]:
     times = []
+    cpu_before = cpu_seconds(server_pid)
     for _ in range(repeat):
         started = time.perf_counter()
         answer = requests.get(url, timeout=60)
         times.append((time.perf_counter() - started) * 1000)
         assert answer.status_code == 200, (url, answer.status_code)
+    cpu_ms = (cpu_seconds(server_pid) - cpu_before) * 1000 / repeat
     ordered = sorted(times)
-    return {"p50_ms": round(statistics.median(times), 1), "p95_ms": round(ordered[int(0.95 * (len(ordered) - 1))], 1)}
+    return {
+        "p50_ms": round(statistics.median(times), 1),
+        "p95_ms": round(ordered[int(0.95 * (len(ordered) - 1))], 1),
+        "server_cpu_ms": round(cpu_ms, 1),
+    }
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -74,17 +82,22 @@ def main(argv: Sequence[str] | None = None) -> int:
                 )
                 assert session.post(api, json=pull, headers=headers, timeout=60).status_code == 201
             page = f"{server.url}/p/bench/pages"
+            assert server.process is not None
+            pid = server.process.pid
             figures = {
-                f"project page ({metric})": timed(f"{page}?metric={metric}", args.repeat)
+                f"project page ({metric})": timed(f"{page}?metric={metric}", args.repeat, pid)
                 for metric in ("score", "maintainability", "findings_error")
             }
-            figures["file page"] = timed(f"{page}/file?path=pkg/sub_3/module_13.py", args.repeat)
-            figures["pull-request page"] = timed(f"{page}/pulls/1", args.repeat)
+            figures["file page"] = timed(f"{page}/file?path=pkg/sub_3/module_13.py", args.repeat, pid)
+            figures["pull-request page"] = timed(f"{page}/pulls/1", args.repeat, pid)
         finally:
             server.stop()
     print(f"{args.runs} runs of {args.files} files, SQLite, one client, {args.repeat} requests each:")
     for name, figure in figures.items():
-        print(f"  {name:32} p50 {figure['p50_ms']:7.1f} ms   p95 {figure['p95_ms']:7.1f} ms")
+        print(
+            f"  {name:32} p50 {figure['p50_ms']:7.1f} ms   p95 {figure['p95_ms']:7.1f} ms   "
+            f"server CPU {figure['server_cpu_ms']:7.1f} ms/request"
+        )
     if args.json:
         Path(args.json).write_text(json.dumps({"runs": args.runs, "files": args.files, "pages": figures}, indent=2))
     return 0
