@@ -128,6 +128,21 @@ class StoreServer:
                 self.kill()
 
 
+def store_on(
+    kind: str, directory: Path, name: str, *extra: str, env: dict[str, str] | None = None
+) -> Iterator[StoreServer]:
+    """A module's store on a fresh database of ``kind`` ("sqlite" or "postgresql", see :func:`store_database`),
+    rate limits off, stopped (with its cluster) afterwards (fixture body; parametrize the fixture by kind)."""
+    database, cluster = store_database(kind, directory, name)
+    server = StoreServer(database, directory / f"{name}.log", "--rate", "0", *extra, env=env).start()
+    try:
+        yield server
+    finally:
+        server.stop()
+        if cluster:
+            cluster.stop()
+
+
 def running_store(directory: Path, name: str) -> Iterator[StoreServer]:
     """A module's store on a fresh SQLite file with rate limits off, stopped afterwards (fixture body)."""
     server = StoreServer(str(directory / f"{name}.sqlite3"), directory / "log", "--rate", "0").start()

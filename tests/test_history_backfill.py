@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 import requests
-from store_support import ROOT, StoreServer, git, running_store
+from store_support import ROOT, StoreServer, git, store_on
 
 from quality_hooks.progress import Progress
 from quality_hooks.store.backfill import RUN_ID, first_parent_commits
@@ -48,9 +48,9 @@ def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-@pytest.fixture(scope="module")
-def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StoreServer]:
-    yield from running_store(tmp_path_factory.mktemp("backfill-store"), "backfill")
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def store(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[StoreServer]:
+    yield from store_on(request.param, tmp_path_factory.mktemp(f"backfill-store-{request.param}"), "qh_backfill")
 
 
 @pytest.fixture(scope="module")

@@ -28,7 +28,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
-from store_support import StoreServer, free_port, run_payload, sha
+from store_support import StoreServer, free_port, run_payload, sha, store_on
 
 from quality_hooks.store.email import compose
 
@@ -173,19 +173,26 @@ def _deliveries(server: StoreServer, project: str, token: str, count: int) -> li
         time.sleep(0.1)
 
 
-@pytest.fixture(scope="module")
-def store(smtp: tuple[MailSink, int, Path], tmp_path_factory: pytest.TempPathFactory) -> Iterator[StoreServer]:
-    """A store whose relay is the test's SMTP server, its CA trusted through QUALITY_HOOKS_SMTP_CA_FILE."""
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def store(
+    request: pytest.FixtureRequest, smtp: tuple[MailSink, int, Path], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[StoreServer]:
+    """A store (SQLite file or PostgreSQL) whose relay is the test's SMTP server, its CA trusted through
+    QUALITY_HOOKS_SMTP_CA_FILE."""
     _, port, ca = smtp
-    server = _store(tmp_path_factory.mktemp("store"), "mail", _smtp_env(port, ca))
-    yield server
-    server.stop()
+    unset = {k: "" for k in os.environ if k.startswith("QUALITY_HOOKS_SMTP_")}
+    directory = tmp_path_factory.mktemp(f"store-{request.param}")
+    yield from store_on(
+        request.param, directory, "qh_mail", "--webhook-backoff", "0.2", env=unset | _smtp_env(port, ca)
+    )
 
 
 def test_alert_mailed_over_starttls_with_text_and_escaped_html_parts_and_retried(
     smtp: tuple[MailSink, int, Path], store: StoreServer
 ) -> None:
     sink = smtp[0]
+    with sink.lock:  # the same relay serves the SQLite and the PostgreSQL store: each starts with a deferral
+        sink.tries, sink.messages = 0, []
     project = "acme.x/mail-1"
     token = store.add_project(project)
     base = f"{store.url}{API}/{project}"

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 import requests
-from store_support import ROOT, StoreServer, git, run_payload, running_store, sha
+from store_support import ROOT, StoreServer, git, run_payload, sha, store_on
 
 from quality_hooks.store.payload import build_run_payload, context_from_env
 
@@ -20,9 +20,9 @@ EVENTS = ROOT / "tests" / "data" / "github" / "events"
 COMMIT_TIME = 1_600_000_000  # 2020-09-13T12:26:40Z
 
 
-@pytest.fixture(scope="module")
-def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StoreServer]:
-    yield from running_store(tmp_path_factory.mktemp("history"), "history")
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def store(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[StoreServer]:
+    yield from store_on(request.param, tmp_path_factory.mktemp(f"history-{request.param}"), "qh_history")
 
 
 def clone_of_a_master_repository(tmp_path: Path) -> tuple[Path, str]:
