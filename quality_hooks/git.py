@@ -126,6 +126,8 @@ class Change:
     base_commit: str | None  # None: no base (first commit)
     staged: bool
     files: dict[str, ChangedFile] = field(default_factory=dict)
+    #: The ``-U0`` patch of the changed Python files, as git printed it (the change-risk model counts its lines).
+    patch: bytes = b""
 
     def read_base(self, rels: Sequence[str], max_bytes: int = DEFAULT_MAX_BYTES) -> dict[str, bytes]:
         """Base versions (by new path) of the given files, from git objects; those over ``max_bytes`` are left out."""
@@ -254,6 +256,7 @@ def collect_change(
         both = set(files) | {f.old_path for f in files.values() if f.old_path}
         hunks = git([*_diff_args(change, max_bytes), "-U0", "--", *sorted(both)], root)
         _parse_hunks(hunks, files)
+        change.patch = hunks
     if not staged:
         # Untracked new files are part of a working-tree change too.
         untracked = git(["ls-files", "--others", "--exclude-standard", "-z", "--", "*.py", "*.pyi"], root)

@@ -11,6 +11,7 @@ import subprocess
 
 import pytest
 
+from quality_hooks.model.diff_lines import DIFF_LINE_FEATURES
 from quality_hooks.model.features import CHANGE_FEATURE_NAMES, HISTORY_FEATURES, RANKS
 
 T0 = 1_600_000_000
@@ -120,6 +121,9 @@ def test_one_change_three_ways_same_risk(history: dict[str, str], tmp_path) -> N
     named = dict(zip(CHANGE_FEATURE_NAMES, mined, strict=True))
     assert named["nf"] == 2 and named["file_la"] > 0 and named["exp"] > 0
     assert named["touched_functions"] == 4  # f2 edited, f3-f5 new
+    kinds = [named[n] for n in DIFF_LINE_FEATURES]
+    assert kinds[0] > 0 and kinds[3] > 0, "code and blank lines added"
+    assert kinds[0] + kinds[2] + kinds[3] == named["file_la"], "every added line has one kind"
     assert not any(math.isnan(named[r]) for r in RANKS), "the fixture has enough history for ranks"
 
     hook = str(tmp_path / "hook")
@@ -135,6 +139,9 @@ def test_one_change_three_ways_same_risk(history: dict[str, str], tmp_path) -> N
 
     _same(mined, staged_vector)
     _same(mined, ci_vector)
+    for name in DIFF_LINE_FEATURES:  # counted from git log -p in mining, from git diff -U0 in the hook and CI
+        column = CHANGE_FEATURE_NAMES.index(name)
+        assert mined[column] == staged_vector[column] == ci_vector[column], name
     assert _risk(staged_vector) == pytest.approx(_risk(mined), abs=1e-6)
     assert _risk(ci_vector) == pytest.approx(_risk(mined), abs=1e-6)
     assert staged_risk == ci_risk == round(_risk(mined), 4)

@@ -336,9 +336,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _replayed(repo: str, name: str, cache: str, settings: Settings, log: Callable[[str], None]) -> Job:
     """The repository's replay (from the cache when done), its cost recorded when computed now."""
-    fresh = not os.path.exists(os.path.join(cache, "replay.json.gz"))
     started = time.monotonic(), cpu_seconds()
-    job = Job(repo, cache, cached_replay(repo, name, cache, settings, log))
+    replayed, fresh = cached_replay(repo, name, cache, settings, log)
+    job = Job(repo, cache, replayed)
     if fresh:
         record_cost(cache, _cost("replay.json.gz", "replay", started))
     return job

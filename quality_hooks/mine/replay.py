@@ -20,17 +20,20 @@ import gzip
 import json
 import os
 import re
+import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from quality_hooks.git import git
+from quality_hooks.mine.gitio import git_dir_args
+from quality_hooks.model.diff_lines import LineKinds, commit_patches, log_patch_args
 from quality_hooks.model.features import RankReference, replay_changes
-from quality_hooks.model.history import HistoryState, LogCommit, parse_log, replay_log_args
+from quality_hooks.model.history import HistoryState, LogCommit, is_python_path, parse_log, replay_log_args
 
 DAY = 86400
 #: Bump when the cached rows change meaning.
-REPLAY_VERSION = 2
+REPLAY_VERSION = 3
 _REFORMAT_WORDS = re.compile(
     r"\b(black|blacken|reformat(ted|ting)?|format(ted|ting)? (code|with|using|all)|isort|pyupgrade|autopep8|yapf|"
     r"ruff format|pre-commit autoupdate|whitespace|trailing spaces|line endings|re-?indent|apply .{0,20}style|"
@@ -52,10 +55,30 @@ def run_git(repo: str, args: list[str]) -> str:
 
 
 def load_commits(repo: str) -> list[LogCommit]:
-    """Every non-merge commit reachable from HEAD, oldest first (git's order reversed)."""
+    """Every non-merge commit reachable from HEAD, oldest first (git's order reversed), each Python file
+    with the kinds of lines its patch adds and deletes (one more ``git log``, of ``-U0`` patches)."""
     commits = list(parse_log(run_git(repo, replay_log_args("HEAD"))))
     commits.reverse()
+    _add_line_kinds(repo, commits)
     return commits
+
+
+def _add_line_kinds(repo: str, commits: list[LogCommit]) -> None:
+    """Set each Python file change's ``line_kinds`` from ``git log -M -p -U0`` (zeros when it has no hunk)."""
+    by_sha = {c.sha: c for c in commits}
+    with subprocess.Popen(["git", *git_dir_args(repo), *log_patch_args("HEAD")], stdout=subprocess.PIPE,
+                          env={**os.environ, "GIT_OPTIONAL_LOCKS": "0", "LC_ALL": "C"}) as proc:  # fmt: skip
+        assert proc.stdout is not None
+        lines = (raw.decode("utf-8", errors="replace").rstrip("\n") for raw in proc.stdout)
+        for sha, kinds in commit_patches(lines):
+            commit = by_sha.get(sha)
+            if commit is None:
+                continue
+            for change in commit.files:
+                if is_python_path(change.path):
+                    change.line_kinds = kinds.get(change.path, LineKinds()).features()
+    if proc.returncode:
+        raise RuntimeError(f"git log -p in {repo} exited {proc.returncode}")
 
 
 def commit_times(repo: str) -> dict[str, int]:
@@ -131,17 +154,18 @@ def replay(repo: str, name: str, settings: Settings, log: Callable[[str], None])
 
 def cached_replay(
     repo: str, name: str, cache_dir: str, settings: Settings, log: Callable[[str], None]
-) -> dict[str, Any]:
-    """:func:`replay`, read from ``cache_dir/replay.json.gz`` when already done with the same settings."""
+) -> tuple[dict[str, Any], bool]:
+    """:func:`replay`, read from ``cache_dir/replay.json.gz`` when already done with the same settings and
+    version; the flag says whether it was computed now (an outdated cache file is computed again)."""
     out = os.path.join(cache_dir, "replay.json.gz")
     if os.path.exists(out):
         with gzip.open(out, "rt") as handle:
             cached: dict[str, Any] = json.load(handle)
         if cached.get("version") == REPLAY_VERSION and cached.get("gap_days") == settings.gap_days:
-            return cached
+            return cached, False
     data = {**replay(repo, name, settings, log), "gap_days": settings.gap_days}
     os.makedirs(cache_dir, exist_ok=True)
     with gzip.open(out + ".tmp", "wt") as handle:
         json.dump(data, handle)
     os.replace(out + ".tmp", out)
-    return data
+    return data, True

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from quality_hooks.git import GitError, git, repo_relative
 from quality_hooks.model.change_history import ChangeHistory, change_history
+from quality_hooks.model.diff_lines import LineKinds, count_patch
 from quality_hooks.model.features import (
     HISTORY_FEATURES,
     MAX_FILE_BYTES,
@@ -38,11 +39,18 @@ if TYPE_CHECKING:
 
 
 def path_changes(change: Change) -> list[PathChange]:
-    """The change's Python files as the extractor takes them (what ``git log -M --numstat`` gives in mining)."""
+    """The change's Python files as the extractor takes them (what ``git log -M --numstat`` gives in mining).
+
+    The kinds of lines each adds and deletes come from the change's own ``-U0`` patch, counted as
+    mining counts ``git log -M -p -U0`` (:func:`quality_hooks.model.diff_lines.count_patch`); a file
+    diffed as binary (over ``max-file-size``) has them unknown.
+    """
+    kinds = count_patch(iter(change.patch.decode("utf-8", errors="replace").splitlines()))
     result = []
     for path, f in sorted(change.files.items()):
         old_path = None if f.status == "added" else (f.old_path or path)
-        result.append(PathChange(path, f.added, f.deleted, old_path, f.status == "deleted"))
+        lines = None if f.binary else kinds.get(path, LineKinds()).features()
+        result.append(PathChange(path, f.added, f.deleted, old_path, f.status == "deleted", lines))
     return result
 
 

@@ -107,6 +107,12 @@ _TEMPLATES: dict[str, Template] = {
     "rel_churn": _t(lambda v: f"rewrites lines adding up to {v:.0%} of the file", "changes"),
     "file_share": _t(lambda v: f"holds {v:.0%} of the lines the change adds", "changes"),
     "is_aux": _t(lambda v: "is in docs, examples, scripts or setup code" if v else "is in the product's code"),
+    # The kinds of lines the file's patch adds and deletes (change-risk model; model/diff_lines.py).
+    "file_code_la": _t(lambda v: f"adds {_count('line')(v)} of code", "changes"),
+    "file_code_ld": _t(lambda v: f"deletes {_count('line')(v)} of code", "changes"),
+    "file_comment_la": _t(lambda v: f"adds {_count('comment line')(v)}", "changes"),
+    "file_blank_la": _t(lambda v: f"adds {_count('blank line')(v)}", "changes"),
+    "file_comment_ld": _t(lambda v: f"deletes {_count('comment line')(v)}", "changes"),
     # The change's static delta (change-risk miner; fast path).
     "touched_functions": _t(lambda v: f"touches {_count('function')(v)}", "changes"),
     "complexity_added": _t(

@@ -18,6 +18,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from quality_hooks.model.diff_lines import DIFF_LINE_FEATURES
 from quality_hooks.model.history import (
     AuthorHistory,
     FileHistory,
@@ -38,7 +39,7 @@ NAN = float("nan")
 # ---------------------------------------------------------------------------
 
 #: Bump when a change-risk feature's meaning or the order of CHANGE_FEATURE_NAMES changes.
-CHANGE_FEATURE_VERSION = 3
+CHANGE_FEATURE_VERSION = 4
 #: Kamei et al.'s change metrics over the change's Python files (FIX is left out: the
 #: commit message does not exist yet when the pre-commit hook runs).
 KAMEI = ("ns", "nd", "nf", "entropy", "la", "ld", "lt", "ndev", "age", "nuc", "exp", "rexp", "sexp")
@@ -55,7 +56,7 @@ RANKS = tuple(f"rank_{name}" for name in RANKED)
 #: Derived from the others and the path by :func:`change_vector` (ratios trees cannot learn from few splits).
 DERIVED = ("file_fix_ratio", "rel_churn", "file_share", "is_init", "is_aux", "path_depth")
 #: Every change feature the miner stores, in order.
-CHANGE_FEATURE_NAMES: tuple[str, ...] = (*KAMEI, *FILE_CHANGE, *STATIC_DELTA, *RANKS, *DERIVED)
+CHANGE_FEATURE_NAMES: tuple[str, ...] = (*KAMEI, *FILE_CHANGE, *STATIC_DELTA, *RANKS, *DERIVED, *DIFF_LINE_FEATURES)
 #: Features that need the repository's history (NaN in a shallow clone).
 HISTORY_FEATURES = ("ndev", "age", "nuc", "exp", "rexp", "sexp", "file_nuc", "file_fixes", "file_ndev", "file_age",
                     "file_sexp", "file_created_days", "file_recent_changes", "file_recent_fixes")  # fmt: skip
@@ -75,6 +76,8 @@ class PathChange:
     deleted: int
     old_path: str | None  # None for an added file
     deleted_file: bool = False
+    #: :data:`DIFF_LINE_FEATURES` of the file's patch (code, comment and blank lines); ``None``: unknown (NaN).
+    line_kinds: Mapping[str, float] | None = None
 
 
 class HistoryView(Protocol):
@@ -143,6 +146,7 @@ def _file_features(c: PathChange, mine: FileHistory | None, who: AuthorHistory) 
         "file_created_days": known.created_days,
         "file_recent_changes": known.recent_changes,
         "file_recent_fixes": known.recent_fixes,
+        **(c.line_kinds if c.line_kinds is not None else dict.fromkeys(DIFF_LINE_FEATURES, NAN)),
     }
 
 
@@ -234,7 +238,14 @@ class RankReference:
 def path_changes(commit: LogCommit) -> list[PathChange]:
     """A logged commit's Python file changes, as :func:`git_features` takes them."""
     return [
-        PathChange(f.path, f.added, f.deleted, None if f.status == "A" else (f.old_path or f.path), f.status == "D")
+        PathChange(
+            f.path,
+            f.added,
+            f.deleted,
+            None if f.status == "A" else (f.old_path or f.path),
+            deleted_file=f.status == "D",
+            line_kinds=f.line_kinds,
+        )
         for f in commit.files
         if is_python_path(f.path)
     ]
@@ -291,4 +302,5 @@ def change_vector(
 
 #: The features the bundled change-risk model uses (chosen by leave-one-project-out evaluation;
 #: see models/MODEL_CARD.md for what was dropped and why).
-MODEL_FEATURES: tuple[str, ...] = (*KAMEI, *FILE_CHANGE, *DERIVED)
+MODEL_FEATURES: tuple[str, ...] = (*KAMEI, *FILE_CHANGE, *DERIVED, "touched_functions", "complexity_added",
+                                   *DIFF_LINE_FEATURES)  # fmt: skip

@@ -73,6 +73,8 @@ class FileChange:
     status: str = "M"
     old_blob: str = ""
     new_blob: str = ""
+    #: Kinds of lines its patch adds and deletes (:mod:`quality_hooks.model.diff_lines`), when mining read them.
+    line_kinds: dict[str, float] | None = None
 
 
 @dataclass

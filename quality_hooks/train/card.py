@@ -160,7 +160,11 @@ def write_card(
               "same per file (lines added/deleted, lines before, earlier changes and fixes, developers, days since "
               "the last change and since the first, changes in the last 90 days, fixes in the last 365, the author's "
               "commits in the file's subsystem, new file) and ratios and path facts (fix ratio, relative churn, "
-              "share of the change, `__init__.py`, docs/examples/scripts/setup files, depth). Used: "
+              "share of the change, `__init__.py`, docs/examples/scripts/setup files, depth), the kinds of lines the "
+              "file's patch adds and deletes (code, comment-only, blank; `quality_hooks/model/diff_lines.py` counts "
+              "git's own `-U0` patch: `git log -M -p` in mining, `git diff -M` in the hook and CI) and the change's "
+              "static delta (functions touched, cyclomatic complexity added; the ast fast path in mining, the "
+              "engine's analysis in the hook). Used: "
               + ", ".join(f"`{n}`" for n in meta["features"]) + ".", ""]  # fmt: skip
     parts += ["### Model", "",
               "scikit-learn `HistGradientBoostingClassifier` (fixed seed, single thread), calibrated with a sigmoid "
@@ -201,9 +205,9 @@ def write_card(
                 parts += [handle.read().rstrip(), ""]
     parts += ["## Reproduce", "", "```",
               "REPOS=$(grep -v '^#' training-repos.txt | sed 's#/#+#; s#^#/work/.mirror/#; s#$#/repo#')",
-              "quality-hooks mine $REPOS --cache /work/cache/mine --out models/dataset.csv.gz --no-static",
+              "quality-hooks mine $REPOS --cache /work/cache/mine --out models/dataset.csv.gz",
               "quality-hooks evaluate models/dataset.csv.gz --json models/evaluation.json \\",
-              "    --plot models/calibration.png",
+              "    --plot models --jobs 2",
               "quality-hooks train models/dataset.csv.gz --evaluation models/evaluation.json",
               "```", "",
               "`train` is deterministic: the same dataset gives the same `change-risk.onnx`, byte for byte.", "",

@@ -77,5 +77,10 @@ def to_onnx(model: Any, n_features: int) -> bytes:
         target_opset={"": 17, "ai.onnx.ml": 3},
     )
     onx.graph.name = "quality_model"  # skl2onnx names the graph with a random uuid; keep the bytes reproducible
+    # skl2onnx collects the opset imports in a set, so their order is not fixed (a retrain once came out with
+    # "ai.onnx.ml" and "" swapped): sort them, so the same model always has the same bytes.
+    imports = sorted(onx.opset_import, key=lambda opset: opset.domain)
+    del onx.opset_import[:]
+    onx.opset_import.extend(imports)
     serialized: bytes = onx.SerializeToString()
     return serialized
