@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import run_cli
+from conftest import BIN, GitRepo, run_cli
 
 from quality_hooks.config import ConfigError, ConfigFinder
 
@@ -68,12 +69,17 @@ def test_known_ruff_codes_and_prefixes_are_accepted(tmp_path: Path) -> None:
     assert run_cli("check", "--no-model", "mod.py", cwd=tmp_path).returncode == 0
 
 
-def test_broken_config_below_stops_fix_before_any_file_is_written(tmp_path: Path) -> None:
-    (tmp_path / "a.py").write_text(FIXABLE)
-    (tmp_path / "sub").mkdir()
-    (tmp_path / "sub" / "pyproject.toml").write_text("[tool.quality-hooks\n")
-    (tmp_path / "sub" / "b.py").write_text(FIXABLE)
-    for command in (["fix", "."], ["check", "--no-model", "."]):
-        done = run_cli(*command, cwd=tmp_path)
-        assert done.returncode == 2 and "sub/pyproject.toml: invalid TOML" in done.stderr, command
-    assert (tmp_path / "a.py").read_text() == FIXABLE
+def test_broken_config_below_stops_fix_before_any_file_is_written(git_repo: GitRepo) -> None:
+    """A broken ``sub/pyproject.toml``: one line and exit 2 in check, fix and both hooks (staged), a.py untouched."""
+    git_repo.write("a.py", FIXABLE)
+    git_repo.write("sub/pyproject.toml", "[tool.quality-hooks\n")
+    git_repo.write("sub/b.py", FIXABLE)
+    git_repo.git("add", "-A")
+    runs = [run_cli("fix", ".", cwd=git_repo.path), run_cli("check", "--no-model", ".", cwd=git_repo.path)]
+    for hook in ("quality-gate", "quality-fix"):
+        args = [str(BIN / hook), *(["--no-model"] if hook == "quality-gate" else []), "a.py", "sub/b.py"]
+        runs.append(subprocess.run(args, cwd=git_repo.path, capture_output=True, text=True, check=False))
+    for done in runs:
+        lines = done.stderr.splitlines()
+        assert done.returncode == 2 and len(lines) == 1 and "sub/pyproject.toml: invalid TOML" in lines[0], done.args
+    assert (git_repo.path / "a.py").read_text() == FIXABLE
