@@ -140,6 +140,23 @@ def test_an_interrupted_backfill_resumes_where_it_stopped(repo: Path, store: Sto
     assert git(repo, "worktree", "list").count("\n") == 0  # the stale worktree was replaced, then removed
 
 
+def _read_all(leader: int) -> str:
+    """Everything written to the terminal: one ``read`` of a pty may return only the first write."""
+    import select
+
+    chunks = []
+    while select.select([leader], [], [], 1.0)[0]:
+        try:
+            data = os.read(leader, 4096)
+        except OSError:  # EIO: the other side is closed and drained
+            break
+        if not data:
+            break
+        chunks.append(data)
+    os.close(leader)
+    return b"".join(chunks).decode()
+
+
 def test_progress_is_drawn_on_a_terminal_only(tmp_path: Path) -> None:
     leader, follower = os.openpty()
     with open(follower, "w", encoding="utf-8") as terminal, open(tmp_path / "log", "w", encoding="utf-8") as log:
@@ -148,7 +165,6 @@ def test_progress_is_drawn_on_a_terminal_only(tmp_path: Path) -> None:
             progress.step("abc")
             progress.advance("abc stored")
             progress.close()
-    drawn = os.read(leader, 4096).decode()
-    os.close(leader)
+    drawn = _read_all(leader)
     assert "backfill [######..................] 1/4" in drawn and "abc stored" in drawn
     assert (tmp_path / "log").read_text() == ""
