@@ -120,6 +120,18 @@ def test_backfill_pushes_each_commit_at_its_time_and_a_rerun_adds_none(
     assert len(stored_runs(store, "acme/backfilled")) == COMMITS
 
 
+def _settled_count(store: StoreServer, project: str) -> int:
+    """Runs stored once the store is done: a push sent just before the kill may still commit after it."""
+    count, deadline = len(stored_runs(store, project)), time.monotonic() + 15
+    while time.monotonic() < deadline:
+        time.sleep(0.5)
+        again = len(stored_runs(store, project))
+        if again == count:
+            return count
+        count = again
+    return count
+
+
 def test_an_interrupted_backfill_resumes_where_it_stopped(repo: Path, store: StoreServer, cache_dir: Path) -> None:
     token = store.add_project("acme/interrupted")
     command = backfill_command(store, "acme/interrupted", token, cache_dir, "--no-model")
@@ -130,7 +142,7 @@ def test_an_interrupted_backfill_resumes_where_it_stopped(repo: Path, store: Sto
         time.sleep(0.05)
     process.send_signal(signal.SIGKILL)  # no clean-up at all: its worktree stays behind
     process.wait(timeout=30)
-    first = len(stored_runs(store, "acme/interrupted"))
+    first = _settled_count(store, "acme/interrupted")
     assert 3 <= first < COMMITS
     resumed = run_backfill(repo, command, token)
     assert resumed.returncode == 0, resumed.stderr
