@@ -246,17 +246,31 @@ class PostgresCluster:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
+def _started_cluster() -> PostgresCluster:
+    """A throwaway PostgreSQL cluster, started; the test is skipped, saying why, when none can start."""
+    import pytest
+
+    try:
+        return PostgresCluster().start()
+    except RuntimeError as exc:
+        pytest.skip(f"no PostgreSQL server could be started: {exc}")
+
+
+def postgres_cluster() -> Iterator[PostgresCluster]:
+    """A module's PostgreSQL cluster, stopped afterwards (fixture body)."""
+    cluster = _started_cluster()
+    try:
+        yield cluster
+    finally:
+        cluster.stop()
+
+
 def store_database(kind: str, directory: Path, name: str) -> tuple[str, PostgresCluster | None]:
     """A fresh database of ``kind`` ("sqlite": a file in ``directory``; "postgresql": a throwaway cluster, or
     the test is skipped when none can start) and the cluster to stop afterwards."""
     if kind == "sqlite":
         return str(directory / f"{name}.sqlite3"), None
-    import pytest
-
-    try:
-        cluster = PostgresCluster().start()
-    except RuntimeError as exc:
-        pytest.skip(f"no PostgreSQL server could be started: {exc}")
+    cluster = _started_cluster()
     return cluster.create_database(name), cluster
 
 

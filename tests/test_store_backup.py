@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 import requests
-from store_support import ROOT, PostgresCluster, StoreServer, run_payload, sha, store_cli
+from store_support import ROOT, PostgresCluster, StoreServer, postgres_cluster, run_payload, sha, store_cli
 
 WRITERS = 20
 API = "/api/v1/projects"
@@ -112,12 +112,7 @@ def test_sqlite_backup_under_twenty_writers_restores_every_acknowledged_run(tmp_
 
 @pytest.fixture(scope="module")
 def cluster() -> Iterator[PostgresCluster]:
-    try:
-        started = PostgresCluster().start()
-    except RuntimeError as exc:
-        pytest.skip(f"no PostgreSQL server could be started: {exc}")
-    yield started
-    started.stop()
+    yield from postgres_cluster()
 
 
 def test_postgresql_backup_with_pg_dump_restores_into_another_database(

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 import requests
-from store_support import ROOT, StoreServer, run_payload, sha, store_database
+from store_support import ROOT, StoreServer, run_payload, sha, store_on
 
 from quality_hooks.store import drift
 from quality_hooks.store.payload import MAX_FEATURE_FILES, RunContext, build_run_payload
@@ -101,13 +101,7 @@ def test_the_payload_carries_a_bounded_sample_of_feature_values() -> None:
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def store(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[StoreServer]:
-    directory = tmp_path_factory.mktemp(f"drift-{request.param}")
-    database, cluster = store_database(request.param, directory, "qh_drift")
-    server = StoreServer(database, directory / "log", "--rate", "0").start()
-    yield server
-    server.stop()
-    if cluster:
-        cluster.stop()
+    yield from store_on(request.param, tmp_path_factory.mktemp(f"drift-{request.param}"), "qh_drift")
 
 
 def push(store: StoreServer, token: str, n: int, rows: list[list[float | None]]) -> dict[str, Any]:

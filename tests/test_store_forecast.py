@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import pytest
 import requests
-from store_support import StoreServer, run_payload, sha, store_database
+from store_support import StoreServer, run_payload, sha, store_on
 
 from quality_hooks.store.forecast import fit, t_quantile
 
@@ -68,13 +68,7 @@ def expected_levels(scores: list[float]) -> list[str]:
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def store(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[StoreServer]:
-    tmp = tmp_path_factory.mktemp(f"forecast-{request.param}")
-    database, cluster = store_database(request.param, tmp, "qh_forecast")
-    server = StoreServer(database, tmp / "server.log", "--rate", "0").start()
-    yield server
-    server.stop()
-    if cluster:
-        cluster.stop()
+    yield from store_on(request.param, tmp_path_factory.mktemp(f"forecast-{request.param}"), "qh_forecast")
 
 
 def test_forecast_rule_raises_escalates_and_resolves(store: StoreServer) -> None:

@@ -15,7 +15,7 @@ from pathlib import Path
 import psycopg
 import pytest
 import requests
-from store_support import PostgresCluster, StoreServer, WebhookReceiver, run_payload, sha
+from store_support import PostgresCluster, StoreServer, WebhookReceiver, postgres_cluster, run_payload, sha
 
 from quality_hooks.store import repository as repo
 from quality_hooks.store.db import Database
@@ -27,12 +27,7 @@ RATE, BURST = 0.5, 30  # a slow refill: the bound holds however loaded the machi
 
 @pytest.fixture(scope="module")
 def cluster() -> Iterator[PostgresCluster]:
-    try:
-        started = PostgresCluster().start()
-    except RuntimeError as exc:
-        pytest.skip(f"no PostgreSQL server could be started: {exc}")
-    yield started
-    started.stop()
+    yield from postgres_cluster()
 
 
 @pytest.fixture(scope="module")
