@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import subprocess
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 _ENV = {**os.environ, "GIT_OPTIONAL_LOCKS": "0", "LC_ALL": "C"}
 EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
@@ -22,6 +22,16 @@ def run_git(repo: str, args: Sequence[str], *, check: bool = True) -> str:
     if check and done.returncode != 0:
         raise RuntimeError(f"git {' '.join(args[:3])} in {repo}: {done.stderr.decode(errors='replace').strip()}")
     return done.stdout.decode("utf-8", errors="replace")
+
+
+def git_lines(repo: str, args: Sequence[str]) -> Iterator[str]:
+    """The output of one git command, a line at a time (without its newline), for outputs too big to hold."""
+    with subprocess.Popen(["git", *git_dir_args(repo), *args], stdout=subprocess.PIPE, env=_ENV) as proc:
+        assert proc.stdout is not None
+        for raw in proc.stdout:
+            yield raw.decode("utf-8", errors="replace").rstrip("\n")
+    if proc.returncode:
+        raise RuntimeError(f"git {' '.join(args[:3])} in {repo} exited {proc.returncode}")
 
 
 class BlobReader:

@@ -20,13 +20,12 @@ import gzip
 import json
 import os
 import re
-import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from quality_hooks.git import git
-from quality_hooks.mine.gitio import git_dir_args
+from quality_hooks.mine.gitio import git_lines
 from quality_hooks.model.diff_lines import LineKinds, commit_patches, log_patch_args
 from quality_hooks.model.features import RankReference, replay_changes
 from quality_hooks.model.history import HistoryState, LogCommit, is_python_path, parse_log, replay_log_args
@@ -66,19 +65,13 @@ def load_commits(repo: str) -> list[LogCommit]:
 def _add_line_kinds(repo: str, commits: list[LogCommit]) -> None:
     """Set each Python file change's ``line_kinds`` from ``git log -M -p -U0`` (zeros when it has no hunk)."""
     by_sha = {c.sha: c for c in commits}
-    with subprocess.Popen(["git", *git_dir_args(repo), *log_patch_args("HEAD")], stdout=subprocess.PIPE,
-                          env={**os.environ, "GIT_OPTIONAL_LOCKS": "0", "LC_ALL": "C"}) as proc:  # fmt: skip
-        assert proc.stdout is not None
-        lines = (raw.decode("utf-8", errors="replace").rstrip("\n") for raw in proc.stdout)
-        for sha, kinds in commit_patches(lines):
-            commit = by_sha.get(sha)
-            if commit is None:
-                continue
-            for change in commit.files:
-                if is_python_path(change.path):
-                    change.line_kinds = kinds.get(change.path, LineKinds()).features()
-    if proc.returncode:
-        raise RuntimeError(f"git log -p in {repo} exited {proc.returncode}")
+    for sha, kinds in commit_patches(git_lines(repo, log_patch_args("HEAD"))):
+        commit = by_sha.get(sha)
+        if commit is None:
+            continue
+        for change in commit.files:
+            if is_python_path(change.path):
+                change.line_kinds = kinds.get(change.path, LineKinds()).features()
 
 
 def commit_times(repo: str) -> dict[str, int]:

@@ -3,9 +3,9 @@
 Lines added is the strongest single predictor of a defect-inducing change
 (LApredict), but a comment or a blank line cannot carry a defect, and SZZ never
 blames one: it skips blank, comment-only and docstring lines of a fix. Telling
-the kinds apart adds signal the size alone does not have (+0.006 pooled
-leave-one-project-out ROC-AUC, above LApredict in all 19 projects; see
-``models/MODEL_CARD.md``).
+the kinds apart adds signal the size alone does not have (the model card's
+experiments: +0.006 pooled leave-one-project-out ROC-AUC on their own,
+``models/model-notes.md``).
 
 The counts come from git's own ``-U0`` patch, so the hook (``git diff -M -U0``
 of the staged change, :func:`quality_hooks.git.collect_change`) and mining
@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+
+from quality_hooks.model.history import unquote_path
 
 #: The per-file features, in this order (see :class:`LineKinds`).
 DIFF_LINE_FEATURES = ("file_code_la", "file_code_ld", "file_comment_la", "file_blank_la", "file_comment_ld")
@@ -49,9 +51,7 @@ class LineKinds:
 
 def _new_path(header: str) -> str | None:
     """The file a ``+++`` header names (``None`` for a deletion's ``/dev/null``); quoted names unquoted."""
-    from quality_hooks.model.history import _unquote
-
-    name = _unquote(header[4:])
+    name = unquote_path(header[4:])
     return name[2:] if name.startswith("b/") else None
 
 

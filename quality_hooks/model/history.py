@@ -113,7 +113,8 @@ def replay_log_args(rev: str = "HEAD") -> list[str]:
             f"--format={LOG_FORMAT}", rev]  # fmt: skip
 
 
-def _unquote(path: str) -> str:
+def unquote_path(path: str) -> str:
+    """A path as git prints it, C-style quoted when it holds special characters, unquoted."""
     if len(path) > 1 and path[0] == path[-1] == '"':
         return (
             path[1:-1]
@@ -130,7 +131,7 @@ def _raw_change(line: str) -> FileChange | None:
     fields = meta.split()
     if len(fields) < 5:
         return None
-    names = [_unquote(p) for p in paths.split("\t")]
+    names = [unquote_path(p) for p in paths.split("\t")]
     status = fields[4][:1]
     if status in "RC" and len(names) == 2:
         return FileChange(names[1], 0, 0, names[0], status, fields[2], fields[3])
