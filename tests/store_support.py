@@ -247,13 +247,22 @@ class PostgresCluster:
 
 
 def _started_cluster() -> PostgresCluster:
-    """A throwaway PostgreSQL cluster, started; the test is skipped, saying why, when none can start."""
+    """A throwaway PostgreSQL cluster, started; the test is skipped, saying why, when none can start.
+
+    A second try on a new port and folder: two test workers can pick the same free port at once, and
+    the loser's ``pg_ctl start`` fails (seen in CI as a skip of a whole module).
+    """
     import pytest
 
-    try:
-        return PostgresCluster().start()
-    except RuntimeError as exc:
-        pytest.skip(f"no PostgreSQL server could be started: {exc}")
+    failure = RuntimeError("not tried")
+    for _ in range(2):
+        cluster = PostgresCluster()
+        try:
+            return cluster.start()
+        except RuntimeError as exc:
+            cluster.stop()
+            failure = exc
+    pytest.skip(f"no PostgreSQL server could be started: {failure}")
 
 
 def postgres_cluster() -> Iterator[PostgresCluster]:
