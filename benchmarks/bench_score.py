@@ -2,7 +2,7 @@
 
 Builds a temp git repository from ten standard-library modules with a
 history of ``--commits`` commits by three authors, stages an edit to each,
-analyses them (not timed), then times :func:`quality_hooks.model.score_results`
+analyses them (not timed), then times :func:`quality_hooks.model.scoring.score_results`
 with the staged change: the change-risk features (history as of HEAD and the
 rank reference from the per-repository cache, author, base versions, static
 delta from the engine's results), one batched ONNX inference with the
@@ -79,7 +79,7 @@ def main() -> int:
     from quality_hooks.analysis.engine import analyse_bytes, analyse_paths
     from quality_hooks.cache import Cache
     from quality_hooks.config import Config
-    from quality_hooks.model import score_results
+    from quality_hooks.model.scoring import score_results
     from quality_hooks.results import FileResult
 
     imports = time.perf_counter() - began
@@ -121,7 +121,7 @@ def main() -> int:
             alone.append(time.perf_counter() - start)
     scored = sum(1 for s in scores.values() if s.score is not None)
     print(f"files scored: {scored}/{len(results)}")
-    print(f"imports (quality_hooks.model + engine + git): {imports * 1000:.1f} ms")
+    print(f"imports (quality_hooks.model.scoring + engine + git): {imports * 1000:.1f} ms")
     print(f"first score_results call (loads the ONNX models once, builds the history caches for HEAD): "
           f"{cold * 1000:.1f} ms")  # fmt: skip
     print(

@@ -11,7 +11,7 @@ import os
 import shutil
 import stat
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -158,7 +158,7 @@ def _score(
     results: list[FileResult], bases: dict[str, FileResult], change: git.Change | None, notes: list[str], cache: Cache
 ) -> dict[str, ModelScores]:
     try:
-        from quality_hooks.model import score_results
+        from quality_hooks.model.scoring import score_results
 
         scores = score_results(results, bases, change=change, cache=cache)
     except Exception as exc:  # the gate must still run without a score (ImportError included)
@@ -207,7 +207,9 @@ def _analyse(
     ]
     with_ruff = [job for job in jobs if job[2].ruff and _ruff_may_read(*job)]
     ruff = _Ruff(with_ruff, cache) if with_ruff else None
-    analysed = analyse_stored(jobs + base_jobs, cache, facts=use_model)
+    analysed = analyse_stored(
+        jobs + base_jobs, cache, facts=use_model, meanwhile=_model_loader(change) if use_model else None
+    )
     by_path = {job[0]: result for job, result in zip(jobs, analysed[: len(jobs)], strict=True)}
     results = [refused.get(path) or by_path[path] for path in files]
     base_results = {job[0]: base for job, base in zip(base_jobs, analysed[len(jobs) :], strict=True) if base.ok}
@@ -217,6 +219,19 @@ def _analyse(
     if ruff is not None:
         ruff.merge(results, {path: config for path, _, config in jobs})
     return results, base_results, ruff is None or not ruff.failed
+
+
+def _model_loader(change: git.Change | None) -> Callable[[], object]:
+    """What loads the models while other processes analyse (:func:`quality_hooks.model.scoring.load_models`)."""
+
+    def load() -> None:
+        try:
+            from quality_hooks.model.scoring import load_models
+        except ImportError:  # the gate runs without a score; _score says why
+            return
+        load_models(change.root if change is not None else None, change)
+
+    return load
 
 
 def _read_staged(

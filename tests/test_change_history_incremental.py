@@ -12,7 +12,7 @@ import pytest
 
 from quality_hooks.model.features import RANKED, RankReference
 
-#: The module (``quality_hooks.model`` exports a function of the same name).
+#: The module itself (imported by name: it defines a function of the same name).
 ch = importlib.import_module("quality_hooks.model.change_history")
 
 T0 = 1_600_000_000

@@ -11,9 +11,9 @@ import sys
 from quality_hooks.analysis.engine import analyse_paths
 from quality_hooks.config import Config, parse_config
 from quality_hooks.gate import judge
-from quality_hooks.model import score_results
 from quality_hooks.model.features import MODEL_FEATURES
 from quality_hooks.model.scorer import load_change_model, risk_to_score, score_vectors
+from quality_hooks.model.scoring import score_results
 from quality_hooks.results import FileResult, Level
 
 RISKY = '''"""Parser."""

@@ -6,8 +6,11 @@ This is the only place that reads and parses; everything downstream gets a
 
 from __future__ import annotations
 
+import contextlib
 import os
-from collections.abc import Callable, Sequence
+import struct
+from collections.abc import Callable, Iterator, Sequence
+from typing import NoReturn
 
 import libcst as cst
 from libcst.metadata import MetadataWrapper
@@ -90,10 +93,10 @@ def analyse_bytes(path: str, raw: bytes, config: Config) -> FileResult:
     return analyse_source(source, config)
 
 
-#: Below this much source in all (bytes) one process: forking workers and sending results back cost
-#: about what analysing 10-20 KiB costs (measured on 2 cores), so a handful of small files is judged
-#: faster in the hook's own process. Above it, one worker per this much work, up to the cores.
-PARALLEL_MIN_BYTES = 32 * 1024
+#: Below this much source in all (bytes) one process: a fork and the results' trip back cost about what
+#: analysing 5-10 KiB costs (measured on 2 cores), so one or two small files are judged faster in the
+#: hook's own process. Above it, one process per this much work, up to the cores.
+PARALLEL_MIN_BYTES = 16 * 1024
 
 Job = tuple[str, bytes | None, Config]
 
@@ -150,28 +153,157 @@ def analyse_many(jobs: Sequence[Job]) -> list[FileResult]:
 
 
 def analyse_and_keep(
-    jobs: Sequence[Job], keepers: Sequence[Keeper | None], *, facts: bool = False
+    jobs: Sequence[Job],
+    keepers: Sequence[Keeper | None],
+    *,
+    facts: bool = False,
+    meanwhile: Callable[[], object] | None = None,
 ) -> tuple[list[FileResult], int]:
     """:func:`analyse_many`, each result handed to its keeper where it is made; also the bytes they wrote.
 
-    Each file is independent, so a pool of processes scales with cores the way
-    ruff does (when the work is big enough to gain, :func:`worker_count`); results
-    come back without their LibCST trees, and each worker stores its own cache
-    entries, so the parent does not encode and write them one by one afterwards.
+    Each file is independent, so the work is spread over the CPU cores the way ruff
+    does (when it is big enough to gain, :func:`worker_count`). A commit's handful of
+    files is shared between this process and forked children (:func:`_shared_by_forks`);
+    a whole tree goes through a pool. Results come back without their LibCST trees, and
+    each process stores its own cache entries, so the parent does not encode and write
+    them one by one afterwards. ``meanwhile`` (called once, whatever the path) is this
+    process's other work, done while the children analyse: the pipeline loads the models.
     """
     workers = worker_count(jobs)
-    # Measured where the parse is: in a worker; one process keeps its trees for the model anyway.
-    tasks = [(job, keep, facts and workers > 1) for job, keep in zip(jobs, keepers, strict=True)]
+    tasks = [(job, keep, facts) for job, keep in zip(jobs, keepers, strict=True)]
     if workers <= 1:
-        done = [_job(task) for task in tasks]
+        if meanwhile is not None:
+            meanwhile()
+        # One process keeps its trees, so the models' facts are measured later from them.
+        done = [_job((job, keep, False)) for job, keep, _ in tasks]
+    elif _can_fork() and len(tasks) <= SHARE_MAX_FILES and sum(map(job_size, jobs)) <= SHARE_MAX_BYTES:
+        done = _shared_by_forks(tasks, workers, meanwhile)
     else:
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
         method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
         with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context(method)) as pool:
-            done = list(pool.map(_job, tasks, chunksize=1))
+            pending = pool.map(_job, tasks, chunksize=1)
+            if meanwhile is not None:
+                meanwhile()
+            done = list(pending)
     return [result for result, _ in done], sum(written for _, written in done)
+
+
+#: Up to this much work (all the files' bytes, and files), the files are shared between this process
+#: and forked children; above it (a whole tree), a pool of workers analyses them.
+SHARE_MAX_BYTES = 2 * 1024 * 1024
+SHARE_MAX_FILES = 2048
+
+Task = tuple[Job, Keeper | None, bool]
+_TOKEN = struct.Struct("<I")
+
+
+def _can_fork() -> bool:
+    import multiprocessing
+
+    return hasattr(os, "fork") and multiprocessing.get_start_method(allow_none=True) in (None, "fork")
+
+
+def _shared_by_forks(
+    tasks: Sequence[Task], workers: int, meanwhile: Callable[[], object] | None
+) -> list[tuple[FileResult, int]]:
+    """The tasks shared between this process and ``workers - 1`` forked children, results in order.
+
+    Cheaper than a pool for a commit's files: no executor and no message per file, and this
+    process works too. It analyses its smallest file first, so the modules that the analysis
+    imports on first use are loaded once, before the fork, not again in every child. The other
+    files are handed out largest first through a pipe of 4-byte tokens, one per file, that every
+    process reads from as it becomes free (a jobserver, as make's): whoever is busy elsewhere
+    (this process, with ``meanwhile``) simply takes fewer. Each child pickles its results to a
+    temporary file and leaves with ``os._exit``; a file whose child did not deliver (killed, out
+    of memory) is analysed here, so none is lost.
+    """
+    import gc
+    import tempfile
+
+    sizes = [job_size(job) for job, _, _ in tasks]
+    first = sizes.index(min(sizes))
+    done: dict[int, tuple[FileResult, int]] = {first: _job((tasks[first][0], tasks[first][1], False))}
+    if any(task[2] for task in tasks):
+        from quality_hooks.model import static  # noqa: F401  (the children measure the models' facts)
+    order = sorted((i for i in range(len(tasks)) if i != first), key=lambda i: -sizes[i])
+    tokens, writer = os.pipe()
+    os.write(writer, b"".join(_TOKEN.pack(i) for i in order))  # within a pipe's buffer (SHARE_MAX_FILES)
+    os.close(writer)
+    children: list[tuple[int, str]] = []
+    gc.freeze()  # the children's collector then leaves the inherited objects' pages unshared-and-untouched
+    try:
+        for _ in range(workers - 1):
+            handle, out = tempfile.mkstemp(prefix="quality-hooks-share-")
+            pid = os.fork()
+            if pid == 0:  # pragma: no cover - a child's coverage is not collected
+                _child(tasks, tokens, handle)
+            os.close(handle)
+            children.append((pid, out))
+    finally:
+        gc.unfreeze()
+    try:
+        if meanwhile is not None:
+            meanwhile()
+        done.update((i, _job((tasks[i][0], tasks[i][1], False))) for i in _taken(tokens))
+        for pid, out in children:
+            done.update(_delivered(pid, out))
+        done.update((i, _job(tasks[i])) for i in order if i not in done)  # what a lost child took
+    finally:
+        os.close(tokens)
+        for pid, out in children:
+            _reap(pid)
+            with contextlib.suppress(OSError):
+                os.unlink(out)
+    return [done[i] for i in range(len(tasks))]
+
+
+def _taken(tokens: int) -> Iterator[int]:
+    """Task indices read from the token pipe until it is empty (a read of 4 bytes from a pipe is whole)."""
+    while len(token := os.read(tokens, _TOKEN.size)) == _TOKEN.size:
+        yield _TOKEN.unpack(token)[0]
+
+
+def _child(tasks: Sequence[Task], tokens: int, handle: int) -> NoReturn:  # pragma: no cover - runs in a child
+    import pickle
+    import signal
+
+    status = 1
+    try:
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        results = [(i, _job(tasks[i])) for i in _taken(tokens)]
+        with os.fdopen(handle, "wb") as stream:
+            pickle.dump(results, stream, protocol=pickle.HIGHEST_PROTOCOL)
+        status = 0
+    finally:
+        os._exit(status)
+
+
+def _delivered(pid: int, out: str) -> list[tuple[int, tuple[FileResult, int]]]:
+    """A child's results once it has exited cleanly; none when it did not."""
+    import pickle
+
+    _, status = os.waitpid(pid, 0)
+    if os.waitstatus_to_exitcode(status) != 0:
+        return []
+    try:
+        with open(out, "rb") as stream:
+            results = pickle.load(stream)
+    except (OSError, EOFError, pickle.UnpicklingError):
+        return []
+    return results if isinstance(results, list) else []
+
+
+def _reap(pid: int) -> None:
+    """Stop and wait for a child that is still running (this process was interrupted); quiet if it is gone."""
+    import signal
+
+    with contextlib.suppress(ChildProcessError, ProcessLookupError):
+        if os.waitpid(pid, os.WNOHANG) == (0, 0):
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
 
 
 def analyse_paths(paths: Sequence[str], config: Config, *, with_ruff: bool | None = None) -> list[FileResult]:

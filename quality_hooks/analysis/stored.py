@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -91,10 +91,13 @@ def _source(job: Job) -> SourceFile | None:
         return None
 
 
-def analyse_stored(jobs: Sequence[Job], cache: Cache, *, facts: bool = False) -> list[FileResult]:
+def analyse_stored(
+    jobs: Sequence[Job], cache: Cache, *, facts: bool = False, meanwhile: Callable[[], object] | None = None
+) -> list[FileResult]:
     """:func:`~quality_hooks.analysis.engine.analyse_many` through the cache: results in input order.
 
     ``facts``: the run will score with the models, whose static facts a pool worker measures best.
+    ``meanwhile`` is called once: while other processes analyse, when there are any.
     """
     results: list[FileResult | None] = [None] * len(jobs)
     keys: dict[int, str] = {}
@@ -120,10 +123,12 @@ def analyse_stored(jobs: Sequence[Job], cache: Cache, *, facts: bool = False) ->
 
         directory = cache.directory
         keepers = [Keep(directory, keys[i]) if directory is not None and i in keys else None for i in todo]
-        analysed, written = analyse_and_keep([jobs[i] for i in todo], keepers, facts=facts)
+        analysed, written = analyse_and_keep([jobs[i] for i in todo], keepers, facts=facts, meanwhile=meanwhile)
         cache.written += written
         for index, result in zip(todo, analysed, strict=True):
             results[index] = result
+    elif meanwhile is not None:
+        meanwhile()
     return [result for result in results if result is not None]
 
 
