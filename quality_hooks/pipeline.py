@@ -208,7 +208,10 @@ def _analyse(
     with_ruff = [job for job in jobs if job[2].ruff and _ruff_may_read(*job)]
     ruff = _Ruff(with_ruff, cache) if with_ruff else None
     analysed = analyse_stored(
-        jobs + base_jobs, cache, facts=use_model, meanwhile=_model_loader(change) if use_model else None
+        jobs + base_jobs,
+        cache,
+        facts=use_model,
+        meanwhile=_model_loader(change, files[0], cache) if use_model and files else None,
     )
     by_path = {job[0]: result for job, result in zip(jobs, analysed[: len(jobs)], strict=True)}
     results = [refused.get(path) or by_path[path] for path in files]
@@ -221,15 +224,16 @@ def _analyse(
     return results, base_results, ruff is None or not ruff.failed
 
 
-def _model_loader(change: git.Change | None) -> Callable[[], object]:
-    """What loads the models while other processes analyse (:func:`quality_hooks.model.scoring.load_models`)."""
+def _model_loader(change: git.Change | None, first: str, cache: Cache) -> Callable[[], object]:
+    """What starts the models while other processes analyse (:func:`quality_hooks.model.scoring.load_models`),
+    for the repository that scoring will find: the change's, else the first file's."""
 
     def load() -> None:
         try:
             from quality_hooks.model.scoring import load_models
         except ImportError:  # the gate runs without a score; _score says why
             return
-        load_models(change.root if change is not None else None, change)
+        load_models(change.root if change is not None else git.find_repo_root(first), change, cache)
 
     return load
 

@@ -174,3 +174,18 @@ def test_imports_are_counted_like_a_full_walk_of_the_tree() -> None:
     for text in [NESTED_IMPORTS, *(p.read_text(encoding="utf-8") for p in sorted(package.rglob("*.py")))]:
         tree = ast.parse(text)
         assert imports(_statements(tree)) == imports(ast.walk(tree))
+
+
+def test_a_prefetched_history_is_the_one_read_in_view_and_is_taken_once(repo: str, tmp_path: Path) -> None:
+    from quality_hooks.cache import Cache
+    from quality_hooks.model import file_score
+
+    direct = file_score.file_histories(repo, Cache(None))
+    assert direct[0] and direct[1]
+    cache = Cache(str(tmp_path / "cache"))
+    file_score.prefetch_file_histories(repo, cache)  # a git log in a thread, as while the files are analysed
+    assert file_score.file_histories(repo, cache) == direct
+    assert file_score._prefetch_key(repo, cache) not in file_score._PREFETCHED  # a later call reads HEAD afresh
+    assert file_score.file_histories(repo, cache) == direct  # now from the cache the prefetch filled
+    file_score.prefetch_file_histories(str(tmp_path), cache)  # not a repository: unknown, as in view
+    assert file_score.file_histories(str(tmp_path), cache) == (None, None)

@@ -105,16 +105,20 @@ def project_references(history: ChangeHistory | None) -> dict[str, list[float]]:
     return dict(zip(RANKED, history.reference.sorted, strict=True))
 
 
-def load_models(root: str | None, change: Change | None) -> None:
-    """Import onnxruntime and compile the models a check of ``root`` will use, ahead of :func:`score_results`.
+def load_models(root: str | None, change: Change | None, cache: Cache | None = None) -> None:
+    """Start what :func:`score_results` will need for a check of ``root``, while the files are analysed.
 
-    The pipeline calls this while forked processes analyse the files, so that the models' start-up
-    (numpy, onnxruntime, two ONNX sessions: about 60 ms) overlaps their work. A model that cannot be
-    loaded is left to :func:`score_results`, which says why.
+    The pipeline calls this while forked processes analyse the files (or before its own analysis):
+    the models' start-up (numpy, onnxruntime, two ONNX sessions: about 60 ms) overlaps the children's
+    work, and the file history's ``git log`` (:func:`~quality_hooks.model.file_score.prefetch_file_histories`)
+    runs in a thread meanwhile. A model that cannot be loaded is left to :func:`score_results`, which
+    says why.
     """
     try:
-        from quality_hooks.model.file_score import load_file_model
+        from quality_hooks.model.file_score import load_file_model, prefetch_file_histories
 
+        if root:
+            prefetch_file_histories(root, cache)
         load_file_model()
         if change is not None:
             load_change_model(root)
