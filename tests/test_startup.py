@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 #: Never needed to judge a file that has no fixable finding.
 NEVER_FOR_THE_GATE = ("libcst.matchers", "libcst.codemod", "sklearn", "skl2onnx", "matplotlib",
                       "quality_hooks.fix", "quality_hooks.train", "quality_hooks.mine", "quality_hooks.store",
@@ -71,3 +73,26 @@ def test_the_gate_on_a_file_without_fixable_findings_imports_no_fix_machinery(tm
     assert heavy_in(warm, ("libcst",)) == []  # every analysis came from the cache
     # The unchanged rerun's report came from the cache, without reading a configuration or any analysis code.
     assert heavy_in(warm, ("tomllib", "quality_hooks.config", "quality_hooks.analysis", "quality_hooks.pipeline")) == []
+
+
+def test_the_hook_scripts_flush_everything_before_their_quick_exit(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The console scripts skip the interpreter's teardown (``exit_now``): their report still arrives whole."""
+    from quality_hooks.hooks import gate
+
+    module = tmp_path / "many.py"
+    module.write_text("".join(f"def function_{n}(a, b):\n    return a + b\n\n\n" for n in range(800)))
+    script = Path(sys.executable).parent / "quality-gate"
+    args = ["--no-cache", "--no-model", "--scope", "all", str(module)]
+    done = subprocess.run([str(script), *args], capture_output=True, text=True, check=False, cwd=tmp_path)
+    monkeypatch.chdir(tmp_path)
+    code = gate.main(args)
+    captured = capsys.readouterr()
+    assert done.returncode == code
+    assert done.stdout == captured.out and len(done.stdout) > 65536  # more than a pipe holds, all of it
+    reader, writer = os.pipe()
+    os.close(reader)  # nobody reads: the flush fails, and the script says so by its status, as Python does
+    closed = subprocess.run([str(script), *args], stdout=writer, stderr=subprocess.DEVNULL, check=False, cwd=tmp_path)
+    os.close(writer)
+    assert closed.returncode not in (0, 1)

@@ -6,7 +6,7 @@ import argparse
 import os
 import sys
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 if TYPE_CHECKING:  # imported where used: a command's ``--help`` loads none of them
     from quality_hooks.cache import Cache
@@ -73,3 +73,24 @@ def run_guarded(prog: str, body: Callable[[], int]) -> int:
             file=sys.stderr,
         )
         return 2
+
+
+def exit_now(code: int) -> NoReturn:
+    """Leave with ``code`` once stdout and stderr are flushed, without the interpreter's teardown.
+
+    Freeing every module and object at exit cost the gate hook 60-70 ms of a 0.55 s warm 10-file
+    commit (starlette, 2 cores), and a hook has nothing left to do by then: temporary folders are
+    removed where they are made, cache entries are written atomically before the report, and no
+    thread or ``atexit`` handler of ours is pending. Only the hooks' console scripts end this way;
+    their ``main`` returns, so tests and callers in the same process keep their interpreter. A
+    stdout that cannot be flushed (a closed pipe) exits 120, as Python itself does.
+    """
+    try:
+        sys.stdout.flush()
+    except (OSError, ValueError):
+        code = code or 120
+    try:
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        code = code or 120
+    os._exit(code)

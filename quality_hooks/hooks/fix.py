@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import NoReturn
 
-from quality_hooks.commands.common import run_guarded
+from quality_hooks.commands.common import exit_now, run_guarded
 from quality_hooks.commands.fix import build_parser, fix_paths
 
 
@@ -13,5 +14,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     return run_guarded("quality-fix", lambda: fix_paths(args.paths, args.config, args.diff, args.unsafe_fixes))
 
 
+def run() -> NoReturn:
+    """The ``quality-fix`` console script: :func:`main`, then a quick exit (see ``exit_now``)."""
+    exit_now(main())
+
+
 if __name__ == "__main__":
-    raise SystemExit(main())
+    run()

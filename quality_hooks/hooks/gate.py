@@ -10,9 +10,10 @@ from __future__ import annotations
 import argparse
 import os
 from collections.abc import Sequence
+from typing import NoReturn
 
 from quality_hooks.commands.check import build_parser, check_and_report
-from quality_hooks.commands.common import run_guarded
+from quality_hooks.commands.common import exit_now, run_guarded
 
 
 def execute(args: argparse.Namespace) -> int:
@@ -37,5 +38,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     return run_guarded("quality-gate", lambda: execute(args))
 
 
+def run() -> NoReturn:
+    """The ``quality-gate`` console script: :func:`main`, then a quick exit (see ``exit_now``)."""
+    exit_now(main())
+
+
 if __name__ == "__main__":
-    raise SystemExit(main())
+    run()
