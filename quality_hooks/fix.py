@@ -21,7 +21,7 @@ import libcst as cst
 from libcst.metadata import MetadataWrapper
 
 from quality_hooks.analysis import positions
-from quality_hooks.analysis.limits import FileTimeout, time_budget, timeout_message, too_deep
+from quality_hooks.analysis.limits import FileTimeout, deep_recursion, time_budget, timeout_message, too_deep
 from quality_hooks.analysis.parse import parse_module
 from quality_hooks.analysis.rules.base import Report, Rule
 from quality_hooks.analysis.rules.fix_helpers import fix_safety
@@ -112,7 +112,7 @@ def fix_text(text: str, path: str, config: Config) -> FixOutcome:
     """Return the fixed text of one module, within the file's time budget; never raises for user errors."""
     outcome = FixOutcome(path=path, original=text, fixed=text)
     try:
-        with time_budget(config.file_timeout):
+        with time_budget(config.file_timeout), deep_recursion():
             _fix_rounds(text, path, config, outcome)
     except FileTimeout:
         outcome.fixed = text

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from conftest import BIN, GitRepo, run_cli
 
-from quality_hooks.analysis.limits import MAX_DEPTH, MAX_NODES
+from quality_hooks.analysis.limits import DEEP_RECURSION_LIMIT, MAX_DEPTH, MAX_NODES
 
 UNUSED_IMPORT = '"""Doc."""\n\nimport os\n'
 DEEP = "x = " + " + ".join(["1"] * 600) + "\n"
@@ -52,6 +52,24 @@ def test_deep_expressions_in_check_and_the_gate(git_repo: GitRepo) -> None:
         assert f"deep.py: {TOO_DEEP}" in done.stdout
         assert "other.py:3:8: F401" in done.stdout  # ruff overflows its stack on deep.py; other.py keeps F401
         assert "internal error" not in done.stdout + done.stderr
+
+
+def test_a_long_implicit_string_concatenation_is_checked_and_fixed(tmp_path: Path) -> None:
+    """The standard library's ``pydoc_data/topics.py`` concatenates 2,215 strings in one value: CPython sees
+    one constant, LibCST nests them 2,215 deep. Python's default recursion limit stopped the analysis
+    ("too deeply nested"); from Python 3.11 the limit is raised while LibCST works, so it is analysed."""
+    if sys.version_info < (3, 11):
+        pytest.skip("on Python 3.10 the recursion limit stays, and the file gets the too-deep line")
+    parts = "\n".join(f"    'line {n} of a long text\\n'" for n in range(2500))
+    text = f'"""Doc."""\n\nTEXT = (\n{parts}\n)\nif TEXT == None:\n    TEXT = ""\n'
+    (tmp_path / "topics.py").write_text(text)
+    check = run_cli("check", "--no-model", "--format", "json", str(tmp_path / "topics.py"))
+    assert "too deeply nested" not in check.stdout + check.stderr and "internal error" not in check.stderr
+    assert '"QH204"' in check.stdout  # the comparison to None after the text: the whole tree was analysed
+    fixed = run_cli("fix", "--unsafe-fixes", str(tmp_path / "topics.py"))
+    assert fixed.stderr == "", fixed.stderr
+    assert (tmp_path / "topics.py").read_text().endswith('if TEXT is None:\n    TEXT = ""\n')
+    assert sys.getrecursionlimit() < DEEP_RECURSION_LIMIT  # raised only while LibCST works, in the CLI's process
 
 
 @pytest.mark.parametrize(

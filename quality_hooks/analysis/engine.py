@@ -16,7 +16,7 @@ import libcst as cst
 from libcst.metadata import MetadataWrapper
 
 from quality_hooks.analysis.fix_policy import apply_fix_policy
-from quality_hooks.analysis.limits import FileTimeout, time_budget, timeout_message, too_deep
+from quality_hooks.analysis.limits import FileTimeout, deep_recursion, time_budget, timeout_message, too_deep
 from quality_hooks.analysis.metrics.functions import FunctionCollector
 from quality_hooks.analysis.metrics.radon_metrics import measure_text
 from quality_hooks.analysis.parse import parse_module
@@ -32,7 +32,7 @@ def analyse_source(source: SourceFile, config: Config, display_path: str | None 
     path = display_path or source.path
     result = FileResult(path=path, source=source)
     try:
-        with time_budget(config.file_timeout):
+        with time_budget(config.file_timeout), deep_recursion():
             _analyse_guarded(source, config, path, result)
     except FileTimeout:
         result.error = timeout_message(path, config.file_timeout)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import ast
 import signal
+import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -26,6 +27,32 @@ MAX_DEPTH = 300
 #: Most CPython syntax nodes handed to LibCST: about what it parses within the default
 #: ``file-timeout`` (10 s of CPU); the standard library's biggest module has 23,000.
 MAX_NODES = 200_000
+
+
+#: Python's recursion limit while LibCST works on a file (Python 3.11 and newer). LibCST nests an implicit
+#: concatenation of N strings N levels deep, where CPython's tree has one constant: the standard
+#: library's ``pydoc_data/topics.py`` concatenates 2,215 strings in one value, about 6,600 frames of
+#: code generation. From 3.11 a Python-to-Python call takes no C stack, so a higher limit risks no crash.
+DEEP_RECURSION_LIMIT = 20_000
+_CALLS_TAKE_NO_C_STACK: bool = sys.version_info >= (3, 11)
+
+
+@contextmanager
+def deep_recursion() -> Iterator[None]:
+    """Raise the recursion limit to :data:`DEEP_RECURSION_LIMIT` for LibCST's recursive passes (3.11+ only).
+
+    On Python 3.10 each call also takes C stack, so the limit stays and such a file gets
+    :func:`too_deep`'s line, as a deeper expression does everywhere.
+    """
+    if not _CALLS_TAKE_NO_C_STACK:
+        yield
+        return
+    before = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(before, DEEP_RECURSION_LIMIT))
+    try:
+        yield
+    finally:
+        sys.setrecursionlimit(before)
 
 
 def too_deep(path: str) -> SourceError:

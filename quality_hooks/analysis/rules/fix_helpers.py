@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from typing import Any, ClassVar
 
 import libcst as cst
+from libcst._nodes.internal import CodegenState
 
 from quality_hooks.analysis.rules.base import Rule
 
@@ -203,20 +204,24 @@ def is_bool_if_else(node: cst.If) -> bool:
     return then is not None and otherwise is not None and then != otherwise
 
 
-class _Comments(cst.CSTVisitor):
-    """Comments under a node: those trailing code on their line, and all of them."""
+class _Comments(CodegenState):
+    """Comments under a node: those trailing code on their line, and all of them.
+
+    Collected while generating the node's code, which walks every node without rebuilding any:
+    a LibCST visit copies each node it passes (measured: 15 ms for a 60-line ``if`` with
+    comments, against 3 ms to generate its code).
+    """
 
     def __init__(self) -> None:
-        super().__init__()
+        super().__init__(default_indent="    ", default_newline="\n")
         self.trailing: Counter[str] = Counter()
         self.every: Counter[str] = Counter()
 
-    def visit_TrailingWhitespace(self, node: cst.TrailingWhitespace) -> None:
-        if node.comment is not None:
+    def before_codegen(self, node: cst.CSTNode) -> None:
+        if isinstance(node, cst.TrailingWhitespace) and node.comment is not None:
             self.trailing[node.comment.value] += 1
-
-    def visit_Comment(self, node: cst.Comment) -> None:
-        self.every[node.value] += 1
+        elif isinstance(node, cst.Comment):
+            self.every[node.value] += 1
 
 
 def node_parts(node: object) -> list[cst.CSTNode]:
@@ -297,17 +302,21 @@ def fix_safety(rule: type[Rule], node: cst.CSTNode, replacement: object) -> str:
 def _comments(node: object) -> _Comments:
     found = _Comments()
     for part in node_parts(node):
-        part.visit(found)
+        part._codegen(found)
     return found
 
 
-def keeps_comments(node: cst.CSTNode, replacement: object) -> bool:
+def keeps_comments(node: cst.CSTNode, replacement: object, source: str | None = None) -> bool:
     """Whether every comment of the fixed node survives, and each one trailing code still does.
 
     A trailing comment turned into a line of its own loses its meaning (a pragma, ``# type: ignore``,
-    ``# noqa`` apply to the line they end), so such a fix is not applied to that node.
+    ``# noqa`` apply to the line they end), so such a fix is not applied to that node. ``source`` is
+    the module's text when ``node`` is the module (its code, without generating it again).
     """
-    if not any("#" in _EMPTY.code_for_node(part) for part in node_parts(node)):
+    texts = (
+        [source] if source is not None and isinstance(node, cst.Module) else map(_EMPTY.code_for_node, node_parts(node))
+    )
+    if not any("#" in text for text in texts):
         return True  # no comment to lose; generating the code costs a fraction of a LibCST visit
     before, after = _comments(node), _comments(replacement)
     return not (before.trailing - after.trailing) and not (before.every - after.every)

@@ -140,7 +140,7 @@ def collect(
         if (
             report.replacement is not None
             and not edits_comments
-            and not keeps_comments(report.node, report.replacement)
+            and not keeps_comments(report.node, report.replacement, text)
         ):
             report.replacement = None  # it would move or drop a comment: reported, never fixed
         fixed = report.replacement
