@@ -189,3 +189,6 @@ def test_a_prefetched_history_is_the_one_read_in_view_and_is_taken_once(repo: st
     assert file_score.file_histories(repo, cache) == direct  # now from the cache the prefetch filled
     file_score.prefetch_file_histories(str(tmp_path), cache)  # not a repository: unknown, as in view
     assert file_score.file_histories(str(tmp_path), cache) == (None, None)
+    file_score.prefetch_file_histories(repo, cache)  # started, never taken: dropped, not kept for a later HEAD
+    file_score.discard_prefetched(repo, cache)
+    assert file_score._prefetch_key(repo, cache) not in file_score._PREFETCHED

@@ -104,9 +104,11 @@ Job = tuple[str, bytes | None, Config]
 #: What is done with a result where it was made, before it is sent back (storing it in the cache):
 #: it returns the bytes it wrote. A module-level callable object, so that a pool can send it.
 Keeper = Callable[[FileResult], int]
+#: One file to analyse, its keeper, and whether to measure the models' facts where it is parsed.
+Task = tuple[Job, Keeper | None, bool]
 
 
-def _job(task: tuple[Job, Keeper | None, bool]) -> tuple[FileResult, int]:
+def _job(task: Task) -> tuple[FileResult, int]:
     """Analyse (in a worker or not) and keep; the result holds no LibCST tree, which would be costly to send back.
 
     With ``facts`` the models' static facts are measured too, from the tree this process just parsed
@@ -196,7 +198,6 @@ def analyse_and_keep(
 SHARE_MAX_BYTES = 2 * 1024 * 1024
 SHARE_MAX_FILES = 2048
 
-Task = tuple[Job, Keeper | None, bool]
 _TOKEN = struct.Struct("<I")
 
 

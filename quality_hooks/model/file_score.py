@@ -121,6 +121,11 @@ def prefetch_file_histories(root: str, cache: Cache | None = None) -> None:
     thread.start()
 
 
+def discard_prefetched(root: str, cache: Cache | None = None) -> None:
+    """Forget a prefetch that was not taken (scoring stopped early), so no later call takes an old HEAD's answer."""
+    _PREFETCHED.pop(_prefetch_key(root, cache), None)
+
+
 def _prefetch_key(root: str, cache: Cache | None) -> tuple[str, str | None]:
     return os.path.realpath(root), cache.directory if cache is not None else None
 

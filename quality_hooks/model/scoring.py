@@ -83,12 +83,16 @@ def _file_scores(
 
     Both versions' features come from one :func:`file_vectors` call: one ruff process, one history pass.
     """
-    from quality_hooks.model.file_score import file_vectors, score_files
+    from quality_hooks.model.file_score import discard_prefetched, file_vectors, score_files
 
     new = [r for r in results if r.ok and r.source is not None]
-    if not new and not base_results:
-        return {}, {}
-    features = file_vectors([*new, *base_results], rel, root, cache)
+    try:
+        if not new and not base_results:
+            return {}, {}
+        features = file_vectors([*new, *base_results], rel, root, cache)
+    finally:  # the history load_models started is this run's: taken above, or dropped
+        if root:
+            discard_prefetched(root, cache)
     whole = score_files(new, root, rel, vectors=features[: len(new)])
     before = score_files(base_results, root, rel, factors=False, vectors=features[len(new) :]) if base_results else {}
     return whole, before
