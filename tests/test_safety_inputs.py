@@ -69,7 +69,14 @@ def test_a_long_implicit_string_concatenation_is_checked_and_fixed(tmp_path: Pat
     fixed = run_cli("fix", "--unsafe-fixes", str(tmp_path / "topics.py"))
     assert fixed.stderr == "", fixed.stderr
     assert (tmp_path / "topics.py").read_text().endswith('if TEXT is None:\n    TEXT = ""\n')
-    assert sys.getrecursionlimit() < DEEP_RECURSION_LIMIT  # raised only while LibCST works, in the CLI's process
+    from quality_hooks.analysis.engine import analyse_bytes
+    from quality_hooks.config import Config
+
+    before = sys.getrecursionlimit()
+    assert before < DEEP_RECURSION_LIMIT
+    in_process = analyse_bytes(str(tmp_path / "again.py"), text.encode(), Config())
+    assert in_process.ok and any(f.code == "QH204" for f in in_process.findings)
+    assert sys.getrecursionlimit() == before  # raised only while LibCST works, then put back
 
 
 @pytest.mark.parametrize(
