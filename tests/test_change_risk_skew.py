@@ -11,7 +11,7 @@ import subprocess
 
 import pytest
 
-from quality_hooks.model.diff_lines import DIFF_LINE_FEATURES
+from quality_hooks.model.diff_lines import DIFF_FEATURES, DIFF_LINE_FEATURES
 from quality_hooks.model.features import CHANGE_FEATURE_NAMES, HISTORY_FEATURES, RANKS
 
 T0 = 1_600_000_000
@@ -34,7 +34,8 @@ def module(n: int) -> str:
 
 
 EDIT = "        try:\n            return x // 2\n        except:\n            return 0\n"
-CHANGED = module(6).replace("        return x - 2\n", EDIT)
+#: The form feed (an old page break, blank to Python) must not end a hunk in the hook: git's lines end at "\n".
+CHANGED = module(6).replace("        return x - 2\n", EDIT).replace("\n\ndef f4", "\n\x0c\ndef f4")
 
 
 @pytest.fixture(scope="module")
@@ -139,7 +140,8 @@ def test_one_change_three_ways_same_risk(history: dict[str, str], tmp_path) -> N
 
     _same(mined, staged_vector)
     _same(mined, ci_vector)
-    for name in DIFF_LINE_FEATURES:  # counted from git log -p in mining, from git diff -U0 in the hook and CI
+    assert named["tok_add_kw_def"] >= 3 and named["tok_add_tokens"] > 0, "the new functions' tokens are counted"
+    for name in DIFF_FEATURES:  # counted from git log -p in mining, from git diff -U0 in the hook and CI
         column = CHANGE_FEATURE_NAMES.index(name)
         assert mined[column] == staged_vector[column] == ci_vector[column], name
     assert _risk(staged_vector) == pytest.approx(_risk(mined), abs=1e-6)

@@ -30,6 +30,17 @@ def test_file_history_and_findings_read_as_sentences() -> None:
     assert sentence("age_days", 3 * 365.25) == "the file is 3 years old"
 
 
+def test_a_changes_tokens_read_as_what_it_adds_or_deletes() -> None:
+    assert sentence("tok_add_kw_except", 2) == "adds 2 uses of `except`"
+    assert sentence("tok_add_kw_None", 1) == "adds 1 use of `None`"
+    assert sentence("tok_del_op_eq", 3) == "deletes 3 `==` comparisons"
+    assert sentence("tok_add_op_attribute", 12) == "adds 12 attribute accesses"
+    assert sentence("tok_add_strings", 1) == "adds 1 string literal"
+    assert sentence("tok_add_indent_max", 16) == "adds code indented 16 columns deep"
+    usual = [float(n % 10) for n in range(100)]
+    assert sentence("tok_add_kw_raise", 12, usual) == "adds 12 uses of `raise` (more than 99% of changes here)"
+
+
 def test_a_middle_value_is_typical_and_unknown_is_said() -> None:
     assert sentence("loc", 50, [float(n) for n in range(100)]) == "the file has 50 lines (typical of files here)"
     assert sentence("loc", 50, [1.0, 2.0]) == "the file has 50 lines"  # too few to say what is usual

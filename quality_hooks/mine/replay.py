@@ -32,7 +32,7 @@ from quality_hooks.model.history import HistoryState, LogCommit, is_python_path,
 
 DAY = 86400
 #: Bump when the cached rows change meaning.
-REPLAY_VERSION = 3
+REPLAY_VERSION = 4
 _REFORMAT_WORDS = re.compile(
     r"\b(black|blacken|reformat(ted|ting)?|format(ted|ting)? (code|with|using|all)|isort|pyupgrade|autopep8|yapf|"
     r"ruff format|pre-commit autoupdate|whitespace|trailing spaces|line endings|re-?indent|apply .{0,20}style|"

@@ -45,7 +45,8 @@ def path_changes(change: Change) -> list[PathChange]:
     mining counts ``git log -M -p -U0`` (:func:`quality_hooks.model.diff_lines.count_patch`); a file
     diffed as binary (over ``max-file-size``) has them unknown.
     """
-    kinds = count_patch(iter(change.patch.decode("utf-8", errors="replace").splitlines()))
+    # Split on "\n" only, as mining reads git's lines: str.splitlines would also split at a form feed.
+    kinds = count_patch(iter(change.patch.decode("utf-8", errors="replace").split("\n")))
     result = []
     for path, f in sorted(change.files.items()):
         old_path = None if f.status == "added" else (f.old_path or path)

@@ -20,33 +20,49 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from quality_hooks.model.diff_tokens import DIFF_TOKEN_FEATURES, TokenCounts, token_features
 from quality_hooks.model.history import unquote_path
 
 #: The per-file features, in this order (see :class:`LineKinds`).
 DIFF_LINE_FEATURES = ("file_code_la", "file_code_ld", "file_comment_la", "file_blank_la", "file_comment_ld")
+#: What :meth:`LineKinds.features` gives: the kinds of lines, then the tokens of the code lines.
+DIFF_FEATURES = (*DIFF_LINE_FEATURES, *DIFF_TOKEN_FEATURES)
 
 _HUNK = re.compile(r"^@@ -\d+(?:,(\d+))? \+\d+(?:,(\d+))? @@")
 
 
 class LineKinds:
-    """Added code, deleted code, added comment, added blank and deleted comment lines of one file."""
+    """Added code, deleted code, added comment, added blank and deleted comment lines of one file,
+    and the tokens of its added and deleted code lines (:mod:`quality_hooks.model.diff_tokens`)."""
 
-    __slots__ = ("counts",)
+    __slots__ = ("added_tokens", "counts", "deleted_tokens")
 
     def __init__(self) -> None:
         self.counts = [0, 0, 0, 0, 0]
+        self.added_tokens = TokenCounts()
+        self.deleted_tokens = TokenCounts()
 
     def add(self, sign: str, body: str) -> None:
         text = body.strip()
+        code = bool(text) and not text.startswith("#")
         if sign == "+":
-            self.counts[0 if text and not text.startswith("#") else 2 if text else 3] += 1
-        elif text and not text.startswith("#"):
+            self.counts[0 if code else 2 if text else 3] += 1
+            if code:
+                self.added_tokens.add(body, text)
+        elif code:
             self.counts[1] += 1
+            self.deleted_tokens.add(body, text)
         elif text:
             self.counts[4] += 1
 
     def features(self) -> dict[str, float]:
-        return {name: float(n) for name, n in zip(DIFF_LINE_FEATURES, self.counts, strict=True)}
+        """:data:`DIFF_LINE_FEATURES`, and those of :data:`DIFF_TOKEN_FEATURES` that are not 0.
+
+        Sparse, because mining holds one of these for every Python file change of a
+        whole history before it builds the rows; a token kind that is absent is 0.
+        """
+        kinds = {name: float(n) for name, n in zip(DIFF_LINE_FEATURES, self.counts, strict=True)}
+        return {**kinds, **token_features(self.added_tokens, self.deleted_tokens)}
 
 
 def _new_path(header: str) -> str | None:

@@ -177,13 +177,50 @@ def _ruff_template(feature: str) -> Template | None:
     return Template(lambda v: f"the file has {count(v)}")
 
 
+#: How the operator kinds of :mod:`quality_hooks.model.diff_tokens` read (one, many).
+_OPERATOR_WORDS = {
+    "eq": ("`==` comparison", None), "ne": ("`!=` comparison", None), "le": ("`<=` comparison", None),
+    "ge": ("`>=` comparison", None), "lt": ("`<` comparison", None), "gt": ("`>` comparison", None),
+    "subscript": ("subscript or list", None), "call": ("call or parenthesis", "calls or parentheses"),
+    "attribute": ("attribute access", "attribute accesses"), "assign": ("assignment or keyword argument", None),
+    "plus": ("`+`", "`+` signs"), "minus": ("`-`", "`-` signs"), "star": ("`*`", "`*` signs"),
+    "slash": ("`/`", "`/` signs"), "percent": ("`%`", "`%` signs"), "colon": ("colon", None),
+    "brace": ("dict or set brace", None), "power": ("`**`", "`**` signs"), "comma": ("comma", None),
+    "at": ("decorator or `@`", "decorators or `@`"), "arrow": ("return annotation", None),
+}  # fmt: skip
+_AGGREGATE_WORDS = {
+    "strings": ("string literal", None), "numbers": ("number literal", None), "names": ("name", None),
+    "distinct_names": ("distinct name", None), "tokens": ("token of code", "tokens of code"),
+}  # fmt: skip
+
+
+def _token_template(feature: str) -> Template | None:
+    """``tok_add_kw_except`` -> "adds 2 uses of `except`"; ``tok_del_op_eq`` -> "deletes 3 `==` comparisons"."""
+    side, _, kind = feature.removeprefix("tok_").partition("_")
+    verb = {"add": "adds", "del": "deletes"}.get(side)
+    if not feature.startswith("tok_") or verb is None:
+        return None
+    if kind.startswith("kw_"):
+        word = kind.removeprefix("kw_")
+        return Template(lambda v: f"{verb} {_count(f'use of `{word}`', f'uses of `{word}`')(v)}", "changes")
+    if kind == "indent_max":
+        return Template(lambda v: f"{verb} code indented {_count('column')(v)} deep", "changes")
+    if kind == "indent_sum":
+        return Template(lambda v: f"{verb} code lines with {_count('column')(v)} of indentation in all", "changes")
+    words = _OPERATOR_WORDS.get(kind.removeprefix("op_")) if kind.startswith("op_") else _AGGREGATE_WORDS.get(kind)
+    if words is None:
+        return None
+    count = _count(*words)
+    return Template(lambda v: f"{verb} {count(v)}", "changes")
+
+
 def template(feature: str) -> Template:
     """The feature's template; unknown names read as ``name in words: value``."""
     if feature.startswith("rank_"):  # a percentile within the repository's own history (Zhang et al.)
         words = feature.removeprefix("rank_").replace("_", " ")
         return Template(lambda v: f"its {words} is above {v:.0%} of this project's changes", "changes")
     base = feature.removesuffix("_rank").removesuffix("_pct")
-    found = _TEMPLATES.get(base) or _ruff_template(base)
+    found = _TEMPLATES.get(base) or _ruff_template(base) or _token_template(base)
     if found is not None:
         return found
     words = base.replace("_", " ")

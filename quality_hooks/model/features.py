@@ -18,7 +18,8 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from quality_hooks.model.diff_lines import DIFF_LINE_FEATURES
+from quality_hooks.model.diff_lines import DIFF_FEATURES, DIFF_LINE_FEATURES
+from quality_hooks.model.diff_tokens import DIFF_TOKEN_FEATURES
 from quality_hooks.model.history import (
     AuthorHistory,
     FileHistory,
@@ -34,12 +35,12 @@ from quality_hooks.model.static import FunctionFacts, complexity_added, new_find
 NAN = float("nan")
 
 # ---------------------------------------------------------------------------
-# Change-risk features, version 3: Kamei's change metrics, the change's static
-# delta, and their per-repository ranks. ONE extractor for mining and scoring.
+# Change-risk features, version 5: Kamei's change metrics, the change's static
+# delta, the kinds and tokens of its lines, and per-repository ranks. ONE extractor for mining and scoring.
 # ---------------------------------------------------------------------------
 
 #: Bump when a change-risk feature's meaning or the order of CHANGE_FEATURE_NAMES changes.
-CHANGE_FEATURE_VERSION = 4
+CHANGE_FEATURE_VERSION = 5
 #: Kamei et al.'s change metrics over the change's Python files (FIX is left out: the
 #: commit message does not exist yet when the pre-commit hook runs).
 KAMEI = ("ns", "nd", "nf", "entropy", "la", "ld", "lt", "ndev", "age", "nuc", "exp", "rexp", "sexp")
@@ -56,7 +57,7 @@ RANKS = tuple(f"rank_{name}" for name in RANKED)
 #: Derived from the others and the path by :func:`change_vector` (ratios trees cannot learn from few splits).
 DERIVED = ("file_fix_ratio", "rel_churn", "file_share", "is_init", "is_aux", "path_depth")
 #: Every change feature the miner stores, in order.
-CHANGE_FEATURE_NAMES: tuple[str, ...] = (*KAMEI, *FILE_CHANGE, *STATIC_DELTA, *RANKS, *DERIVED, *DIFF_LINE_FEATURES)
+CHANGE_FEATURE_NAMES: tuple[str, ...] = (*KAMEI, *FILE_CHANGE, *STATIC_DELTA, *RANKS, *DERIVED, *DIFF_FEATURES)
 #: Features that need the repository's history (NaN in a shallow clone).
 HISTORY_FEATURES = ("ndev", "age", "nuc", "exp", "rexp", "sexp", "file_nuc", "file_fixes", "file_ndev", "file_age",
                     "file_sexp", "file_created_days", "file_recent_changes", "file_recent_fixes")  # fmt: skip
@@ -76,7 +77,8 @@ class PathChange:
     deleted: int
     old_path: str | None  # None for an added file
     deleted_file: bool = False
-    #: :data:`DIFF_LINE_FEATURES` of the file's patch (code, comment and blank lines); ``None``: unknown (NaN).
+    #: :data:`DIFF_FEATURES` of the file's patch (code, comment and blank lines, and the code lines' tokens;
+    #: a token kind left out is 0); ``None``: unknown (NaN).
     line_kinds: Mapping[str, float] | None = None
 
 
@@ -131,6 +133,10 @@ def _commit_features(
 _NO_HISTORY = FileHistory(changes=0.0, fixes=0.0, developers=0.0, age_days=0.0)
 
 
+#: A patch's token kinds that :meth:`quality_hooks.model.diff_lines.LineKinds.features` leaves out.
+_NO_TOKENS = dict.fromkeys(DIFF_TOKEN_FEATURES, 0.0)
+
+
 def _file_features(c: PathChange, mine: FileHistory | None, who: AuthorHistory) -> dict[str, float]:
     """The same per file; a file with no history before the parent (a new one) has zeros."""
     known = mine or _NO_HISTORY
@@ -146,7 +152,7 @@ def _file_features(c: PathChange, mine: FileHistory | None, who: AuthorHistory) 
         "file_created_days": known.created_days,
         "file_recent_changes": known.recent_changes,
         "file_recent_fixes": known.recent_fixes,
-        **(c.line_kinds if c.line_kinds is not None else dict.fromkeys(DIFF_LINE_FEATURES, NAN)),
+        **({**_NO_TOKENS, **c.line_kinds} if c.line_kinds is not None else dict.fromkeys(DIFF_FEATURES, NAN)),
     }
 
 
@@ -303,4 +309,5 @@ def change_vector(
 #: The features the bundled change-risk model uses (chosen by leave-one-project-out evaluation;
 #: see models/MODEL_CARD.md for what was dropped and why).
 MODEL_FEATURES: tuple[str, ...] = (*KAMEI, *FILE_CHANGE, *DERIVED, "touched_functions", "complexity_added",
-                                   *DIFF_LINE_FEATURES)  # fmt: skip
+                                   *DIFF_LINE_FEATURES,
+                                   *(n for n in DIFF_TOKEN_FEATURES if n.startswith("tok_add_")))  # fmt: skip

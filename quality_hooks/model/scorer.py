@@ -211,14 +211,21 @@ def score_vectors(
             for r in model.predict(base)
         ]
     n, k = base.shape
-    # Row block i: file i with feature j set to its training median, for every j; plus the original.
-    variants = np.repeat(base, k, axis=0).reshape(n, k, k)
-    variants[:, np.arange(k), np.arange(k)] = model.medians
-    risks = model.predict(np.concatenate([base, variants.reshape(n * k, k)]))
+    medians = np.asarray(model.medians, dtype=np.float32)
+    # Only a feature that differs from its training median can be a factor: setting it to the
+    # median changes nothing otherwise (most token counts are 0, as their median is).
+    differs = ~((base == medians) | (np.isnan(base) & np.isnan(medians)))
+    rows, cols = np.nonzero(differs)
+    variants = base[rows].copy()
+    variants[np.arange(len(rows)), cols] = medians[cols]
+    risks = model.predict(np.concatenate([base, variants]))
+    varied = risks[n:]
+    starts = np.searchsorted(rows, np.arange(n + 1))
     scores = []
     for i in range(n):
         risk = float(risks[i])
-        lowered = risk - risks[n + i * k : n + (i + 1) * k]
+        lowered = np.zeros(k)
+        lowered[cols[starts[i] : starts[i + 1]]] = risk - varied[starts[i] : starts[i + 1]]
         top: list[dict[str, Any]] = []
         for j in np.argsort(-lowered, kind="stable")[:TOP_FACTORS]:
             if lowered[j] <= 1e-6:

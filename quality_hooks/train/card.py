@@ -115,6 +115,15 @@ def _mining_cost(mining: dict[str, Any] | None) -> str:
     return text + f" The run that wrote this dataset took {seconds} s (`mining-summary.json`)."
 
 
+def _used_features(names: list[str]) -> str:
+    """The model's features for the card, the token counts as one group (there are a couple of hundred)."""
+    tokens = [n for n in names if n.startswith("tok_")]
+    listed = ", ".join(f"`{n}`" for n in names if not n.startswith("tok_"))
+    if not tokens:
+        return listed
+    return f"{listed} and {len(tokens)} token counts (`tok_add_*` and `tok_del_*`, e.g. `{tokens[0]}`)"
+
+
 def write_card(
     path: str, ds: Dataset, meta: dict[str, Any], evaluation: dict[str, Any] | None, dataset_path: str
 ) -> None:
@@ -164,8 +173,11 @@ def write_card(
               "file's patch adds and deletes (code, comment-only, blank; `quality_hooks/model/diff_lines.py` counts "
               "git's own `-U0` patch: `git log -M -p` in mining, `git diff -M` in the hook and CI) and the change's "
               "static delta (functions touched, cyclomatic complexity added; the ast fast path in mining, the "
-              "engine's analysis in the hook). Used: "
-              + ", ".join(f"`{n}`" for n in meta["features"]) + ".", ""]  # fmt: skip
+              "engine's analysis in the hook), and what the patch's code lines are made of: counts of a fixed "
+              "vocabulary of Python keywords, builtins and common names, operators, literals, names and "
+              "indentation on the added and on the deleted code lines (`quality_hooks/model/diff_tokens.py`, fed "
+              "by the same patch; only counts are stored). Used: " + _used_features(meta["features"]) + ".",
+              ""]  # fmt: skip
     parts += ["### Model", "",
               "scikit-learn `HistGradientBoostingClassifier` (fixed seed, single thread), calibrated with a sigmoid "
               "on each training repository's newest 20% of rows, exported with skl2onnx and run with onnxruntime "
